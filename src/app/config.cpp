@@ -84,6 +84,44 @@ class Reader {
     out = static_cast<Int>(v);
   }
 
+  void readStringList(const YAML::Node& map, const char* key, std::vector<std::string>& out) {
+    const auto node = map[key];
+    if (!node) return;
+    if (!node.IsSequence()) return error(node, std::string(key) + " must be a list");
+    out.clear();
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        error(item, std::string(key) + " entries must be strings");
+        continue;
+      }
+      out.push_back(item.Scalar());
+    }
+  }
+
+  // A mapping of name -> integer in [min, max], e.g. skills: {support: 8}.
+  void readLevels(const YAML::Node& map, const char* key,
+                  std::vector<std::pair<std::string, int>>& out, int min, int max) {
+    const auto node = map[key];
+    if (!node) return;
+    if (!node.IsMap()) return error(node, std::string(key) + " must be a mapping of name: number");
+    out.clear();
+    for (const auto& kv : node) {
+      if (!kv.second.IsScalar()) {
+        error(kv.second, std::string(key) + "." + kv.first.Scalar() + " must be a number");
+        continue;
+      }
+      long long parsed = 0;
+      const auto& s = kv.second.Scalar();
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
+      if (ec != std::errc() || end != s.data() + s.size() || parsed < min || parsed > max) {
+        error(kv.second, std::string(key) + "." + kv.first.Scalar() + " must be an integer between " +
+                             std::to_string(min) + " and " + std::to_string(max));
+        continue;
+      }
+      out.emplace_back(kv.first.Scalar(), static_cast<int>(parsed));
+    }
+  }
+
   std::vector<ConfigError>& errors() { return errors_; }
 
  private:
@@ -130,6 +168,206 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   }
 }
 
+constexpr std::string_view kStrategies[] = {
+    "leastrecent", "longest-idle-agent", "rrmemory",  "round-robin", "rrordered", "fewestcalls",
+    "agent-with-fewest-calls", "least-talk-time", "agent-with-least-talk-time", "best-skill",
+    "linear", "top-down", "ringall", "ring-all", "ring-progressively", "random", "wrandom"};
+
+void readQueue(Reader& r, const YAML::Node& node, QueueConfig& q) {
+  if (!r.expectMap(node, "queues[]",
+                   {"id", "name", "strategy", "channels", "skills", "expression", "priority",
+                    "max_wait_s", "max_size", "sl_threshold_s", "short_abandon_s", "wrap_up_s",
+                    "reservation_timeout_s", "timeout_response", "overflow_queue"})) {
+    return;
+  }
+  r.readString(node, "id", q.id);
+  if (q.id.empty()) r.error(node, "a queue needs an id");
+  r.readString(node, "name", q.name);
+  r.readString(node, "strategy", q.strategy);
+  bool known = false;
+  for (auto s : kStrategies) known = known || s == q.strategy;
+  if (!known && node["strategy"]) {
+    r.error(node["strategy"], "unknown strategy '" + q.strategy + "'");
+  }
+  r.readStringList(node, "channels", q.channels);
+  r.readLevels(node, "skills", q.skills, 1, 10);
+  r.readString(node, "expression", q.expression);
+  r.readInt(node, "priority", q.priority, -1000, 1000);
+  r.readInt(node, "max_wait_s", q.max_wait_s, 1, 86400);
+  r.readInt(node, "max_size", q.max_size, 1, 1000000);
+  r.readInt(node, "sl_threshold_s", q.sl_threshold_s, 1, 3600);
+  r.readInt(node, "short_abandon_s", q.short_abandon_s, 0, 3600);
+  r.readInt(node, "wrap_up_s", q.wrap_up_s, 0, 3600);
+  r.readInt(node, "reservation_timeout_s", q.reservation_timeout_s, 1, 600);
+  r.readInt(node, "timeout_response", q.timeout_response, 400, 699);
+  r.readString(node, "overflow_queue", q.overflow_queue);
+}
+
+void readUser(Reader& r, const YAML::Node& node, UserConfig& u) {
+  if (!r.expectMap(node, "users[]",
+                   {"id", "name", "role", "extension", "sip_password", "sip_ha1_md5",
+                    "sip_ha1_sha256", "password", "skills", "capacity", "queues"})) {
+    return;
+  }
+  r.readString(node, "id", u.id);
+  if (u.id.empty()) r.error(node, "a user needs an id");
+  r.readString(node, "name", u.name);
+  std::string role = "agent";
+  r.readString(node, "role", role);
+  if (role == "agent") {
+    u.role = UserRole::Agent;
+  } else if (role == "sme") {
+    u.role = UserRole::Sme;
+  } else if (role == "supervisor") {
+    u.role = UserRole::Supervisor;
+  } else if (role == "admin") {
+    u.role = UserRole::Admin;
+  } else {
+    r.error(node["role"], "role must be agent, sme, supervisor or admin, not '" + role + "'");
+  }
+  r.readString(node, "extension", u.extension);
+  r.readString(node, "sip_password", u.sip_password);
+  r.readString(node, "sip_ha1_md5", u.sip_ha1_md5);
+  r.readString(node, "sip_ha1_sha256", u.sip_ha1_sha256);
+  r.readString(node, "password", u.password);
+  r.readLevels(node, "skills", u.skills, 1, 10);
+  r.readLevels(node, "capacity", u.capacity, 0, 100);
+  r.readStringList(node, "queues", u.queues);
+}
+
+void readTenant(Reader& r, const YAML::Node& node, TenantConfig& t) {
+  if (!r.expectMap(node, "tenants[]",
+                   {"id", "name", "domain", "users", "queues", "numbers", "outbound_trunk",
+                    "copy_headers", "demo_admin_key"})) {
+    return;
+  }
+  r.readString(node, "id", t.id);
+  if (t.id.empty()) r.error(node, "a tenant needs an id");
+  r.readString(node, "name", t.name);
+  r.readString(node, "domain", t.domain);
+  if (t.domain.empty()) r.error(node, "tenant '" + t.id + "' needs a SIP domain");
+  r.readString(node, "outbound_trunk", t.outbound_trunk);
+  r.readStringList(node, "copy_headers", t.copy_headers);
+  r.readString(node, "demo_admin_key", t.demo_admin_key);
+  auto list = [&](const char* key, auto& out, auto read) {
+    const auto items = node[key];
+    if (!items) return;
+    if (!items.IsSequence()) return r.error(items, std::string(key) + " must be a list");
+    for (const auto& item : items) {
+      out.emplace_back();
+      read(r, item, out.back());
+    }
+  };
+  list("queues", t.queues, readQueue);
+  list("users", t.users, readUser);
+  list("numbers", t.numbers, [](Reader& rr, const YAML::Node& n, NumberConfig& num) {
+    if (!rr.expectMap(n, "numbers[]", {"number", "queue"})) return;
+    rr.readString(n, "number", num.number);
+    rr.readString(n, "queue", num.queue);
+    if (num.number.empty() || num.queue.empty()) rr.error(n, "a number needs number and queue");
+  });
+}
+
+void readTrunk(Reader& r, const YAML::Node& node, TrunkConfig& t) {
+  if (!r.expectMap(node, "trunks[]",
+                   {"id", "tenants", "sources", "transport", "outbound_address", "outbound_port"})) {
+    return;
+  }
+  r.readString(node, "id", t.id);
+  if (t.id.empty()) r.error(node, "a trunk needs an id");
+  r.readStringList(node, "tenants", t.tenants);
+  if (t.tenants.empty()) r.error(node, "trunk '" + t.id + "' needs at least one tenant");
+  std::string transport = "udp";
+  r.readString(node, "transport", transport);
+  if (transport == "udp") {
+    t.transport = SipTransportKind::Udp;
+  } else if (transport == "tcp") {
+    t.transport = SipTransportKind::Tcp;
+  } else if (transport == "tls") {
+    t.transport = SipTransportKind::Tls;
+  } else {
+    r.error(node["transport"], "transport must be udp, tcp or tls");
+  }
+  r.readString(node, "outbound_address", t.outbound_address);
+  r.readInt(node, "outbound_port", t.outbound_port, 1, 65535);
+  const auto sources = node["sources"];
+  if (!sources) return;
+  if (!sources.IsSequence()) return r.error(sources, "sources must be a list");
+  for (const auto& s : sources) {
+    if (!r.expectMap(s, "sources[]", {"address", "port"})) continue;
+    TrunkSource src;
+    r.readString(s, "address", src.address);
+    r.readInt(s, "port", src.port, 0, 65535);
+    if (src.address.empty()) r.error(s, "a trunk source needs an address");
+    t.sources.push_back(src);
+  }
+}
+
+// Cross-references and rules that span sections. `root` gives positions for the errors.
+void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
+  const auto tenants_node = root["tenants"];
+  for (size_t i = 0; i < c.tenants.size(); ++i) {
+    const auto& t = c.tenants[i];
+    const auto tnode = tenants_node[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (c.tenants[j].id == t.id) r.error(tnode, "duplicate tenant id '" + t.id + "'");
+      if (c.tenants[j].domain == t.domain) r.error(tnode, "duplicate domain '" + t.domain + "'");
+    }
+    auto has_queue = [&](const std::string& id) {
+      for (const auto& q : t.queues) {
+        if (q.id == id) return true;
+      }
+      return false;
+    };
+    for (size_t k = 0; k < t.numbers.size(); ++k) {
+      if (!has_queue(t.numbers[k].queue)) {
+        r.error(tnode["numbers"][k], "number " + t.numbers[k].number + " points at unknown queue '" +
+                                         t.numbers[k].queue + "'");
+      }
+    }
+    for (size_t k = 0; k < t.queues.size(); ++k) {
+      const auto& q = t.queues[k];
+      if (!q.overflow_queue.empty() && !has_queue(q.overflow_queue)) {
+        r.error(tnode["queues"][k], "overflow_queue '" + q.overflow_queue + "' is not a queue of " +
+                                        t.id);
+      }
+    }
+    for (size_t k = 0; k < t.users.size(); ++k) {
+      const auto& u = t.users[k];
+      const auto unode = tnode["users"][k];
+      for (const auto& q : u.queues) {
+        if (!has_queue(q)) r.error(unode, "user '" + u.id + "' is in unknown queue '" + q + "'");
+      }
+      if (!c.demo && (!u.sip_password.empty() || !u.password.empty())) {
+        r.error(unode, "user '" + u.id +
+                           "': plain-text passwords are demo-only (set `demo: true`, or give "
+                           "sip_ha1_md5/sip_ha1_sha256 and create sign-in users with "
+                           "`switchboard admin create-user`)");
+      }
+      for (size_t m = 0; m < k; ++m) {
+        if (t.users[m].id == u.id) r.error(unode, "duplicate user id '" + u.id + "'");
+      }
+    }
+    if (!t.demo_admin_key.empty() && !c.demo) {
+      r.error(tnode, "tenant '" + t.id + "': demo_admin_key is demo-only (set `demo: true`)");
+    }
+    if (!t.outbound_trunk.empty()) {
+      bool found = false;
+      for (const auto& tr : c.trunks) found = found || tr.id == t.outbound_trunk;
+      if (!found) r.error(tnode, "outbound_trunk '" + t.outbound_trunk + "' is not a trunk");
+    }
+  }
+  const auto trunks_node = root["trunks"];
+  for (size_t i = 0; i < c.trunks.size(); ++i) {
+    for (const auto& tid : c.trunks[i].tenants) {
+      bool found = false;
+      for (const auto& t : c.tenants) found = found || t.id == tid;
+      if (!found) r.error(trunks_node[i], "trunk '" + c.trunks[i].id + "' names unknown tenant '" +
+                                              tid + "'");
+    }
+  }
+}
+
 void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
   if (!r.expectMap(node, "http", {"address", "port"})) return;
   r.readString(node, "address", http.address);
@@ -152,12 +390,31 @@ ConfigResult loadConfigText(const std::string& text, const std::string& name) {
   if (root.IsNull()) {
     return std::unexpected(std::vector<ConfigError>{{name, 1, 1, "the file is empty"}});
   }
-  if (r.expectMap(root, "the top level", {"demo", "log_level", "data_dir", "sip", "http"})) {
+  if (r.expectMap(root, "the top level",
+                  {"demo", "log_level", "data_dir", "sip", "http", "tenants", "trunks"})) {
     r.readBool(root, "demo", config.demo);
     r.readString(root, "log_level", config.log_level);
     r.readString(root, "data_dir", config.data_dir);
     if (root["sip"]) readSip(r, root["sip"], config.sip);
     if (root["http"]) readHttp(r, root["http"], config.http);
+    for (const char* key : {"tenants", "trunks"}) {
+      const auto items = root[key];
+      if (!items) continue;
+      if (!items.IsSequence()) {
+        r.error(items, std::string(key) + " must be a list");
+        continue;
+      }
+      for (const auto& item : items) {
+        if (key == std::string_view("tenants")) {
+          config.tenants.emplace_back();
+          readTenant(r, item, config.tenants.back());
+        } else {
+          config.trunks.emplace_back();
+          readTrunk(r, item, config.trunks.back());
+        }
+      }
+    }
+    validateReferences(r, root, config);
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;

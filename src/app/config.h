@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <expected>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sb::app {
@@ -41,6 +42,74 @@ struct HttpConfig {
   uint16_t port = 8080;
 };
 
+// A queue as configured; the routing engine's QueueSpec is built from it (app/ does the mapping).
+struct QueueConfig {
+  std::string id;
+  std::string name;
+  std::string strategy = "leastrecent";
+  std::vector<std::string> channels{"voice"};
+  std::vector<std::pair<std::string, int>> skills;  // skill -> minimum level (1..10)
+  std::string expression;                           // worker expression, optional
+  int priority = 0;
+  uint32_t max_wait_s = 600;
+  uint32_t max_size = 1000;
+  uint32_t sl_threshold_s = 20;
+  uint32_t short_abandon_s = 5;
+  uint32_t wrap_up_s = 0;
+  uint32_t reservation_timeout_s = 15;
+  int timeout_response = 480;  // SIP final response when max wait is reached...
+  std::string overflow_queue;  // ...unless the call overflows to this queue
+};
+
+enum class UserRole { Agent, Sme, Supervisor, Admin };
+
+struct UserConfig {
+  std::string id;  // also the SIP user part and extension owner
+  std::string name;
+  UserRole role = UserRole::Agent;
+  std::string extension;
+  // Digest credentials: plain text is for demos only (refused unless `demo: true`);
+  // production configs give the HA1 digests H(user:realm:password).
+  std::string sip_password;
+  std::string sip_ha1_md5;
+  std::string sip_ha1_sha256;
+  std::string password;  // local sign-in (demo only); production uses `switchboard admin create-user`
+  std::vector<std::pair<std::string, int>> skills;  // skill -> proficiency 1..10
+  std::vector<std::pair<std::string, int>> capacity;  // channel -> max concurrent
+  std::vector<std::string> queues;                   // queue memberships, in member order
+};
+
+struct NumberConfig {
+  std::string number;  // E.164, e.g. +15550100
+  std::string queue;   // target queue id
+};
+
+struct TenantConfig {
+  std::string id;
+  std::string name;
+  std::string domain;  // SIP domain, e.g. demo.switchboard.test
+  std::vector<UserConfig> users;
+  std::vector<QueueConfig> queues;
+  std::vector<NumberConfig> numbers;
+  std::string outbound_trunk;  // trunk for calls to external numbers
+  std::vector<std::string> copy_headers{"Diversion", "History-Info"};  // copied across legs
+  std::string demo_admin_key;  // demo-only API key (`demo: true` required)
+};
+
+struct TrunkSource {
+  std::string address;  // IP literal
+  uint16_t port = 0;    // 0 = any port
+};
+
+struct TrunkConfig {
+  std::string id;
+  std::vector<std::string> tenants;  // one, or several for a shared (multi-tenant) trunk
+  std::vector<TrunkSource> sources;  // where its INVITEs come from
+  SipTransportKind transport = SipTransportKind::Udp;
+  std::string outbound_address;  // where calls to it go (host or IP)
+  uint16_t outbound_port = 5060;
+};
+
 struct Config {
   std::string path;
   bool demo = false;
@@ -48,6 +117,8 @@ struct Config {
   std::string data_dir = "./var";
   SipConfig sip;
   HttpConfig http;
+  std::vector<TenantConfig> tenants;
+  std::vector<TrunkConfig> trunks;
 };
 
 using ConfigResult = std::expected<Config, std::vector<ConfigError>>;

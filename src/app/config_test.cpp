@@ -68,3 +68,63 @@ TEST(ConfigTest, DemoConfigIsValid) {
 
 }  // namespace
 }  // namespace sb::app
+
+namespace sb::app {
+namespace {
+
+TEST(ConfigTest, DemoConfigHasTheFixedTenants) {
+  auto c = loadConfigFile(std::string(std::getenv("SB_SOURCE_DIR")) + "/examples/demo.yaml");
+  ASSERT_TRUE(c) << c.error().front().toString();
+  ASSERT_EQ(c->tenants.size(), 2u);
+  const auto& demo = c->tenants[0];
+  EXPECT_EQ(demo.domain, "demo.switchboard.test");
+  ASSERT_EQ(demo.numbers.size(), 2u);
+  EXPECT_EQ(demo.numbers[0].number, "+15550100");
+  EXPECT_EQ(demo.numbers[0].queue, "support");
+  EXPECT_EQ(demo.numbers[1].queue, "sales");
+  ASSERT_EQ(c->trunks.size(), 1u);
+  EXPECT_EQ(c->trunks[0].id, "demo-carrier");
+  EXPECT_EQ(c->trunks[0].sources[0].port, 5080);
+  EXPECT_EQ(c->tenants[1].domain, "acme.switchboard.test");
+}
+
+TEST(ConfigTest, PlainPasswordsAreDemoOnly) {
+  auto c = loadConfigText(R"(tenants:
+  - id: t
+    domain: t.example
+    users:
+      - {id: u, sip_password: secret}
+)",
+                          "p.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error()[0].line, 5);
+  EXPECT_NE(c.error()[0].reason.find("demo-only"), std::string::npos);
+}
+
+TEST(ConfigTest, DanglingReferencesAreErrors) {
+  auto c = loadConfigText(R"(demo: true
+trunks:
+  - {id: tr, tenants: [ghost]}
+tenants:
+  - id: t
+    domain: t.example
+    queues:
+      - {id: q, strategy: telepathy}
+    numbers:
+      - {number: "+1", queue: nope}
+    users:
+      - {id: u, queues: [q, missing], skills: {x: 11}}
+)",
+                          "r.yaml");
+  ASSERT_FALSE(c);
+  std::string all;
+  for (const auto& e : c.error()) all += e.toString() + "\n";
+  EXPECT_NE(all.find("unknown strategy 'telepathy'"), std::string::npos) << all;
+  EXPECT_NE(all.find("skills.x must be an integer between 1 and 10"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown queue 'nope'"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown queue 'missing'"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown tenant 'ghost'"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace sb::app
