@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+// JSON shapes of the Graph presence API (teams_integration.md §B.1-B.2): the `presence`
+// resource, the getPresencesByUserId / setPresence / clearPresence / setUserPreferredPresence
+// request bodies, and the Graph error body. Pure functions; never throw (nlohmann is used
+// without exceptions); thread-safe.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "presence/presence.h"
+
+namespace sb::presence {
+
+// {"id","availability","activity","statusMessage","outOfOfficeSettings","sequenceNumber"};
+// statusMessage is null or {"message":{"content","contentType":"text"}}; Switchboard has no
+// mailbox, so outOfOfficeSettings is {"message":null,"isOutOfOffice":false}.
+nlohmann::json toJson(const Presence& p);
+// {"value":[presence...]}: the getPresencesByUserId response.
+nlohmann::json toJsonCollection(std::span<const Presence> list);
+// {"error":{"code","message"}}.
+nlohmann::json toJson(const GraphError& e);
+
+// Parses a request body; a syntax error is InvalidArgument with the byte offset in the
+// message and an empty field.
+[[nodiscard]] Result<nlohmann::json> parseJsonBody(std::string_view body);
+
+struct SetPresenceRequest {
+  std::string session_id;  // normalized GUID
+  PresencePair pair;
+  Duration expiration = kDefaultSessionExpiration;
+};
+// POST …/presence/setPresence {sessionId, availability, activity, expirationDuration?}.
+// All errors carry the JSON property as field: missing/non-string/unknown value → InvalidArgument;
+// a pair outside isSessionPair → InvalidArgument on "activity"; expirationDuration outside
+// PT5M..PT4H → InvalidArgument; another app's sessionId → PermissionDenied (see
+// checkSessionId for `caller_client_id`). Unknown properties are rejected; `@odata.*`
+// annotations are ignored.
+[[nodiscard]] Result<SetPresenceRequest> parseSetPresence(
+    const nlohmann::json& body, std::optional<std::string_view> caller_client_id);
+
+struct ClearPresenceRequest {
+  std::string session_id;  // normalized GUID
+};
+// POST …/presence/clearPresence {sessionId}.
+[[nodiscard]] Result<ClearPresenceRequest> parseClearPresence(
+    const nlohmann::json& body, std::optional<std::string_view> caller_client_id);
+
+struct SetPreferredRequest {
+  PresencePair pair;
+  Duration expiration{};  // defaultPreferredExpiration(pair.availability) when absent
+};
+// POST …/presence/setUserPreferredPresence {availability, activity, expirationDuration?}.
+// Pairs per isPreferredPair; expirationDuration must be positive.
+[[nodiscard]] Result<SetPreferredRequest> parseSetUserPreferredPresence(const nlohmann::json& body);
+
+// POST /communications/getPresencesByUserId {ids:[…]}: 1..650 non-empty strings.
+inline constexpr size_t kMaxPresenceIds = 650;
+[[nodiscard]] Result<std::vector<std::string>> parseGetPresencesByUserId(
+    const nlohmann::json& body);
+
+}  // namespace sb::presence
