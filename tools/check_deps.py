@@ -17,6 +17,7 @@ ALLOWED = {
     "sdp": {"common"},
     "sip/transaction": {"common", "sip"},
     "sip/auth": {"common", "sip"},
+    "registrar": {"common", "sip", "sip/auth"},
     "routing": {"common"},
     "analytics": {"common"},
     "presence": {"common"},
@@ -30,7 +31,7 @@ ALLOWED = {
     "sim": {"common", "routing", "analytics"},
     "b2bua": {"common", "sip", "sip/transaction", "sip/auth", "sdp", "media"},
     "channels": {"common", "store"},
-    "center": {"common", "sip", "sip/transaction", "sip/auth", "sdp", "media", "b2bua", "flow", "routing",
+    "center": {"common", "sip", "sip/transaction", "sip/auth", "registrar", "sdp", "media", "b2bua", "flow", "routing",
                "presence", "analytics", "store", "channels"},
     "api": {"common", "center", "store", "presence", "analytics", "routing"},
     "app": None,  # the composition root may include anything
