@@ -3,8 +3,16 @@
 
 namespace sb::app {
 
-void registerExtraCommands(CLI::App& /*cli*/) {}
+// simulate_command.cpp
+void registerSimulateCommand(CLI::App& cli);
+bool simulateCommandParsed();
+int runSimulateCommand();
 
-int runExtraCommand(CLI::App& /*cli*/) { return 2; }
+void registerExtraCommands(CLI::App& cli) { registerSimulateCommand(cli); }
+
+int runExtraCommand(CLI::App& /*cli*/) {
+  if (simulateCommandParsed()) return runSimulateCommand();
+  return 2;
+}
 
 }  // namespace sb::app
