@@ -3,6 +3,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -139,13 +140,15 @@ std::string_view readToken(std::string_view s, size_t& i) {
 
 // Index by lower-case first letter: the ids whose full name starts with it.
 struct NameIndex {
-  std::array<std::array<HeaderId, 12>, 26> by_letter{};
+  std::array<std::array<HeaderId, 16>, 26> by_letter{};
   std::array<uint8_t, 26> count{};
   std::array<HeaderId, 26> compact{};
   NameIndex() {
     for (size_t i = 1; i < std::size(kHeaders); ++i) {
       const HeaderInfo& h = kHeaders[i];
       int l = kLower[static_cast<unsigned char>(h.name[0])] - 'a';
+      // Sized for the busiest letter ('r': 13 names); growing kHeaders may need more.
+      if (count[l] >= by_letter[l].size()) std::abort();
       by_letter[l][count[l]++] = h.id;
       if (h.compact) compact[h.compact - 'a'] = h.id;
     }

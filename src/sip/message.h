@@ -134,6 +134,9 @@ class Message {
   [[nodiscard]] static Result<Message> parse(std::string_view bytes) {
     return parse(std::string(bytes));
   }
+  [[nodiscard]] static Result<Message> parse(const char* bytes) {
+    return parse(std::string(bytes));
+  }
 
   // Builders: an empty message with just a start line. Add headers and a body with the editing
   // functions below. `request_uri` / `reason` are not validated.
