@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+// Plain record structs persisted by the store (repositories.h). Owned by whoever holds them;
+// value types, thread-compatible. Times are wall-clock (UTC) and persisted with microsecond
+// precision. Fields named *_json hold a JSON document the store keeps verbatim and never
+// interprets (the API and the owning module validate them).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "store/ids.h"
+
+namespace sb::store {
+
+struct Tenant {
+  TenantId id;  // empty on create: generated
+  std::string name;  // unique across the installation
+  bool active = true;
+  WallTime created_at{};
+};
+
+enum class Role { Agent, Supervisor, Admin, Sme };
+std::string_view roleName(Role role) noexcept;  // "agent", "supervisor", "admin", "sme"
+std::optional<Role> parseRole(std::string_view name) noexcept;
+
+// Routing attributes of a user who takes interactions (any role may have one; empty = none).
+struct AgentProfile {
+  std::map<std::string, int> skills;            // skill name -> level (1..100 by convention)
+  std::map<std::string, int> channel_capacity;  // "voice", "chat", ... -> concurrent slots
+  bool operator==(const AgentProfile&) const = default;
+};
+
+struct User {
+  TenantId tenant_id;
+  UserId id;  // empty on create: generated
+  std::string username;  // unique per tenant
+  std::string display_name;
+  std::string email;
+  Role role = Role::Agent;
+  std::string password_hash;  // opaque (e.g. argon2 encoded); never a plaintext password
+  bool active = true;
+  AgentProfile profile;
+};
+
+struct Queue {
+  TenantId tenant_id;
+  QueueId id;
+  std::string name;  // unique per tenant
+  std::string strategy = "longest_idle";  // routing strategy name
+  std::string settings_json = "{}";  // all other routing settings (SLA, timeouts, overflow, ...)
+};
+
+struct Skill {
+  TenantId tenant_id;
+  SkillId id;
+  std::string name;  // unique per tenant; AgentProfile::skills refers to it by name
+  std::string description;
+};
+
+struct Trunk {
+  TenantId tenant_id;
+  TrunkId id;
+  std::string name;  // unique per tenant
+  std::string host;
+  int port = 5060;
+  std::string transport = "udp";  // udp, tcp, tls
+  std::string username;
+  std::string secret;  // SIP digest secret (needed in clear to answer challenges)
+  bool enabled = true;
+  std::string settings_json = "{}";
+};
+
+enum class NumberTargetKind { Queue, Flow, User };
+std::string_view numberTargetKindName(NumberTargetKind kind) noexcept;
+std::optional<NumberTargetKind> parseNumberTargetKind(std::string_view name) noexcept;
+
+// A phone number (E.164 or any dialable string) is unique across the installation: an inbound
+// call's number decides its tenant.
+struct PhoneNumber {
+  std::string number;
+  TenantId tenant_id;
+  NumberTargetKind target_kind = NumberTargetKind::Queue;
+  std::string target_id;  // a QueueId / FlowId / UserId value, per target_kind
+  std::string label;
+};
+
+struct Flow {
+  TenantId tenant_id;
+  FlowId id;
+  std::string name;  // unique per tenant
+  std::int64_t version = 1;  // bumped by the caller on each edit
+  std::string document_json = "{}";
+  WallTime updated_at{};
+};
+
+struct WrapUpCode {
+  TenantId tenant_id;
+  WrapUpCodeId id;
+  std::string code;  // unique per tenant
+  std::string label;
+  bool active = true;
+};
+
+struct Calendar {
+  TenantId tenant_id;
+  CalendarId id;
+  std::string name;  // unique per tenant
+  std::string timezone = "UTC";  // IANA name
+  std::string definition_json = "{}";  // weekly hours, holidays, exceptions
+};
+
+// API keys are stored hashed: the caller shows the secret once and keeps only `prefix` (a
+// public, unique lookup handle printed in front of the secret) and `secret_hash`.
+struct ApiKey {
+  TenantId tenant_id;
+  ApiKeyId id;
+  std::string name;
+  std::string prefix;       // unique across the installation
+  std::string secret_hash;  // opaque hash of the secret; the secret itself is never stored
+  Role role = Role::Admin;
+  WallTime created_at{};
+  std::optional<WallTime> expires_at;
+  bool revoked = false;
+};
+
+enum class Disposition { Answered, Abandoned, TimedOut, Rejected };
+std::string_view dispositionName(Disposition d) noexcept;  // answered, abandoned, timed_out, rejected
+std::optional<Disposition> parseDisposition(std::string_view name) noexcept;
+
+// One interaction record (a CDR for voice). Created on arrival, updated as it progresses.
+struct InteractionRecord {
+  TenantId tenant_id;
+  InteractionId id;
+  std::string channel = "voice";
+  std::string direction = "inbound";
+  std::optional<QueueId> queue_id;
+  std::string caller;
+  std::string callee;
+  std::optional<UserId> agent_id;
+  WallTime arrived_at{};
+  std::optional<WallTime> queued_at;
+  std::optional<WallTime> offered_at;
+  std::optional<WallTime> answered_at;
+  std::optional<WallTime> ended_at;
+  std::string end_reason;  // free text: "caller_hangup", "agent_hangup", "queue_timeout", ...
+  std::optional<Disposition> disposition;  // empty while in progress
+  std::string wrap_up_code;
+};
+
+struct AgentStateChange {
+  TenantId tenant_id;
+  UserId agent_id;
+  std::string state;  // "available", "away", "busy", "wrap_up", "offline", ...
+  std::string reason;
+  WallTime at{};
+  std::int64_t seq = 0;  // assigned by the store on append; increases with insertion order
+};
+
+struct AuditEntry {
+  TenantId tenant_id;
+  std::int64_t seq = 0;  // assigned by the store on append
+  WallTime at{};
+  std::string actor;        // user id, api key prefix or "system"
+  std::string action;       // "create", "update", "delete", ...
+  std::string entity_type;  // "queue", "user", ...
+  std::string entity_id;
+  std::string before_json;  // empty when not applicable
+  std::string after_json;
+};
+
+// A SIP registrar binding (RFC 3261 10.3, RFC 5626 instance/reg-id), persisted so a restart
+// keeps it until it expires. Key: (tenant_id, aor, contact_uri).
+struct Binding {
+  TenantId tenant_id;
+  std::string aor;          // "sip:alice@example.com"
+  std::string contact_uri;  // "sip:alice@10.0.0.5:5060;transport=udp"
+  WallTime expires_at{};
+  int q_milli = 1000;  // q-value x 1000 (q=0.5 -> 500), to keep it exact
+  std::string call_id;
+  std::uint32_t cseq = 0;
+  std::vector<std::string> path;  // RFC 3327 Path URIs, in order
+  std::string source;     // "203.0.113.7:5060": where the REGISTER came from
+  std::string transport;  // "udp", "tcp", "tls", "ws", "wss"
+  std::string instance;   // +sip.instance, empty if none
+  int reg_id = 0;         // RFC 5626 reg-id, 0 if none
+};
+
+}  // namespace sb::store

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+// Repository interfaces of the store, one per record kind (records.h); the Store facade
+// (store.h) owns one of each. Every tenant-owned call takes the tenant id and never reads or
+// writes another tenant's rows. Calls are blocking and thread-safe: run them on the store
+// thread pool and post results back to the caller's executor (STYLE.md §7). Errors: NotFound,
+// AlreadyExists (a unique key is taken), InvalidArgument (bad input or unknown tenant),
+// Unavailable (database down or busy); nothing throws.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/records.h"
+
+namespace sb::store {
+
+class TenantRepository {
+ public:
+  virtual ~TenantRepository() = default;
+  // Generates the id when empty; stamps nothing (created_at is the caller's).
+  [[nodiscard]] virtual Result<Tenant> create(Tenant tenant) = 0;
+  [[nodiscard]] virtual Result<Tenant> get(const TenantId& id) = 0;
+  [[nodiscard]] virtual Status update(const Tenant& tenant) = 0;
+  // Deletes the tenant and every row it owns.
+  [[nodiscard]] virtual Status remove(const TenantId& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<Tenant>> list() = 0;  // ordered by name
+};
+
+// Generic CRUD for a tenant-owned record R with id type Id, listed ordered by name/code.
+template <typename R, typename Id>
+class TenantScopedRepository {
+ public:
+  virtual ~TenantScopedRepository() = default;
+  // Generates record.id when empty. AlreadyExists if the id or the unique name is taken.
+  [[nodiscard]] virtual Result<R> create(R record) = 0;
+  [[nodiscard]] virtual Result<R> get(const TenantId& tenant, const Id& id) = 0;
+  // Replaces the row (tenant_id, id); NotFound if absent.
+  [[nodiscard]] virtual Status update(const R& record) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const Id& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<R>> list(const TenantId& tenant) = 0;
+};
+
+class UserRepository : public TenantScopedRepository<User, UserId> {
+ public:
+  [[nodiscard]] virtual Result<User> findByUsername(const TenantId& tenant,
+                                                    const std::string& username) = 0;
+  // Users having `skill` at level >= min_level.
+  [[nodiscard]] virtual Result<std::vector<User>> findBySkill(const TenantId& tenant,
+                                                              const std::string& skill,
+                                                              int min_level) = 0;
+};
+
+using QueueRepository = TenantScopedRepository<Queue, QueueId>;
+using SkillRepository = TenantScopedRepository<Skill, SkillId>;
+using TrunkRepository = TenantScopedRepository<Trunk, TrunkId>;
+using FlowRepository = TenantScopedRepository<Flow, FlowId>;
+using WrapUpCodeRepository = TenantScopedRepository<WrapUpCode, WrapUpCodeId>;
+using CalendarRepository = TenantScopedRepository<Calendar, CalendarId>;
+
+class NumberRepository {
+ public:
+  virtual ~NumberRepository() = default;
+  // AlreadyExists if the number is taken by any tenant.
+  [[nodiscard]] virtual Status create(const PhoneNumber& number) = 0;
+  [[nodiscard]] virtual Result<PhoneNumber> get(const TenantId& tenant,
+                                                const std::string& number) = 0;
+  [[nodiscard]] virtual Status update(const PhoneNumber& number) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& number) = 0;
+  [[nodiscard]] virtual Result<std::vector<PhoneNumber>> list(const TenantId& tenant) = 0;
+  // Inbound routing: the dialed number decides the tenant, so this lookup is not scoped.
+  [[nodiscard]] virtual Result<PhoneNumber> resolve(const std::string& number) = 0;
+};
+
+class ApiKeyRepository {
+ public:
+  virtual ~ApiKeyRepository() = default;
+  // Generates the id when empty. AlreadyExists if the prefix is taken.
+  [[nodiscard]] virtual Result<ApiKey> create(ApiKey key) = 0;
+  [[nodiscard]] virtual Result<ApiKey> get(const TenantId& tenant, const ApiKeyId& id) = 0;
+  [[nodiscard]] virtual Status revoke(const TenantId& tenant, const ApiKeyId& id) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const ApiKeyId& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<ApiKey>> list(const TenantId& tenant) = 0;
+  // Authentication: a presented key names its prefix before its tenant is known, so this
+  // lookup is not scoped. The caller verifies the secret against secret_hash.
+  [[nodiscard]] virtual Result<ApiKey> findByPrefix(const std::string& prefix) = 0;
+};
+
+struct InteractionQuery {
+  WallTime from{};  // arrived_at >= from
+  WallTime to = WallTime::max();  // arrived_at < to
+  std::optional<QueueId> queue_id;
+  std::optional<UserId> agent_id;
+  std::optional<Disposition> disposition;
+  std::size_t limit = 100;  // page size, 1..1000
+  std::string cursor;  // empty for the first page, else InteractionPage::next of the previous
+};
+
+struct InteractionPage {
+  std::vector<InteractionRecord> items;  // ordered by (arrived_at, id)
+  std::string next;  // opaque; empty when this is the last page
+};
+
+class InteractionRecordRepository {
+ public:
+  virtual ~InteractionRecordRepository() = default;
+  // Generates the id when empty; AlreadyExists if the id is taken.
+  [[nodiscard]] virtual Result<InteractionRecord> create(InteractionRecord record) = 0;
+  // Replaces the record (progress, end, disposition); NotFound if absent.
+  [[nodiscard]] virtual Status update(const InteractionRecord& record) = 0;
+  [[nodiscard]] virtual Result<InteractionRecord> get(const TenantId& tenant,
+                                                      const InteractionId& id) = 0;
+  // Stable order (arrived_at, id): rows inserted later with an earlier arrived_at than the
+  // cursor are not returned by later pages. InvalidArgument for a malformed cursor or limit.
+  [[nodiscard]] virtual Result<InteractionPage> search(const TenantId& tenant,
+                                                       const InteractionQuery& query) = 0;
+};
+
+class AgentStateHistoryRepository {
+ public:
+  virtual ~AgentStateHistoryRepository() = default;
+  // Returns the change with its seq assigned.
+  [[nodiscard]] virtual Result<AgentStateChange> append(AgentStateChange change) = 0;
+  // Changes of one agent with from <= at < to, oldest first, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<AgentStateChange>> list(const TenantId& tenant,
+                                                                   const UserId& agent,
+                                                                   WallTime from, WallTime to,
+                                                                   std::size_t limit) = 0;
+};
+
+class AuditLog {
+ public:
+  virtual ~AuditLog() = default;
+  [[nodiscard]] virtual Result<AuditEntry> append(AuditEntry entry) = 0;
+  // Entries with seq > after_seq, oldest first, at most `limit`: page by passing the last
+  // seq seen.
+  [[nodiscard]] virtual Result<std::vector<AuditEntry>> list(const TenantId& tenant,
+                                                             std::int64_t after_seq,
+                                                             std::size_t limit) = 0;
+};
+
+class BindingRepository {
+ public:
+  virtual ~BindingRepository() = default;
+  // Inserts or replaces the binding keyed (tenant_id, aor, contact_uri).
+  [[nodiscard]] virtual Status upsert(const Binding& binding) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& aor,
+                                      const std::string& contact_uri) = 0;
+  [[nodiscard]] virtual Status removeAll(const TenantId& tenant, const std::string& aor) = 0;
+  // Bindings of one AOR with expires_at > now, highest q first.
+  [[nodiscard]] virtual Result<std::vector<Binding>> lookup(const TenantId& tenant,
+                                                            const std::string& aor,
+                                                            WallTime now) = 0;
+  // Every unexpired binding of every tenant: the registrar reloads these at start-up.
+  [[nodiscard]] virtual Result<std::vector<Binding>> listActive(WallTime now) = 0;
+  // Deletes bindings with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
+};
+
+}  // namespace sb::store
