@@ -193,6 +193,55 @@ size_t closingQuote(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
+constexpr std::array<bool, 256> makeListSpecial() {
+  std::array<bool, 256> t{};
+  for (char c : std::string_view("\"<>,")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr auto kListSpecial = makeListSpecial();
+
+// Calls f(item) for each element of a comma list, splitting outside quotes and <>. Returns
+// false (after maybe calling f for earlier items) on an empty element or an open quote.
+template <typename F>
+bool forEachListItem(std::string_view value, F&& f) {
+  const char* d = value.data();
+  const size_t n = value.size();
+  size_t start = 0;
+  size_t i = 0;
+  int angle = 0;
+  while (true) {
+    while (i < n && !kListSpecial[static_cast<unsigned char>(d[i])]) ++i;
+    if (i < n) {
+      char c = d[i];
+      if (c == '"') {
+        size_t q = closingQuote(value, i);
+        if (q == std::string_view::npos) return false;
+        i = q + 1;
+        continue;
+      }
+      if (c == '<') {
+        ++angle;
+        ++i;
+        continue;
+      }
+      if (c == '>') {
+        if (angle > 0) --angle;
+        ++i;
+        continue;
+      }
+      if (angle > 0) {
+        ++i;
+        continue;
+      }
+    }
+    std::string_view item = trim(value.substr(start, i - start));
+    if (item.empty()) return false;
+    f(item);
+    if (i >= n) return true;
+    start = ++i;
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- names
@@ -295,25 +344,8 @@ Result<uint32_t> parseUint32(std::string_view s) noexcept {
 }
 
 Status splitList(std::string_view value, std::vector<std::string_view>& out) {
-  size_t start = 0;
-  int angle = 0;
-  for (size_t i = 0; i <= value.size(); ++i) {
-    if (i < value.size()) {
-      char c = value[i];
-      if (c == '"') {
-        size_t q = closingQuote(value, i);
-        if (q == std::string_view::npos) return invalid("unterminated quoted string", "");
-        i = q;
-        continue;
-      }
-      if (c == '<') ++angle;
-      if (c == '>' && angle > 0) --angle;
-      if (c != ',' || angle > 0) continue;
-    }
-    std::string_view item = trim(value.substr(start, i - start));
-    if (item.empty()) return invalid("empty list element", "");
-    out.push_back(item);
-    start = i + 1;
+  if (!forEachListItem(value, [&](std::string_view item) { out.push_back(item); })) {
+    return invalid("malformed list (empty element or open quote)", "");
   }
   return {};
 }
@@ -363,20 +395,21 @@ Result<Via> parseVia(std::string_view text) noexcept {
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after sent-by", "Via");
     v.params = ParamList(s.substr(i + 1));
-    SB_TRY(checkHeaderParams(v.params.raw(), "Via"));
   }
   Status st;
   v.params.forEach([&](std::string_view n, std::string_view val, bool has) {
     if (!st) return;
-    if (iequals(n, "branch")) {
+    if (!allToken(n) || (has && val.empty())) {
+      st = invalid("bad parameter", "Via");
+    } else if (n.size() == 6 && iequals(n, "branch")) {
       v.branch = val;
-    } else if (iequals(n, "received")) {
+    } else if (n.size() == 8 && iequals(n, "received")) {
       if (val.size() >= 2 && val.front() == '[' && val.back() == ']') {
         val = val.substr(1, val.size() - 2);
       }
       v.received = val;
       if (!has || val.empty()) st = invalid("empty received", "Via");
-    } else if (iequals(n, "rport")) {
+    } else if (n.size() == 5 && iequals(n, "rport")) {
       v.rport = true;
       if (has) {
         auto p = parsePort16(val, "Via");
@@ -386,9 +419,9 @@ Result<Via> parseVia(std::string_view text) noexcept {
           v.rport_value = *p;
         }
       }
-    } else if (iequals(n, "maddr")) {
+    } else if (n.size() == 5 && iequals(n, "maddr")) {
       v.maddr = val;
-    } else if (iequals(n, "ttl")) {
+    } else if (n.size() == 3 && iequals(n, "ttl")) {
       auto t = parseUint32(val);
       if (!t || *t > 255) {
         st = invalid("bad ttl", "Via");
@@ -452,8 +485,12 @@ Result<NameAddr> parseNameAddr(std::string_view text) noexcept {
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after URI", "");
     na.params = ParamList(s.substr(i + 1));
-    SB_TRY(checkHeaderParams(na.params.raw(), ""));
-    if (auto tag = na.params.get("tag")) na.tag = *tag;
+    bool ok = true;
+    na.params.forEach([&](std::string_view name, std::string_view value, bool has_value) {
+      if (!allToken(name) || (has_value && value.empty())) ok = false;
+      if (na.tag.empty() && name.size() == 3 && iequals(name, "tag")) na.tag = value;
+    });
+    if (!ok) return invalid("bad parameter", "");
   }
   return na;
 }
@@ -809,30 +846,46 @@ Result<T> withField(Result<T> r, std::string_view field) {
 Result<Via> Message::topVia() const {
   for (const Entry& e : entries_) {
     if (e.id != HeaderId::Via) continue;
-    std::string_view v = view(e.value);
-    // Only the first element matters; still honour quotes/<> when finding its end.
-    std::vector<std::string_view> parts;
-    parts.reserve(2);
-    if (!splitList(v, parts)) return invalid("bad Via list", "Via");
-    return parseVia(parts.front());
+    std::string_view first;
+    // Only the first element matters; the splitter still honours quotes/<> to find its end.
+    bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
+      if (first.empty()) first = item;
+    });
+    if (!ok) return invalid("bad Via list", "Via");
+    return parseVia(first);
   }
   return fail(Errc::NotFound, "header missing", "Via");
 }
 
-Result<std::vector<Via>> Message::vias() const {
-  std::vector<std::string_view> parts;
+// Parses every element of every field `id` with `parse`, appending to `out`.
+template <typename T, typename P>
+Status Message::parseListInto(HeaderId id, P&& parse, std::vector<T>& out) const {
+  bool any = false;
+  Status st;
   for (const Entry& e : entries_) {
-    if (e.id != HeaderId::Via) continue;
-    if (!splitList(view(e.value), parts)) return invalid("bad Via list", "Via");
+    if (e.id != id) continue;
+    any = true;
+    bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
+      if (!st) return;
+      auto r = parse(item);
+      if (!r) {
+        st = invalid(r.error().message, headerName(id));
+        if (r.error().code == Errc::OutOfRange) st.error().code = Errc::OutOfRange;
+      } else {
+        out.push_back(std::move(*r));
+      }
+    });
+    if (!st) return st;
+    if (!ok) return invalid("malformed list", headerName(id));
   }
-  if (parts.empty()) return fail(Errc::NotFound, "header missing", "Via");
+  if (!any) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
+  return {};
+}
+
+Result<std::vector<Via>> Message::vias() const {
   std::vector<Via> out;
-  out.reserve(parts.size());
-  for (std::string_view p : parts) {
-    auto v = parseVia(p);
-    if (!v) return std::unexpected(v.error());
-    out.push_back(*v);
-  }
+  out.reserve(4);
+  SB_TRY(parseListInto(HeaderId::Via, parseVia, out));
   return out;
 }
 
@@ -885,41 +938,21 @@ Result<uint32_t> Message::maxForwards() const {
 }
 
 Result<std::vector<Contact>> Message::contacts() const {
-  std::vector<std::string_view> parts;
-  bool any = false;
-  for (const Entry& e : entries_) {
-    if (e.id != HeaderId::Contact) continue;
-    any = true;
-    if (!splitList(view(e.value), parts)) return invalid("bad Contact list", "Contact");
-  }
-  if (!any) return fail(Errc::NotFound, "header missing", "Contact");
   std::vector<Contact> out;
-  out.reserve(parts.size());
-  for (std::string_view p : parts) {
-    auto c = parseContact(p);
-    if (!c) return withField(Result<std::vector<Contact>>(std::unexpected(c.error())), "Contact");
-    if (c->star && parts.size() > 1) return invalid("'*' mixed with contacts", "Contact");
-    out.push_back(*c);
+  out.reserve(2);
+  SB_TRY(parseListInto(HeaderId::Contact, parseContact, out));
+  if (out.size() > 1) {
+    for (const Contact& c : out) {
+      if (c.star) return invalid("'*' mixed with contacts", "Contact");
+    }
   }
   return out;
 }
 
 Result<std::vector<NameAddr>> Message::nameAddrList(HeaderId id) const {
-  std::vector<std::string_view> parts;
-  bool any = false;
-  for (const Entry& e : entries_) {
-    if (e.id != id) continue;
-    any = true;
-    if (!splitList(view(e.value), parts)) return invalid("bad list", headerName(id));
-  }
-  if (!any) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
   std::vector<NameAddr> out;
-  out.reserve(parts.size());
-  for (std::string_view p : parts) {
-    auto na = parseNameAddr(p);
-    if (!na) return invalid(na.error().message, headerName(id));
-    out.push_back(*na);
-  }
+  out.reserve(4);
+  SB_TRY(parseListInto(id, parseNameAddr, out));
   return out;
 }
 
@@ -952,17 +985,20 @@ Result<uint32_t> Message::expires() const {
 
 Result<std::vector<std::string_view>> Message::tokenList(HeaderId id) const {
   std::vector<std::string_view> out;
+  out.reserve(12);
   bool any = false;
   for (const Entry& e : entries_) {
     if (e.id != id) continue;
     any = true;
     if (trim(view(e.value)).empty()) continue;  // "Supported:" with no tags is legal
-    if (!splitList(view(e.value), out)) return invalid("bad list", headerName(id));
+    bool tokens = true;
+    bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
+      tokens = tokens && allToken(item);
+      out.push_back(item);
+    });
+    if (!ok || !tokens) return invalid("bad token list", headerName(id));
   }
   if (!any) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
-  for (std::string_view t : out) {
-    if (!allToken(t)) return invalid("not a token", headerName(id));
-  }
   return out;
 }
 
@@ -978,22 +1014,24 @@ Result<std::vector<std::string_view>> Message::proxyRequire() const {
 }
 
 Result<std::vector<MediaType>> Message::accept() const {
-  std::vector<std::string_view> parts;
+  std::vector<MediaType> out;
   bool any = false;
   for (const Entry& e : entries_) {
     if (e.id != HeaderId::Accept) continue;
     any = true;
-    if (trim(view(e.value)).empty()) continue;
-    if (!splitList(view(e.value), parts)) return invalid("bad list", "Accept");
+    if (trim(view(e.value)).empty()) continue;  // an empty Accept accepts nothing
+    bool good = true;
+    bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
+      auto mt = parseMediaType(item);
+      if (mt) {
+        out.push_back(*mt);
+      } else {
+        good = false;
+      }
+    });
+    if (!ok || !good) return invalid("bad media range", "Accept");
   }
   if (!any) return fail(Errc::NotFound, "header missing", "Accept");
-  std::vector<MediaType> out;
-  out.reserve(parts.size());
-  for (std::string_view p : parts) {
-    auto mt = parseMediaType(p);
-    if (!mt) return invalid(mt.error().message, "Accept");
-    out.push_back(*mt);
-  }
   return out;
 }
 

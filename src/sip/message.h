@@ -235,6 +235,8 @@ class Message {
   Result<std::vector<NameAddr>> nameAddrList(HeaderId id) const;
   Result<std::vector<std::string_view>> tokenList(HeaderId id) const;
   Result<std::vector<AuthValue>> authList(HeaderId id) const;
+  template <typename T, typename P>
+  Status parseListInto(HeaderId id, P&& parse, std::vector<T>& out) const;
 
   std::string buf_;
   std::vector<Entry> entries_;

@@ -29,11 +29,15 @@ bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Characters never allowed unescaped anywhere in a URI we accept.
-bool isForbidden(char c) {
-  auto u = static_cast<unsigned char>(c);
-  return u <= 0x20 || u >= 0x7f || c == '<' || c == '>' || c == '"' || c == '\\' || c == '{' ||
-         c == '}' || c == '|' || c == '^' || c == '`';
+constexpr std::array<bool, 256> makeForbidden() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c <= 0x20 || c >= 0x7f;
+  for (char c : std::string_view("<>\"\\{}|^`")) t[static_cast<unsigned char>(c)] = true;
+  return t;
 }
+constexpr auto kForbidden = makeForbidden();
+
+inline bool isForbidden(char c) { return kForbidden[static_cast<unsigned char>(c)]; }
 
 // Every '%' must start a %HH escape; forbidden characters are rejected.
 bool checkEscapedText(std::string_view s) {
