@@ -164,6 +164,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return;
       }
       m.bytes.assign(rest.substr(0, f.total));
+      m.call_id_hash = std::hash<std::string_view>{}(f.call_id);
       off += f.total;
       impl->sink_.onMessage(std::move(m));
     }
@@ -363,6 +364,7 @@ void TransportLayer::Impl::drainUdp(UdpListener& l) {
     m.source_address = sender.address().to_string();
     m.source_port = sender.port();
     m.listener = l.index;
+    m.call_id_hash = std::hash<std::string_view>{}(f.call_id);
     if (f.status == ScanStatus::Complete) {
       m.bytes.assign(data.substr(0, f.total));  // RFC 4475 §3.1.1.8: trailing octets ignored
       sink_.onMessage(std::move(m));
@@ -662,6 +664,12 @@ void TransportLayer::send(std::string bytes, const Destination& to, SendCallback
                           done = std::move(done)]() mutable {
     impl->sendStream(std::move(bytes), d, std::move(done));
   });
+}
+
+Status TransportLayer::sendDatagram(std::string_view bytes, const Destination& to) {
+  Status result;
+  impl_->sendUdp(bytes, to, [&](const Status& s) { result = s; });
+  return result;
 }
 
 void TransportLayer::closeConnection(ConnectionId id) {

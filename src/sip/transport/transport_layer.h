@@ -90,6 +90,10 @@ class TransportLayer final {
   // `to.connection` or an open connection to the same address, or connects. `done` may be empty.
   void send(std::string bytes, const Destination& to, SendCallback done = {});
 
+  // Sends one datagram at once from the calling thread (any thread). Errors: InvalidArgument
+  // (not an IP literal), Unavailable (no UDP listener of that family, sendto failed).
+  Status sendDatagram(std::string_view bytes, const Destination& to);
+
   // Closes a stream connection after flushing its queued writes. Transport thread.
   void closeConnection(ConnectionId id);
 

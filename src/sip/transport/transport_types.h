@@ -40,6 +40,7 @@ struct InboundMessage {
   uint16_t source_port = 0;
   ConnectionId connection = kNoConnection;  // stream transports only
   unsigned listener = 0;                    // index of the listener that received it
+  uint64_t call_id_hash = 0;  // hash of the raw Call-ID (0 if none): picks the worker shard
 };
 
 }  // namespace sb::sip
