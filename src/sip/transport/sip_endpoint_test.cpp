@@ -98,7 +98,9 @@ TEST_P(SipEndpointTest, ErrorsFromValidation) {
   EXPECT_NE(r.find("Unsupported: foo"), std::string::npos);
   EXPECT_EQ(exchange(request("CANCEL", "e4", "e4")).rfind("SIP/2.0 481", 0), 0u);
   EXPECT_EQ(exchange(request("OPTIONS", "e5", "e5", "", "INVITE")).rfind("SIP/2.0 400", 0), 0u);
-  r = exchange(request("INVITE", "e6", "e6", "Content-Type: text/x-unknown\r\n"));
+  std::string inv = request("INVITE", "e6", "e6", "Content-Type: text/x-unknown\r\n");
+  inv.replace(inv.find("Content-Length: 0"), 17, "Content-Length: 5");
+  r = exchange(inv + "hello");
   if (r.rfind("SIP/2.0 100", 0) == 0) r = receive();  // INVITE: 100 Trying first
   EXPECT_EQ(r.rfind("SIP/2.0 415", 0), 0u) << r;
 }
