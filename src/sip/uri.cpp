@@ -198,6 +198,8 @@ bool sipEquals(const Uri& a, const Uri& b) {
   bool ok = true;
   a.params.forEach([&](std::string_view name, std::string_view value, bool) {
     if (!ok) return;
+    // A repeated parameter counts once, by its first occurrence (as get() reads it).
+    if (a.params.get(name)->data() != value.data()) return;
     std::optional<std::string_view> other;
     b.params.forEach([&](std::string_view n2, std::string_view v2, bool) {
       if (!other && escapedEquals(name, n2, true)) other = v2;

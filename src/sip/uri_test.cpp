@@ -81,6 +81,13 @@ TEST(UriTest, NonEquivalentPairsFromRfc3261) {
   EXPECT_FALSE(eq("sip:a@b;maddr=x", "sip:a@b"));
 }
 
+// Found by sip_uri_fuzz: a repeated parameter made a URI unequal to itself.
+TEST(UriTest, RepeatedParameterStillReflexive) {
+  Uri x = u("sip:user;par=ux0a%4emple.sssss:ussssssuser;par=ux0a%4emple.sssss:usss:userxample.com");
+  EXPECT_TRUE(uriEquals(x, x));
+  EXPECT_TRUE(uriEquals(u("sip:h;p=1;p=2"), u("sip:h;p=1")));
+}
+
 TEST(UriTest, TelAndOtherComparison) {
   EXPECT_TRUE(uriEquals(u("tel:+1-201-555-0123"), u("tel:+1.201.555.0123")));
   EXPECT_FALSE(uriEquals(u("tel:+12015550123"), u("tel:+12015550124")));
