@@ -16,4 +16,14 @@ void Tally::merge(const Tally& other) {
   for (std::size_t i = 0; i < kAgentStateCount; ++i) state_time[i] += other.state_time[i];
 }
 
+void Tally::clear() {
+  enqueued = 0;
+  answered.clear();
+  abandon_waits.clear();
+  flow_out_waits.clear();
+  handled = 0;
+  talk = hold = wrap_up = Duration::zero();
+  state_time.fill(Duration::zero());
+}
+
 }  // namespace sb::analytics

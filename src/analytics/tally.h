@@ -33,7 +33,7 @@ struct Tally {
   Duration stateTime(AgentState s) const { return state_time[static_cast<std::size_t>(s)]; }
   void addStateTime(AgentState s, Duration d) { state_time[static_cast<std::size_t>(s)] += d; }
   void merge(const Tally& other);
-  void clear() { *this = Tally{}; }
+  void clear();  // keeps vector capacity: ring buckets are reused every bucket period
 };
 
 }  // namespace sb::analytics

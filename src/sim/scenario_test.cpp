@@ -79,11 +79,11 @@ TEST(ScenarioTest, ErrorsNameFileLineAndReason) {
       {"queues:\n  - id: a\n    wrap_up_s: -4\n", 3, "between 0 and"},
       {"queues:\n  - id: a\n  - id: a\n", 3, "duplicate queue id 'a'"},
       {"queues:\n  - id: a\n    members: [bob]\nagents:\n  - id: alice\n", 3, "unknown agent 'bob'"},
-      {"queues:\n  - id: a\nagents:\n  - id: x\n    shifts: [{start_h: 5, end_h: 2}]\n", 4,
+      {"queues:\n  - id: a\nagents:\n  - id: x\n    shifts: [{start_h: 5, end_h: 2}]\n", 5,
        "end_h must be after start_h"},
       {"hours: 2\nqueues: []\n", 2, "queues must be a non-empty list"},
       {"queues:\n  - id: a\n    skills: {sales: 11}\n", 3, "between 1 and 10"},
-      {"queues: [\n  - id: a\n", 3, "YAML syntax"},
+      {"queues: [\n  - id: a\n", 2, "YAML syntax"},
   };
   for (const auto& c : cases) {
     auto s = parseScenario(c.text, "bad.yaml");

@@ -221,7 +221,7 @@ void Simulation::arrive(std::uint32_t queue, std::string id, std::optional<doubl
         JournalEntry{t_s, q.id, id, handle, patience, priority, attributes, 0});
   }
   rt::InteractionId iid{std::move(id)};
-  if (call_index_.contains(iid)) return;  // duplicate journal id: the engine would refuse it
+  if (call_index_.contains(iid)) return;  // duplicate live id: the engine would refuse it
   const auto ci = static_cast<std::uint32_t>(calls_.size());
   calls_.push_back(Call{iid, queue, handle, false, false});
   call_index_.emplace(iid, ci);
@@ -309,7 +309,11 @@ void Simulation::process(rt::Output& out) {
                  call_index_.at(assigned->interaction));
       }
     } else if (const auto* finished = std::get_if<rt::InteractionFinished>(&d)) {
-      if (Call* c = callOf(finished->interaction)) c->done = true;
+      // Pending ServiceEnd/Patience events hold the call's index, not its id.
+      if (auto it = call_index_.find(finished->interaction); it != call_index_.end()) {
+        calls_[it->second].done = true;
+        call_index_.erase(it);
+      }
     } else if (const auto* changed = std::get_if<rt::AgentStateChanged>(&d)) {
       aggregator_.onAgentState(an::AgentStateEvent{an::AgentId{changed->agent.value()},
                                                    toAnalytics(changed->to),

@@ -18,33 +18,54 @@ std::string lastLine(const std::string& text) {
   return t.substr(t.rfind('\n') + 1);
 }
 
-// M/M/c with c = 10, λ = 140/h, AHT = 180 s → A = 7 Erlangs (ρ = 0.7), T = 20 s.
-// Erlang C: P(wait) ≈ 0.2217, ASA = P·AHT/(c−A) ≈ 13.3 s, SL(20) = 1 − P·e^{−(c−A)·20/AHT}
-// ≈ 0.841. Over 2000 simulated hours (~280k calls) the simulator must agree within 2 %:
-// we assert RELATIVE error ≤ 2 % for SL, ASA and occupancy (occupancy vs A/c).
-TEST(SimulatorTest, AgreesWithErlangCOnMMcQueue) {
-  const Scenario s = simpleScenario(10, 140, 180, 20, 2000, 42);
-  const auto start = std::chrono::steady_clock::now();
-  auto r = simulate(s);
-  const double wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ASSERT_TRUE(r.has_value()) << r.error().toString();
-  ASSERT_EQ(r->queues.size(), 1u);
-  const QueueOutcome& q = r->queues[0];
-  ASSERT_TRUE(q.erlang.has_value());
-  const double erl_sl = q.erlang->serviceLevel(20);
-  const double erl_asa = q.erlang->asa_s;
-  const double sim_sl = *q.report.service_level;
-  const double sim_asa = secondsOf(*q.report.asa);
-  const double sim_occ = *q.report.occupancy;
-  EXPECT_NEAR(q.erlang->p_wait, 0.2217, 0.001);
-  EXPECT_LE(std::abs(sim_sl - erl_sl) / erl_sl, 0.02) << sim_sl << " vs " << erl_sl;
-  EXPECT_LE(std::abs(sim_asa - erl_asa) / erl_asa, 0.02) << sim_asa << " vs " << erl_asa;
-  EXPECT_LE(std::abs(sim_occ - 0.7) / 0.7, 0.02) << sim_occ;
-  EXPECT_GT(r->arrivals, 250000u);
+struct ErlangCheck {
+  double sim_sl, sim_asa, sim_occ, erl_sl, erl_asa, erl_occ;
+  std::uint64_t arrivals;
+};
+
+ErlangCheck runMMc(int c, double per_hour, double aht_s, double threshold_s, double hours,
+                   std::uint64_t seed) {
+  auto r = simulate(simpleScenario(c, per_hour, aht_s, threshold_s, hours, seed));
+  EXPECT_TRUE(r.has_value());
+  const QueueOutcome& q = r->queues.at(0);
+  EXPECT_TRUE(q.erlang.has_value());
   EXPECT_EQ(q.report.counts.abandoned, 0u);
-  std::printf("erlang-c check: sim sl=%.4f asa=%.2f occ=%.4f | erlang sl=%.4f asa=%.2f | %.2f s wall\n",
-              sim_sl, sim_asa, sim_occ, erl_sl, erl_asa, wall_s);
+  return {*q.report.service_level,
+          secondsOf(*q.report.asa),
+          *q.report.occupancy,
+          q.erlang->serviceLevel(threshold_s),
+          q.erlang->asa_s,
+          q.erlang->occupancy,
+          r->arrivals};
+}
+
+double rel(double sim, double expected) { return std::abs(sim - expected) / expected; }
+
+// M/M/2, λ = 20/h, AHT = 180 s → A = 1 Erlang (ρ = 0.5), T = 20 s.
+// Erlang C by hand: P(wait) = (A²/2!·2/(2−A)) ÷ (1 + A + A²/2!·2/(2−A)) = 1 ÷ (1 + 1 + 1) = 1/3;
+// ASA = P·AHT/(c−A) = (1/3)·180/1 = 60 s; SL(20) = 1 − (1/3)·e^{−(c−A)·20/AHT} = 1 − e^{−1/9}/3.
+// 30 000 simulated hours (~600k calls, ~1 s of CPU). We assert RELATIVE error ≤ 2 % for SL,
+// ASA and occupancy (vs A/c). Over seeds 1..8 the measured ASA error had sd 0.5 % (max 1 %),
+// SL sd 0.15 %, so the bound is ~4 sd wide and the test is not seed-lucky.
+TEST(SimulatorTest, AgreesWithErlangCOnMM2Queue) {
+  const ErlangCheck e = runMMc(2, 20, 180, 20, 30000, 7);
+  EXPECT_NEAR(e.erl_asa, 60.0, 1e-9);
+  EXPECT_NEAR(e.erl_sl, 1 - std::exp(-1.0 / 9.0) / 3.0, 1e-12);
+  EXPECT_GT(e.arrivals, 590000u);
+  EXPECT_LE(rel(e.sim_sl, e.erl_sl), 0.02) << e.sim_sl << " vs " << e.erl_sl;
+  EXPECT_LE(rel(e.sim_asa, e.erl_asa), 0.02) << e.sim_asa << " vs " << e.erl_asa;
+  EXPECT_LE(rel(e.sim_occ, e.erl_occ), 0.02) << e.sim_occ << " vs " << e.erl_occ;
+}
+
+// M/M/10, λ = 140/h, AHT = 180 s → A = 7 (ρ = 0.7): P(wait) ≈ 0.2217, ASA ≈ 13.30 s,
+// SL(20) ≈ 0.841. 2000 h (~280k calls). SL and occupancy: relative error ≤ 2 %. ASA: ≤ 5 %
+// relative, because at this load a 2000 h run has an ASA sampling sd of 1.7 % (measured over
+// seeds 1..8: −1.7 % … +3.1 %); the tight ASA check is the M/M/2 test above.
+TEST(SimulatorTest, AgreesWithErlangCOnMM10Queue) {
+  const ErlangCheck e = runMMc(10, 140, 180, 20, 2000, 4);
+  EXPECT_LE(rel(e.sim_sl, e.erl_sl), 0.02) << e.sim_sl << " vs " << e.erl_sl;
+  EXPECT_LE(rel(e.sim_occ, e.erl_occ), 0.02) << e.sim_occ << " vs " << e.erl_occ;
+  EXPECT_LE(rel(e.sim_asa, e.erl_asa), 0.05) << e.sim_asa << " vs " << e.erl_asa;
 }
 
 TEST(SimulatorTest, ReportEndsWithTheSummaryLine) {
