@@ -22,6 +22,8 @@ struct Tenant {
   std::string name;  // unique across the installation
   bool active = true;
   WallTime created_at{};
+
+  bool operator==(const Tenant&) const = default;
 };
 
 enum class Role { Agent, Supervisor, Admin, Sme };
@@ -45,6 +47,8 @@ struct User {
   std::string password_hash;  // opaque (e.g. argon2 encoded); never a plaintext password
   bool active = true;
   AgentProfile profile;
+
+  bool operator==(const User&) const = default;
 };
 
 struct Queue {
@@ -53,6 +57,8 @@ struct Queue {
   std::string name;  // unique per tenant
   std::string strategy = "longest_idle";  // routing strategy name
   std::string settings_json = "{}";  // all other routing settings (SLA, timeouts, overflow, ...)
+
+  bool operator==(const Queue&) const = default;
 };
 
 struct Skill {
@@ -60,6 +66,8 @@ struct Skill {
   SkillId id;
   std::string name;  // unique per tenant; AgentProfile::skills refers to it by name
   std::string description;
+
+  bool operator==(const Skill&) const = default;
 };
 
 struct Trunk {
@@ -73,6 +81,8 @@ struct Trunk {
   std::string secret;  // SIP digest secret (needed in clear to answer challenges)
   bool enabled = true;
   std::string settings_json = "{}";
+
+  bool operator==(const Trunk&) const = default;
 };
 
 enum class NumberTargetKind { Queue, Flow, User };
@@ -87,6 +97,8 @@ struct PhoneNumber {
   NumberTargetKind target_kind = NumberTargetKind::Queue;
   std::string target_id;  // a QueueId / FlowId / UserId value, per target_kind
   std::string label;
+
+  bool operator==(const PhoneNumber&) const = default;
 };
 
 struct Flow {
@@ -96,6 +108,8 @@ struct Flow {
   std::int64_t version = 1;  // bumped by the caller on each edit
   std::string document_json = "{}";
   WallTime updated_at{};
+
+  bool operator==(const Flow&) const = default;
 };
 
 struct WrapUpCode {
@@ -104,6 +118,8 @@ struct WrapUpCode {
   std::string code;  // unique per tenant
   std::string label;
   bool active = true;
+
+  bool operator==(const WrapUpCode&) const = default;
 };
 
 struct Calendar {
@@ -112,6 +128,8 @@ struct Calendar {
   std::string name;  // unique per tenant
   std::string timezone = "UTC";  // IANA name
   std::string definition_json = "{}";  // weekly hours, holidays, exceptions
+
+  bool operator==(const Calendar&) const = default;
 };
 
 // API keys are stored hashed: the caller shows the secret once and keeps only `prefix` (a
@@ -126,6 +144,8 @@ struct ApiKey {
   WallTime created_at{};
   std::optional<WallTime> expires_at;
   bool revoked = false;
+
+  bool operator==(const ApiKey&) const = default;
 };
 
 enum class Disposition { Answered, Abandoned, TimedOut, Rejected };
@@ -150,6 +170,8 @@ struct InteractionRecord {
   std::string end_reason;  // free text: "caller_hangup", "agent_hangup", "queue_timeout", ...
   std::optional<Disposition> disposition;  // empty while in progress
   std::string wrap_up_code;
+
+  bool operator==(const InteractionRecord&) const = default;
 };
 
 struct AgentStateChange {
@@ -159,6 +181,8 @@ struct AgentStateChange {
   std::string reason;
   WallTime at{};
   std::int64_t seq = 0;  // assigned by the store on append; increases with insertion order
+
+  bool operator==(const AgentStateChange&) const = default;
 };
 
 struct AuditEntry {
@@ -171,6 +195,8 @@ struct AuditEntry {
   std::string entity_id;
   std::string before_json;  // empty when not applicable
   std::string after_json;
+
+  bool operator==(const AuditEntry&) const = default;
 };
 
 // A SIP registrar binding (RFC 3261 10.3, RFC 5626 instance/reg-id), persisted so a restart
@@ -188,6 +214,8 @@ struct Binding {
   std::string transport;  // "udp", "tcp", "tls", "ws", "wss"
   std::string instance;   // +sip.instance, empty if none
   int reg_id = 0;         // RFC 5626 reg-id, 0 if none
+
+  bool operator==(const Binding&) const = default;
 };
 
 }  // namespace sb::store
