@@ -162,7 +162,7 @@ std::string formatIsoDuration(Duration d) {
     if (sec > 0 || ns > 0 || (day == 0 && hr == 0 && min == 0)) {
       out += std::to_string(sec);
       if (ns > 0) {
-        char buf[16];
+        char buf[32];
         std::snprintf(buf, sizeof buf, ".%09lld", static_cast<long long>(ns));
         std::string f = buf;
         while (f.back() == '0') f.pop_back();

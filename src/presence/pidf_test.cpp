@@ -196,5 +196,38 @@ TEST(PidfTest, TruncationsNeverCrash) {
   }
 }
 
+TEST(PidfTest, DeterministicMutationsNeverCrash) {
+  // Byte flips, drops and markup insertions over a valid document: every result is either a
+  // document or an InvalidArgument error (ASan builds check memory safety).
+  const std::string xml = toPidf(presence(A::Busy, T::InAConferenceCall), "sip:alice@example.com");
+  const char kInserts[] = "<>&;'\"/:=![]?#x";
+  uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  int parsed = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string m = xml;
+    for (int k = 0; k < 1 + static_cast<int>(next() % 4); ++k) {
+      size_t pos = next() % m.size();
+      switch (next() % 3) {
+        case 0: m[pos] = static_cast<char>(next() & 0xFF); break;
+        case 1: m.erase(pos, 1 + next() % 8); break;
+        default: m.insert(pos, 1, kInserts[next() % (sizeof kInserts - 1)]); break;
+      }
+      if (m.empty()) m = "<";
+    }
+    auto r = parsePidf(m);
+    if (r.has_value()) {
+      ++parsed;
+      (void)pairFromPidf(*r);
+    } else {
+      EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    }
+  }
+  EXPECT_GT(parsed, 0);
+}
+
 }  // namespace
 }  // namespace sb::presence

@@ -130,7 +130,7 @@ int availabilityRank(Availability a) noexcept;
 // (Presenting > InAConferenceCall > InACall > InAMeeting > ... > AvailableInactive).
 int activityRank(Activity a) noexcept;
 
-// The aggregated (shown) presence of a user. `seq` is filled by the store.
+// The aggregated (shown) presence of a user; `sequence` is stamped by PresenceStore.
 struct Presence {
   std::string user_id;
   PresencePair pair;

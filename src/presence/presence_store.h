@@ -43,7 +43,8 @@ class PresenceStore final {
   PresenceStore(const PresenceStore&) = delete;
   PresenceStore& operator=(const PresenceStore&) = delete;
 
-  // Creates or refreshes the Graph session (expiry and fading restart at `now`).
+  // Creates or refreshes the Graph session (expiry and fading restart at `now`). `req` comes
+  // from parseSetPresence(), which has validated the pair, duration and session id.
   std::optional<PresenceChange> setPresence(const std::string& user_id,
                                             const SetPresenceRequest& req, MonoTime now);
   // Removes a session. Error NotFound (field "sessionId") when the user has no live session
