@@ -244,14 +244,6 @@ bool paramsSameSet(const ParamList& a, const ParamList& b) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::optional<std::string_view> ParamList::get(std::string_view name) const noexcept {
   std::optional<std::string_view> found;
   forEach([&](std::string_view n, std::string_view v, bool) {

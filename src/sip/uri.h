@@ -68,8 +68,19 @@ bool uriEquals(const Uri& a, const Uri& b) noexcept;
 // Decodes %HH once ("value%25%34%31" -> "value%41"). Invalid escapes are copied as-is.
 std::string unescape(std::string_view text);
 
-// Case-insensitive ASCII equality (lookup table).
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// Case-insensitive ASCII equality. Inline: it sits on the header-name and parameter hot path.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto x = static_cast<unsigned char>(a[i]);
+    auto y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if (static_cast<unsigned char>(x - 'A') < 26u) x |= 0x20;
+    if (static_cast<unsigned char>(y - 'A') < 26u) y |= 0x20;
+    if (x != y) return false;
+  }
+  return true;
+}
 
 template <typename F>
 void ParamList::forEach(F&& f) const {
