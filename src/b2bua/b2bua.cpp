@@ -645,14 +645,16 @@ Status B2bua::cancelConnect(CallHandle call) {
   return {};
 }
 
-Status B2bua::reject(CallHandle call, int code, std::string_view reason) {
+Status B2bua::reject(CallHandle call, int code, std::string_view reason,
+                     const std::vector<std::pair<std::string, std::string>>& headers) {
   Call* c = find(call);
   if (c == nullptr) return fail(Errc::NotFound, "no such call");
   if (c->state != Call::State::Incoming) return fail(Errc::Conflict, "call already answered");
   if (code < 300 || code > 699) return fail(Errc::InvalidArgument, "not a final error code", "code");
   cancelForks(*c, SIZE_MAX);
-  (void)layer_->sendResponse(c->inbound_txn, sip::makeResponse(c->invite, code, reason, c->local_tag),
-                             clock_.now());
+  sip::Message response = sip::makeResponse(c->invite, code, reason, c->local_tag);
+  for (const auto& [name, value] : headers) response.addHeader(name, value);
+  (void)layer_->sendResponse(c->inbound_txn, response, clock_.now());
   endCall(*c, EndReason::Rejected);
   reap();
   return {};

@@ -121,7 +121,9 @@ class B2bua final : public sip::TransactionUser {
   // CANCEL, a late 2xx is ACKed and hung up; onConnectFailed(487) follows at once.
   Status cancelConnect(CallHandle call);
   // Rejects an unanswered call with `code`; onEnded(Rejected) follows.
-  Status reject(CallHandle call, int code, std::string_view reason = {});
+  // `headers` are added to the response (e.g. Proxy-Authenticate for a 407).
+  Status reject(CallHandle call, int code, std::string_view reason = {},
+                const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Tears an answered call down (BYE both legs) or rejects an unanswered one with 480.
   Status hangup(CallHandle call);
   bool exists(CallHandle call) const { return calls_.contains(call); }

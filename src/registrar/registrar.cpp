@@ -75,7 +75,8 @@ RegisterResult Registrar::reject(const sip::Message& req, int code, std::string_
 RegisterResult Registrar::handleRegister(const sip::Message& req, const Source& source,
                                          MonoTime now, WallTime wall_now) {
   const std::string source_key = "src:" + source.address;
-  if (limiter_.check(source_key, now).blocked) return RegisterResult{};  // drop: no oracle
+  // A blocked source gets a bare 403 before any parsing or lookup: cheap, and no oracle.
+  if (limiter_.check(source_key, now).blocked) return reject(req, 403, "Forbidden");
 
   auto to = req.to();
   if (!to) return reject(req, 400, "Bad To header");

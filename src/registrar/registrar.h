@@ -68,7 +68,7 @@ struct RegistrarConfig {
 };
 
 struct RegisterResult {
-  std::optional<sip::Message> response;  // nullopt: drop silently (blocked source)
+  std::optional<sip::Message> response;  // always set
   Duration delay{0};                     // send the response after this long (throttling)
   std::vector<Binding> upserted;         // new or refreshed bindings, to persist
   std::vector<Binding> removed;          // bindings gone, to delete from the store

@@ -263,9 +263,9 @@ TEST_F(RegistrarTest, RepeatedFailuresAreSlowedThenBlocked) {
     nonce_.clear();
     registerAs("alice", "wrong", {"<sip:alice@127.0.0.1:5070>"});
   }
-  // Six failures from this source: now blocked, dropped without an answer.
+  // Six failures from this source: now blocked, answered 403 without a challenge.
   auto blocked = handle(text("alice", {"<sip:alice@127.0.0.1:5070>"}, 99, ""));
-  EXPECT_FALSE(blocked.response);
+  EXPECT_EQ(blocked.response->statusCode(), 403);
   // Another source still gets challenged, but alice's AOR stays blocked for the right password.
   src_.address = "127.0.0.2";
   nonce_.clear();

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+// VoiceCenter: one voice interaction's life across the registrar, the B2BUA and the routing
+// engine. A trunk call is matched to a tenant by trunk and called number, enqueued, offered
+// to agents the engine picks (ringing their registered contacts), bridged on answer, put in
+// wrap-up after the call, and recorded (CDR). Calls from registered users are authenticated
+// (407) and reach colleagues by extension or URI, a queue by number, or the outbound trunk.
+// Owned by the SIP call shard thread with the B2BUA, TransactionLayer and Engine it drives;
+// not thread-safe. Timers go through CenterEnvironment; persistence through CenterStore.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "b2bua/b2bua.h"
+#include "center/directory.h"
+#include "common/clock.h"
+#include "registrar/registrar.h"
+#include "routing/engine.h"
+#include "sip/auth/digest.h"
+
+namespace sb::center {
+
+enum class Disposition : uint8_t { Answered, Abandoned, TimedOut, Rejected };
+std::string_view dispositionName(Disposition d) noexcept;
+
+// The interaction record (CDR) written when a call ends.
+struct InteractionRecord {
+  std::string id;
+  std::string tenant;
+  std::string queue;   // local queue id; empty for direct calls
+  std::string caller;  // From URI
+  std::string called;  // Request-URI user (number or extension)
+  std::string agent;   // user id who answered; empty if nobody
+  std::string channel = "voice";
+  std::string sip_call_id;
+  WallTime arrived{};
+  std::optional<WallTime> queued;
+  std::optional<WallTime> offered;  // first offer
+  std::optional<WallTime> answered;
+  WallTime ended{};
+  std::string end_reason;
+  Disposition disposition = Disposition::Rejected;
+};
+
+// Durable side effects of the voice path; implemented over the store by app/.
+class CenterStore {
+ public:
+  virtual ~CenterStore() = default;
+  virtual void writeRecord(const InteractionRecord& record) = 0;
+  virtual void saveBinding(const registrar::Binding& binding) = 0;
+  virtual void removeBinding(const registrar::Binding& binding) = 0;
+  virtual std::vector<registrar::Binding> loadBindings() = 0;
+};
+
+// Timers for the center (routing deadlines, registrar expiry, delayed answers).
+class CenterEnvironment {
+ public:
+  virtual ~CenterEnvironment() = default;
+  virtual void startTimer(uint64_t key, Duration delay) = 0;
+  virtual void cancelTimer(uint64_t key) = 0;
+};
+
+// Optional observer of what happens (the API's event stream, metrics).
+class CenterObserver {
+ public:
+  virtual ~CenterObserver() = default;
+  virtual void onSegment(const routing::SegmentEvent& /*event*/) {}
+  virtual void onAgentState(const routing::AgentStateChanged& /*change*/) {}
+  virtual void onRecord(const InteractionRecord& /*record*/) {}
+};
+
+struct VoiceCenterOptions {
+  registrar::RegistrarConfig registrar;
+  sip::DigestConfig invite_digest;
+  // A registered agent who is logged out is logged in (Available) when a binding appears.
+  bool auto_login_on_register = true;
+  // Extra ring time the B2BUA allows beyond the queue's reservation timeout (the engine's
+  // timeout normally fires first).
+  Duration ring_slack = std::chrono::seconds(2);
+  Duration direct_ring_timeout = std::chrono::seconds(45);
+};
+
+class VoiceCenter final : public b2bua::CallListener {
+ public:
+  VoiceCenter(std::shared_ptr<const Directory> directory, b2bua::B2bua& b2bua,
+              sip::TransactionLayer& layer, routing::Engine& engine, CenterEnvironment& env,
+              CenterStore& store, const Clock& clock, VoiceCenterOptions options = {});
+  ~VoiceCenter() override;
+  VoiceCenter(const VoiceCenter&) = delete;
+  VoiceCenter& operator=(const VoiceCenter&) = delete;
+
+  // Loads queues and agents into the engine and restores persisted bindings.
+  Status start();
+  void setObserver(CenterObserver* observer) { observer_ = observer; }
+
+  // A REGISTER the SIP core received on server transaction `txn`.
+  void handleRegister(sip::TransactionHandle txn, const sip::Message& request,
+                      const sip::SendTarget& source);
+  void onTimer(uint64_t key);
+
+  const registrar::Registrar& registrar() const { return *registrar_; }
+  routing::Engine& engine() { return engine_; }
+  const Directory& directory() const { return *directory_; }
+  size_t activeInteractions() const { return calls_.size(); }
+
+  // b2bua::CallListener
+  void onIncomingCall(b2bua::CallHandle call, const sip::Message& invite,
+                      const sip::SendTarget& source) override;
+  void onConnectFailed(b2bua::CallHandle call, int code) override;
+  void onAnswered(b2bua::CallHandle call, const std::string& answered_uri) override;
+  void onEnded(b2bua::CallHandle call, b2bua::EndReason reason) override;
+  void onHold(b2bua::CallHandle call, b2bua::Side by, bool on) override;
+
+ private:
+  struct Interaction;
+  class DirectoryForwarder;
+
+  void queueCall(Interaction& i, const TenantSpec& tenant, const std::string& queue);
+  void directCall(Interaction& i, const TenantSpec& tenant, const UserSpec& callee);
+  void trunkCall(Interaction& i, const TenantSpec& tenant, const TrunkSpec& trunk,
+                 const std::string& number);
+  std::vector<b2bua::Target> targetsFor(const std::string& tenant, const std::string& user);
+  // Applies engine decisions until none are left (decisions may cause more).
+  void apply(routing::Output& out);
+  void applyOne(const routing::Decision& d, routing::Output& more);
+  void bindingsChanged(const std::string& tenant, const std::string& user);
+  void armTick();
+  void armExpiry();
+  void finish(Interaction& i);
+  Interaction* byInteraction(const routing::InteractionId& id);
+
+  std::shared_ptr<const Directory> directory_;
+  std::unique_ptr<DirectoryForwarder> forwarder_;
+  std::unique_ptr<registrar::Registrar> registrar_;
+  b2bua::B2bua& b2bua_;
+  sip::TransactionLayer& layer_;
+  routing::Engine& engine_;
+  CenterEnvironment& env_;
+  CenterStore& store_;
+  const Clock& clock_;
+  VoiceCenterOptions options_;
+  sip::DigestAuthenticator invite_auth_;
+  CenterObserver* observer_ = nullptr;
+  uint64_t next_interaction_ = 1;
+  uint64_t next_delayed_ = 1;
+  std::unordered_map<b2bua::CallHandle, std::unique_ptr<Interaction>> calls_;
+  std::unordered_map<std::string, b2bua::CallHandle> by_interaction_;
+  // REGISTER answers held back by failure throttling: timer key -> (txn, response).
+  std::map<uint64_t, std::pair<sip::TransactionHandle, sip::Message>> delayed_;
+};
+
+}  // namespace sb::center
