@@ -33,7 +33,9 @@ ALLOWED = {
     "channels": {"common", "store"},
     "center": {"common", "sip", "sip/transaction", "sip/auth", "registrar", "sdp", "media", "b2bua", "flow", "routing",
                "presence", "analytics", "store", "channels"},
-    "api": {"common", "center", "store", "presence", "analytics", "routing"},
+    "notify": {"common", "presence"},
+    "oidc": {"common"},
+    "api": {"common", "center", "store", "presence", "analytics", "routing", "notify", "oidc"},
     "app": None,  # the composition root may include anything
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
