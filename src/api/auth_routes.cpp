@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/auth_routes.h"
+
+#include <chrono>
+
+namespace sb::api {
+
+namespace {
+
+nlohmann::json rolesJson(const std::vector<Role>& roles) {
+  nlohmann::json out = nlohmann::json::array();
+  for (Role r : roles) out.push_back(roleName(r));
+  return out;
+}
+
+Result<std::vector<Role>> rolesFrom(const nlohmann::json& body) {
+  if (!body.contains("roles") || !body["roles"].is_array()) {
+    return fail(Errc::InvalidArgument, "roles must be an array of role names", "roles");
+  }
+  std::vector<Role> roles;
+  for (const auto& r : body["roles"]) {
+    if (!r.is_string()) return fail(Errc::InvalidArgument, "role names are strings", "roles");
+    auto role = parseRole(r.get<std::string>());
+    if (!role) return std::unexpected(role.error());
+    roles.push_back(*role);
+  }
+  return roles;
+}
+
+Result<std::string> stringField(const nlohmann::json& body, const char* name) {
+  if (!body.contains(name) || !body[name].is_string()) {
+    return fail(Errc::InvalidArgument, std::string(name) + " must be a string", name);
+  }
+  return body[name].get<std::string>();
+}
+
+// A principal may only hand out roles it holds itself, and the system-operator role only if
+// it is one (no privilege escalation through keys or new users).
+Status checkDelegation(const Principal& p, const std::vector<Role>& roles) {
+  for (Role r : roles) {
+    if (r == Role::SystemOperator && !p.hasRole(Role::SystemOperator)) {
+      return fail(Errc::PermissionDenied, "cannot grant system_operator", "roles");
+    }
+  }
+  return {};
+}
+
+// The token endpoint accepts JSON or application/x-www-form-urlencoded (RFC 6749 4.3, 6).
+Result<nlohmann::json> tokenRequestBody(const RequestContext& ctx) {
+  auto ct = ctx.request.header("content-type").value_or("");
+  if (ct.starts_with("application/x-www-form-urlencoded")) {
+    nlohmann::json out = nlohmann::json::object();
+    for (auto& [k, v] : parseQuery(ctx.request.body)) out[k] = v;
+    return out;
+  }
+  auto body = ctx.jsonBody();
+  if (!body) return body;
+  if (!body->is_object()) return fail(Errc::InvalidArgument, "body must be an object", "body");
+  return body;
+}
+
+HttpResponse grantResponse(const TokenGrant& g) {
+  return HttpResponse::json(200, {{"access_token", g.access_token},
+                                  {"token_type", "Bearer"},
+                                  {"expires_in", g.expires_in},
+                                  {"refresh_token", g.refresh_token},
+                                  {"tenantId", g.principal.tenant_id},
+                                  {"userId", g.principal.user_id},
+                                  {"roles", rolesJson(g.principal.roles)}})
+      .withHeader("Cache-Control", "no-store");
+}
+
+}  // namespace
+
+Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_executor blocking) {
+  router.addSchema("TokenRequest",
+                   {{"type", "object"},
+                    {"required", {"grant_type"}},
+                    {"properties",
+                     {{"grant_type", {{"enum", {"password", "refresh_token"}}}},
+                      {"username", {{"type", "string"}}},
+                      {"password", {{"type", "string"}}},
+                      {"refresh_token", {{"type", "string"}}}}}});
+  router.addSchema("TokenResponse",
+                   {{"type", "object"},
+                    {"properties",
+                     {{"access_token", {{"type", "string"}}},
+                      {"token_type", {{"const", "Bearer"}}},
+                      {"expires_in", {{"type", "integer"}}},
+                      {"refresh_token", {{"type", "string"}}}}}});
+  router.addSchema("Principal", {{"type", "object"},
+                                 {"properties",
+                                  {{"userId", {{"type", "string"}}},
+                                   {"tenantId", {{"type", "string"}}},
+                                   {"roles", {{"type", "array"}}},
+                                   {"method", {{"type", "string"}}}}}});
+  router.addSchema("Jwks", {{"type", "object"}, {"properties", {{"keys", {{"type", "array"}}}}}});
+  router.addSchema("ApiKeyCreate", {{"type", "object"},
+                                    {"required", {"name", "roles"}},
+                                    {"properties",
+                                     {{"name", {{"type", "string"}}},
+                                      {"roles", {{"type", "array"}}}}}});
+  router.addSchema("ApiKey", {{"type", "object"},
+                              {"properties",
+                               {{"id", {{"type", "string"}}},
+                                {"name", {{"type", "string"}}},
+                                {"prefix", {{"type", "string"}}},
+                                {"roles", {{"type", "array"}}},
+                                {"revoked", {{"type", "boolean"}}},
+                                {"key", {{"type", "string"},
+                                         {"description", "only in the creation response"}}}}}});
+  router.addSchema("ApiKeyList", {{"type", "object"},
+                                  {"properties",
+                                   {{"items", {{"type", "array"},
+                                               {"items", {{"$ref", "#/components/schemas/ApiKey"}}}}}}}});
+  router.addSchema("UserCreate", {{"type", "object"},
+                                  {"required", {"username", "password", "roles"}},
+                                  {"properties",
+                                   {{"username", {{"type", "string"}}},
+                                    {"password", {{"type", "string"}, {"minLength", 8}}},
+                                    {"roles", {{"type", "array"}}}}}});
+  router.addSchema("User", {{"type", "object"},
+                            {"properties",
+                             {{"id", {{"type", "string"}}},
+                              {"tenantId", {{"type", "string"}}},
+                              {"username", {{"type", "string"}}},
+                              {"roles", {{"type", "array"}}}}}});
+
+  SB_TRY(router.addAsync(
+      {"POST", "/api/v1/auth/token",
+       "Issue tokens: grant_type=password (local users) or refresh_token (rotates the token)",
+       Permission::Public, "TokenRequest", "TokenResponse", "auth"},
+      [&tokens, blocking](RequestContext ctx, Responder respond) {
+        auto body = tokenRequestBody(ctx);
+        if (!body) {
+          respond(ctx.error(body.error()));
+          return;
+        }
+        // argon2id is deliberately slow: keep it off the connection's event loop.
+        asio::post(blocking, [&tokens, ctx = std::move(ctx), body = std::move(*body),
+                              respond = std::move(respond)]() {
+          std::string grant = body.value("grant_type", "");
+          Result<TokenGrant> result = fail(Errc::InvalidArgument, "", "grant_type");
+          if (grant == "password") {
+            auto user = stringField(body, "username");
+            auto pass = stringField(body, "password");
+            if (!user) return respond(ctx.error(user.error()));
+            if (!pass) return respond(ctx.error(pass.error()));
+            result = tokens.passwordGrant(*user, *pass);
+          } else if (grant == "refresh_token") {
+            auto token = stringField(body, "refresh_token");
+            if (!token) return respond(ctx.error(token.error()));
+            result = tokens.refreshGrant(*token);
+          } else {
+            return respond(ctx.error(400, "unsupported_grant_type",
+                                     "grant_type must be password or refresh_token",
+                                     "grant_type"));
+          }
+          if (!result) {
+            if (result.error().code == Errc::PermissionDenied) {
+              return respond(ctx.error(400, "invalid_grant", result.error().message,
+                                       result.error().field));
+            }
+            return respond(ctx.error(result.error()));
+          }
+          respond(grantResponse(*result));
+        });
+      }));
+
+  SB_TRY(router.add({"GET", "/api/v1/auth/me", "The signed-in principal",
+                     Permission::Authenticated, "", "Principal", "auth"},
+                    [](const RequestContext& ctx) {
+                      const Principal& p = *ctx.principal;
+                      return HttpResponse::json(
+                          200, {{"userId", p.user_id},
+                                {"tenantId", p.tenant_id},
+                                {"roles", rolesJson(p.roles)},
+                                {"method", p.method == AuthMethod::ApiKey ? "api_key"
+                                                                          : "access_token"}});
+                    }));
+
+  SB_TRY(router.add({"GET", "/api/v1/auth/jwks", "Public keys that verify access tokens",
+                     Permission::Public, "", "Jwks", "auth"},
+                    [&tokens](const RequestContext&) {
+                      return HttpResponse::json(200, tokens.keyRing().jwks());
+                    }));
+
+  SB_TRY(router.add(
+      {"POST", "/api/v1/tenants/{tenantId}/api-keys",
+       "Create an API key; the key is returned once and stored only as a SHA-256 hash",
+       Permission::ApiKeysManage, "ApiKeyCreate", "ApiKey", "api-keys", 201},
+      [&tokens](const RequestContext& ctx) {
+        auto body = ctx.jsonBody();
+        if (!body) return ctx.error(body.error());
+        auto name = stringField(*body, "name");
+        if (!name) return ctx.error(name.error());
+        auto roles = rolesFrom(*body);
+        if (!roles) return ctx.error(roles.error());
+        if (auto ok = checkDelegation(*ctx.principal, *roles); !ok) return ctx.error(ok.error());
+        auto created = tokens.createApiKey(std::string(ctx.param("tenantId")), *name, *roles,
+                                           ctx.principal->subject);
+        if (!created) return ctx.error(created.error());
+        return HttpResponse::json(201, {{"id", created->record.id},
+                                        {"name", created->record.name},
+                                        {"prefix", created->record.prefix},
+                                        {"roles", rolesJson(created->record.roles)},
+                                        {"revoked", false},
+                                        {"key", created->key}});
+      }));
+
+  SB_TRY(router.add({"GET", "/api/v1/tenants/{tenantId}/api-keys",
+                     "List the tenant's API keys (never the keys themselves)",
+                     Permission::ApiKeysManage, "", "ApiKeyList", "api-keys"},
+                    [&tokens](const RequestContext& ctx) {
+                      auto keys = tokens.credentials().listApiKeys(ctx.param("tenantId"));
+                      if (!keys) return ctx.error(keys.error());
+                      nlohmann::json items = nlohmann::json::array();
+                      for (const auto& k : *keys) {
+                        items.push_back({{"id", k.id},
+                                         {"name", k.name},
+                                         {"prefix", k.prefix},
+                                         {"roles", rolesJson(k.roles)},
+                                         {"revoked", k.revoked}});
+                      }
+                      return HttpResponse::json(200, {{"items", items}});
+                    }));
+
+  SB_TRY(router.add({"DELETE", "/api/v1/tenants/{tenantId}/api-keys/{keyId}",
+                     "Revoke an API key", Permission::ApiKeysManage, "", "", "api-keys", 204},
+                    [&tokens](const RequestContext& ctx) {
+                      auto ok = tokens.credentials().revokeApiKey(ctx.param("tenantId"),
+                                                                  ctx.param("keyId"));
+                      if (!ok) return ctx.error(ok.error());
+                      return HttpResponse::text(204, "", "application/json");
+                    }));
+
+  SB_TRY(router.addAsync(
+      {"POST", "/api/v1/tenants/{tenantId}/users", "Create a local user (argon2id-hashed password)",
+       Permission::UsersManage, "UserCreate", "User", "users", 201},
+      [&tokens, blocking](RequestContext ctx, Responder respond) {
+        asio::post(blocking, [&tokens, ctx = std::move(ctx), respond = std::move(respond)]() {
+          auto body = ctx.jsonBody();
+          if (!body) return respond(ctx.error(body.error()));
+          auto username = stringField(*body, "username");
+          if (!username) return respond(ctx.error(username.error()));
+          auto password = stringField(*body, "password");
+          if (!password) return respond(ctx.error(password.error()));
+          auto roles = rolesFrom(*body);
+          if (!roles) return respond(ctx.error(roles.error()));
+          if (auto ok = checkDelegation(*ctx.principal, *roles); !ok) {
+            return respond(ctx.error(ok.error()));
+          }
+          auto user = tokens.createUser(std::string(ctx.param("tenantId")), *username,
+                                        *password, *roles);
+          if (!user) return respond(ctx.error(user.error()));
+          respond(HttpResponse::json(201, {{"id", user->id},
+                                           {"tenantId", user->tenant_id},
+                                           {"username", user->username},
+                                           {"roles", rolesJson(user->roles)}}));
+        });
+      }));
+  return {};
+}
+
+}  // namespace sb::api

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/credentials.h"
+
+namespace sb::api {
+
+Result<UserRecord> InMemoryCredentialSource::findUserByUsername(std::string_view username) {
+  std::lock_guard lock(mu_);
+  for (const auto& [id, u] : users_) {
+    if (u.username == username) return u;
+  }
+  return fail(Errc::NotFound, "no such user", "username");
+}
+
+Result<UserRecord> InMemoryCredentialSource::findUser(std::string_view user_id) {
+  std::lock_guard lock(mu_);
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return fail(Errc::NotFound, "no such user", "userId");
+  return it->second;
+}
+
+Status InMemoryCredentialSource::addUser(UserRecord user) {
+  std::lock_guard lock(mu_);
+  if (users_.contains(user.id)) return fail(Errc::AlreadyExists, "user id exists", "id");
+  for (const auto& [id, u] : users_) {
+    if (u.username == user.username) {
+      return fail(Errc::AlreadyExists, "username is taken", "username");
+    }
+  }
+  users_.emplace(user.id, std::move(user));
+  return {};
+}
+
+Result<ApiKeyRecord> InMemoryCredentialSource::findApiKeyByHash(std::string_view hash_hex) {
+  std::lock_guard lock(mu_);
+  auto it = api_keys_.find(hash_hex);
+  if (it == api_keys_.end()) return fail(Errc::NotFound, "no such API key");
+  return it->second;
+}
+
+Status InMemoryCredentialSource::addApiKey(ApiKeyRecord key) {
+  std::lock_guard lock(mu_);
+  if (api_keys_.contains(key.hash_hex)) return fail(Errc::AlreadyExists, "API key exists");
+  api_keys_.emplace(key.hash_hex, std::move(key));
+  return {};
+}
+
+Result<std::vector<ApiKeyRecord>> InMemoryCredentialSource::listApiKeys(
+    std::string_view tenant_id) {
+  std::lock_guard lock(mu_);
+  std::vector<ApiKeyRecord> out;
+  for (const auto& [h, k] : api_keys_) {
+    if (k.tenant_id == tenant_id) out.push_back(k);
+  }
+  return out;
+}
+
+Status InMemoryCredentialSource::revokeApiKey(std::string_view tenant_id,
+                                              std::string_view key_id) {
+  std::lock_guard lock(mu_);
+  for (auto& [h, k] : api_keys_) {
+    if (k.id == key_id && k.tenant_id == tenant_id) {
+      k.revoked = true;
+      return {};
+    }
+  }
+  return fail(Errc::NotFound, "no such API key", "keyId");
+}
+
+Status InMemoryCredentialSource::addRefreshToken(RefreshTokenRecord token) {
+  std::lock_guard lock(mu_);
+  refresh_.insert_or_assign(token.hash_hex, std::move(token));
+  return {};
+}
+
+Result<RefreshTokenRecord> InMemoryCredentialSource::consumeRefreshToken(
+    std::string_view hash_hex) {
+  std::lock_guard lock(mu_);
+  auto it = refresh_.find(hash_hex);
+  if (it == refresh_.end()) return fail(Errc::NotFound, "unknown refresh token", "refresh_token");
+  RefreshTokenRecord before = it->second;
+  it->second.used = true;
+  return before;
+}
+
+Status InMemoryCredentialSource::revokeRefreshFamily(std::string_view family_id) {
+  std::lock_guard lock(mu_);
+  for (auto& [h, t] : refresh_) {
+    if (t.family_id == family_id) t.revoked = true;
+  }
+  return {};
+}
+
+std::vector<RefreshTokenRecord> InMemoryCredentialSource::refreshTokens() const {
+  std::lock_guard lock(mu_);
+  std::vector<RefreshTokenRecord> out;
+  for (const auto& [h, t] : refresh_) out.push_back(t);
+  return out;
+}
+
+}  // namespace sb::api

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/event_hub.h"
+
+#include <chrono>
+#include <ctime>
+
+#include "common/metrics.h"
+
+namespace sb::api {
+
+namespace {
+std::string isoTime(WallTime t) {
+  auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
+  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+}  // namespace
+
+std::string renderEvent(const Event& e) {
+  nlohmann::json j = {{"id", e.id},
+                      {"type", e.type},
+                      {"tenantId", e.tenant_id},
+                      {"data", e.data},
+                      {"time", isoTime(e.time)}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+bool eventVisibleTo(const Event& event, const Principal& principal) {
+  if (event.tenant_id.empty()) {
+    auto scope = principal.scopeFor(event.permission);
+    return scope && *scope == Scope::AllTenants;
+  }
+  return canSee(principal, event.permission, event.tenant_id, event.user_id);
+}
+
+EventHub::EventHub(asio::any_io_executor executor, const Clock& clock,
+                   std::size_t replay_capacity, metrics::Registry* metrics)
+    : strand_(asio::make_strand(std::move(executor))),
+      clock_(clock),
+      capacity_(replay_capacity == 0 ? 1 : replay_capacity) {
+  if (metrics) {
+    published_ = &metrics->counter("sb_events_published_total", "Events published to the hub").with({});
+    subscribers_gauge_ =
+        &metrics->gauge("sb_event_subscribers", "Event hub subscribers").with({});
+  }
+}
+
+void EventHub::publish(EventInput input) {
+  asio::post(strand_, [this, input = std::move(input)]() mutable { onPublish(std::move(input)); });
+}
+
+void EventHub::onPublish(EventInput input) {
+  auto ev = std::make_shared<Event>();
+  ev->id = next_id_++;
+  ev->type = std::move(input.type);
+  ev->tenant_id = std::move(input.tenant_id);
+  ev->data = std::move(input.data);
+  ev->time = clock_.wallNow();
+  ev->permission = input.permission;
+  ev->user_id = std::move(input.user_id);
+  ev->json = renderEvent(*ev);
+  std::shared_ptr<const Event> shared = std::move(ev);
+  buffer_.push_back(shared);
+  if (buffer_.size() > capacity_) buffer_.pop_front();
+  if (published_) published_->inc();
+  std::erase_if(subs_, [&](Sub& s) {
+    auto sink = s.sink.lock();
+    if (!sink) return true;
+    if (eventVisibleTo(*shared, s.principal)) sink->deliver(shared);
+    return false;
+  });
+  subscriber_count_.store(subs_.size());
+  if (subscribers_gauge_) subscribers_gauge_->set(static_cast<double>(subs_.size()));
+}
+
+std::shared_ptr<const Event> EventHub::makeResync(const Principal& principal,
+                                                  std::uint64_t last_seen) {
+  auto ev = std::make_shared<Event>();
+  // The resync carries the newest id so the client can resume from it after reloading state.
+  ev->id = next_id_ - 1;
+  ev->type = "resync";
+  ev->tenant_id = principal.tenant_id;
+  ev->data = {{"reason", "events after lastEventId are no longer buffered"},
+              {"lastEventId", last_seen},
+              {"oldestBufferedId", buffer_.empty() ? next_id_ : buffer_.front()->id}};
+  ev->time = clock_.wallNow();
+  ev->json = renderEvent(*ev);
+  return ev;
+}
+
+void EventHub::subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal principal,
+                         std::optional<std::uint64_t> last_event_id) {
+  asio::post(strand_, [this, subscriber = std::move(subscriber), principal = std::move(principal),
+                       last_event_id]() mutable {
+    auto sink = subscriber.lock();
+    if (!sink) return;
+    if (last_event_id) {
+      std::uint64_t last = *last_event_id;
+      std::uint64_t newest = next_id_ - 1;
+      std::uint64_t oldest = buffer_.empty() ? next_id_ : buffer_.front()->id;
+      if (last > newest || last + 1 < oldest) {
+        sink->deliver(makeResync(principal, last));
+      } else {
+        for (const auto& ev : buffer_) {
+          if (ev->id > last && eventVisibleTo(*ev, principal)) sink->deliver(ev);
+        }
+      }
+    }
+    subs_.push_back(Sub{std::move(subscriber), std::move(principal)});
+    subscriber_count_.store(subs_.size());
+    if (subscribers_gauge_) subscribers_gauge_->set(static_cast<double>(subs_.size()));
+  });
+}
+
+}  // namespace sb::api

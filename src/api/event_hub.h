@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+// EventHub: fans domain events out to WebSocket subscribers. Any thread may publish(); the hub
+// posts to its own strand, which assigns monotonically increasing ids, keeps a bounded replay
+// buffer and hands each subscriber a shared immutable event. Subscribers are filtered by tenant
+// and role (Event::permission / Event::user_id). Delivery never blocks the publisher or the
+// hub: EventSubscriber::deliver() must only queue (post to the subscriber's own strand).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/roles.h"
+#include "common/asio.h"
+#include "common/clock.h"
+
+namespace sb::metrics {
+class Registry;
+class Counter;
+class Gauge;
+}  // namespace sb::metrics
+
+namespace sb::api {
+
+namespace asio = boost::asio;
+
+struct Event {
+  std::uint64_t id = 0;
+  std::string type;       // e.g. "agent.state.changed"
+  std::string tenant_id;  // empty: platform event, only for cross-tenant principals
+  nlohmann::json data;
+  WallTime time{};
+  Permission permission = Permission::Monitor;  // who may see it (with the grant's scope)
+  std::string user_id;  // owner, for Own-scoped grants (an agent sees its own events)
+  std::string json;     // the wire form {"id","type","tenantId","data","time"}, rendered once
+};
+
+struct EventInput {
+  std::string type;
+  std::string tenant_id;
+  nlohmann::json data = nlohmann::json::object();
+  Permission permission = Permission::Monitor;
+  std::string user_id;
+};
+
+// Called on the hub's strand. Implementations post to their own executor and return at once.
+class EventSubscriber {
+ public:
+  virtual ~EventSubscriber() = default;
+  virtual void deliver(std::shared_ptr<const Event> event) = 0;
+};
+
+bool eventVisibleTo(const Event& event, const Principal& principal);
+std::string renderEvent(const Event& event);
+
+class EventHub {
+ public:
+  // executor: where the hub's strand runs (e.g. one of the api io_contexts). clock stamps
+  // events and must outlive the hub. metrics may be null.
+  EventHub(asio::any_io_executor executor, const Clock& clock, std::size_t replay_capacity = 1024,
+           metrics::Registry* metrics = nullptr);
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // Any thread. Returns at once; the event is numbered and fanned out on the hub strand.
+  void publish(EventInput input);
+
+  // Any thread. Registers subscriber (held weakly: it unsubscribes by dying) with its filter.
+  // With last_event_id: first delivers the buffered events after it that the principal may see;
+  // if some of the missed events already left the buffer (or the id is from the future, e.g.
+  // from before a restart) it delivers one {"type":"resync"} event instead. Then live events.
+  void subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal principal,
+                 std::optional<std::uint64_t> last_event_id);
+
+  // For tests and /metrics: read on the hub strand via post, or racy otherwise.
+  std::uint64_t lastIdForTest() const { return next_id_ - 1; }
+  std::size_t subscriberCount() const { return subscriber_count_.load(); }
+
+ private:
+  struct Sub {
+    std::weak_ptr<EventSubscriber> sink;
+    Principal principal;
+  };
+  void onPublish(EventInput input);
+  std::shared_ptr<const Event> makeResync(const Principal& principal, std::uint64_t last_seen);
+
+  asio::strand<asio::any_io_executor> strand_;
+  const Clock& clock_;
+  std::size_t capacity_;
+  // Owned by strand_:
+  std::uint64_t next_id_ = 1;
+  std::deque<std::shared_ptr<const Event>> buffer_;
+  std::vector<Sub> subs_;
+  std::atomic<std::size_t> subscriber_count_{0};
+  metrics::Counter* published_ = nullptr;
+  metrics::Gauge* subscribers_gauge_ = nullptr;
+};
+
+}  // namespace sb::api

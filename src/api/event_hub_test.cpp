@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/event_hub.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace sb::api {
+namespace {
+
+struct Collector : EventSubscriber {
+  void deliver(std::shared_ptr<const Event> e) override { events.push_back(std::move(e)); }
+  std::vector<std::uint64_t> ids() const {
+    std::vector<std::uint64_t> out;
+    for (auto& e : events) out.push_back(e->id);
+    return out;
+  }
+  std::vector<std::shared_ptr<const Event>> events;
+};
+
+class EventHubTest : public ::testing::Test {
+ protected:
+  void drain() {
+    ioc.restart();
+    ioc.run();
+  }
+  void publish(const std::string& tenant, int n, Permission perm = Permission::Monitor,
+               const std::string& user = {}) {
+    for (int i = 0; i < n; ++i) hub.publish({"test.event", tenant, {{"i", i}}, perm, user});
+  }
+  asio::io_context ioc;
+  ManualClock clock;
+  EventHub hub{ioc.get_executor(), clock, 5};
+  Principal sup{"s1", "s1", "t1", {Role::Supervisor}};
+};
+
+TEST_F(EventHubTest, IdsIncreaseAndWireFormIsJson) {
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, std::nullopt);
+  publish("t1", 3);
+  drain();
+  EXPECT_EQ(c->ids(), (std::vector<std::uint64_t>{1, 2, 3}));
+  auto j = nlohmann::json::parse(c->events[0]->json);
+  EXPECT_EQ(j["id"], 1);
+  EXPECT_EQ(j["type"], "test.event");
+  EXPECT_EQ(j["tenantId"], "t1");
+  EXPECT_EQ(j["data"]["i"], 0);
+  EXPECT_TRUE(j["time"].get<std::string>().ends_with("Z"));
+}
+
+TEST_F(EventHubTest, ReplaysExactlyTheMissedEvents) {
+  publish("t1", 4);
+  drain();
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, 2);
+  publish("t1", 1);
+  drain();
+  EXPECT_EQ(c->ids(), (std::vector<std::uint64_t>{3, 4, 5}));
+}
+
+TEST_F(EventHubTest, ResyncWhenMissedEventsLeftTheBuffer) {
+  publish("t1", 9);  // buffer holds 5..9
+  drain();
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, 3);  // 4 is gone
+  drain();
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0]->type, "resync");
+  auto edge = std::make_shared<Collector>();
+  hub.subscribe(edge, sup, 4);  // 5.. all still there
+  drain();
+  EXPECT_EQ(edge->ids(), (std::vector<std::uint64_t>{5, 6, 7, 8, 9}));
+  auto future = std::make_shared<Collector>();
+  hub.subscribe(future, sup, 100);  // from before a restart
+  drain();
+  ASSERT_EQ(future->events.size(), 1u);
+  EXPECT_EQ(future->events[0]->type, "resync");
+}
+
+TEST_F(EventHubTest, FiltersByTenantAndRole) {
+  auto sup_t1 = std::make_shared<Collector>();
+  auto agent_u1 = std::make_shared<Collector>();
+  auto agent_u2 = std::make_shared<Collector>();
+  auto op = std::make_shared<Collector>();
+  hub.subscribe(sup_t1, sup, std::nullopt);
+  hub.subscribe(agent_u1, Principal{"u1", "u1", "t1", {Role::Agent}}, std::nullopt);
+  hub.subscribe(agent_u2, Principal{"u2", "u2", "t1", {Role::Agent}}, std::nullopt);
+  hub.subscribe(op, Principal{"op", "op", "", {Role::SystemOperator}}, std::nullopt);
+  hub.publish({"queue.stats", "t1", {}, Permission::Monitor});              // 1
+  hub.publish({"queue.stats", "t2", {}, Permission::Monitor});              // 2
+  hub.publish({"agent.state", "t1", {}, Permission::AgentState, "u1"});     // 3
+  hub.publish({"platform.notice", "", {}, Permission::Monitor});            // 4
+  drain();
+  EXPECT_EQ(sup_t1->ids(), (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(agent_u1->ids(), (std::vector<std::uint64_t>{3}));
+  EXPECT_TRUE(agent_u2->ids().empty());
+  EXPECT_EQ(op->ids(), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
+
+TEST_F(EventHubTest, DeadSubscribersAreForgotten) {
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, std::nullopt);
+  drain();
+  EXPECT_EQ(hub.subscriberCount(), 1u);
+  c.reset();
+  publish("t1", 1);
+  drain();
+  EXPECT_EQ(hub.subscriberCount(), 0u);
+}
+
+TEST_F(EventHubTest, PublishFromManyThreadsKeepsIdsUnique) {
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, std::nullopt);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) threads.emplace_back([&] { publish("t1", 50); });
+  for (auto& t : threads) t.join();
+  drain();
+  ASSERT_EQ(c->events.size(), 200u);
+  for (std::size_t i = 0; i < 200; ++i) EXPECT_EQ(c->events[i]->id, i + 1);
+}
+
+}  // namespace
+}  // namespace sb::api

@@ -1,0 +1,668 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "api/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include "api/event_hub.h"
+#include "api/router.h"
+#include "common/assert.h"
+#include "common/log.h"
+#include "common/metrics.h"
+
+namespace sb::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using TcpStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using BeastRequest = http::request<http::string_body>;
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Posts to the session's strand. force: close the socket now; else finish the current
+  // request (or close handshake) and close.
+  virtual void stop(bool force) = 0;
+};
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(std::vector<asio::io_context*> l, Router& r, metrics::Registry& m, EventHub* e,
+       ServerOptions o)
+      : loops(std::move(l)), router(r), metrics(m), events(e), options(std::move(o)) {
+    requests = &metrics.counter("sb_http_requests_total", "HTTP requests by route and status",
+                                {"method", "route", "status"});
+    durations = &metrics.histogram("sb_http_request_duration_seconds",
+                                   "HTTP request handling time", {"method", "route"});
+    connections = &metrics.gauge("sb_http_connections", "Open HTTP and WebSocket connections",
+                                 {"kind"});
+    ws_dropped = &metrics.counter("sb_ws_slow_consumers_dropped_total",
+                                  "WebSockets closed because their send queue overflowed")
+                      .with({});
+    rejected = &metrics.counter("sb_http_rejected_total",
+                                "Requests rejected before routing (limits, parse errors)",
+                                {"reason"});
+  }
+
+  std::vector<asio::io_context*> loops;
+  Router& router;
+  metrics::Registry& metrics;
+  EventHub* events;
+  ServerOptions options;
+
+  metrics::CounterFamily* requests;
+  metrics::HistogramFamily* durations;
+  metrics::GaugeFamily* connections;
+  metrics::Counter* ws_dropped;
+  metrics::CounterFamily* rejected;
+
+  std::optional<tcp::acceptor> acceptor;
+  std::atomic<std::uint16_t> bound_port{0};
+  std::atomic<std::size_t> next_loop{0};
+  std::atomic<bool> draining{false};
+
+  std::mutex mu;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
+  std::uint64_t next_session = 1;                                          // GUARDED_BY(mu)
+  std::vector<std::function<void()>> on_done;                              // GUARDED_BY(mu)
+  bool done_fired = false;                                                 // GUARDED_BY(mu)
+  std::shared_ptr<asio::steady_timer> deadline_timer;                      // GUARDED_BY(mu)
+
+  std::uint64_t registerSession(std::weak_ptr<SessionBase> s) {
+    std::lock_guard lock(mu);
+    auto id = next_session++;
+    sessions.emplace(id, std::move(s));
+    return id;
+  }
+
+  void unregisterSession(std::uint64_t id) {
+    std::vector<std::function<void()>> fire;
+    {
+      std::lock_guard lock(mu);
+      sessions.erase(id);
+      if (draining && sessions.empty() && !done_fired) {
+        done_fired = true;
+        fire.swap(on_done);
+        if (deadline_timer) deadline_timer->cancel();
+      }
+    }
+    for (auto& f : fire) f();  // outside the lock: a callback may call back in
+  }
+
+  void doAccept();
+  void launch(tcp::socket socket);
+  void shutdown(Duration deadline, std::function<void()> done);
+
+  void record(const std::string& method, const HttpResponse& res, double seconds) {
+    std::string route = res.route.empty() ? "unmatched" : res.route;
+    requests->with({method, route, std::to_string(res.status)}).inc();
+    durations->with({method, route}).observe(seconds);
+  }
+};
+
+namespace {
+
+template <class Stream>
+auto& lowest(Stream& s) {
+  return beast::get_lowest_layer(s);
+}
+
+HttpRequest toHttpRequest(BeastRequest& req, bool tls) {
+  HttpRequest out;
+  out.method = std::string(req.method_string());
+  out.target = std::string(req.target());
+  std::string_view target = out.target;
+  auto q = target.find('?');
+  auto path = percentDecode(target.substr(0, q), false);
+  out.path = path ? *path : std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = parseQuery(target.substr(q + 1));
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+    out.headers.emplace_back(std::move(name), std::string(f.value()));
+  }
+  out.body = std::move(req.body());
+  out.tls = tls;
+  return out;
+}
+
+http::response<http::string_body> toBeastResponse(const HttpResponse& r, unsigned version,
+                                                  bool keep_alive, bool head,
+                                                  const std::string& server_name) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, server_name);
+  res.set(http::field::content_type, r.content_type);
+  for (const auto& [k, v] : r.headers) res.set(k, v);
+  if (r.status == 401 || r.status == 403) res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive);
+  if (head) {
+    res.content_length(r.body.size());
+  } else {
+    res.body() = r.body;
+    res.prepare_payload();
+  }
+  return res;
+}
+
+// Awaits a Router answer, which may come from any thread; resumes on the session's strand.
+asio::awaitable<HttpResponse> awaitDispatch(Router& router, HttpRequest request) {
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponse)>(
+      [&router](auto handler, HttpRequest req) {
+        auto ex = asio::get_associated_executor(handler);
+        router.dispatch(std::move(req),
+                        Responder([h = std::move(handler), ex](HttpResponse r) mutable {
+                          asio::post(ex, [h = std::move(h), r = std::move(r)]() mutable {
+                            std::move(h)(std::move(r));
+                          });
+                        }));
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+template <class Stream>
+class WsSession final : public SessionBase,
+                        public EventSubscriber,
+                        public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(std::shared_ptr<HttpServer::Impl> srv, Stream&& stream, Principal principal)
+      : srv_(std::move(srv)),
+        ws_(std::move(stream)),
+        principal_(std::move(principal)),
+        grace_(ws_.get_executor()) {}
+
+  asio::awaitable<void> run(BeastRequest req, std::optional<std::uint64_t> last_event_id) {
+    auto self = this->shared_from_this();
+    id_ = srv_->registerSession(self);
+    auto& gauge = srv_->connections->with({"websocket"});
+    gauge.add(1);
+    // Beast's websocket keeps its own timers; the tcp_stream ones must be off.
+    lowest(ws_).expires_never();
+    websocket::stream_base::timeout t{};
+    t.handshake_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        srv_->options.read_timeout);
+    t.idle_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        srv_->options.ws_idle_timeout);
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    std::string server_name = srv_->options.server_name;
+    ws_.set_option(websocket::stream_base::decorator(
+        [server_name](websocket::response_type& res) { res.set(http::field::server, server_name); }));
+    ws_.text(true);
+    beast::error_code ec;
+    co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      srv_->requests->with({"GET", srv_->options.events_path, "101"}).inc();
+      srv_->events->subscribe(this->weak_from_this(), principal_, last_event_id);
+      if (srv_->draining) beginClose(websocket::close_code::going_away, "server shutting down");
+      beast::flat_buffer buffer;
+      for (;;) {
+        // Clients have nothing to say; reading keeps pings/pongs and the close handshake going.
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        buffer.consume(buffer.size());
+      }
+    }
+    closed_ = true;
+    grace_.cancel();
+    gauge.add(-1);
+    srv_->unregisterSession(id_);
+  }
+
+  void deliver(std::shared_ptr<const Event> event) override {
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), event = std::move(event)]() mutable {
+                 self->enqueue(std::move(event));
+               });
+  }
+
+  void stop(bool force) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), force] {
+      if (force) {
+        self->hardClose();
+      } else {
+        self->beginClose(websocket::close_code::going_away, "server shutting down");
+      }
+    });
+  }
+
+ private:
+  void enqueue(std::shared_ptr<const Event> event) {
+    if (closing_ || closed_) return;
+    if (queue_.size() >= srv_->options.ws_queue_limit) {
+      // A client that cannot keep up must not hold memory or slow the hub: drop it.
+      SB_LOG_WARN("api: dropping slow WebSocket consumer user={} tenant={} ({} events queued)",
+                  principal_.user_id, principal_.tenant_id, queue_.size());
+      srv_->ws_dropped->inc();
+      // Keep the frame being written: its bytes are still referenced by async_write.
+      queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
+      beginClose(websocket::close_code::try_again_later, "slow consumer");
+      return;
+    }
+    queue_.push_back(std::move(event));
+    if (!writing_) writeNext();
+  }
+
+  void writeNext() {
+    writing_ = true;
+    ws_.async_write(asio::buffer(queue_.front()->json),
+                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (ec) {
+                        self->hardClose();
+                        return;
+                      }
+                      if (!self->queue_.empty()) self->queue_.pop_front();
+                      if (!self->queue_.empty() && !self->closing_) self->writeNext();
+                    });
+  }
+
+  void beginClose(websocket::close_code code, const char* reason) {
+    if (closing_ || closed_) return;
+    closing_ = true;
+    // Beast queues the close frame behind an outstanding write; if the peer does not read,
+    // that never finishes, so a grace timer closes the socket.
+    ws_.async_close(websocket::close_reason(code, reason),
+                    [self = this->shared_from_this()](beast::error_code) {});
+    grace_.expires_after(srv_->options.ws_close_grace);
+    grace_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->hardClose();
+    });
+  }
+
+  void hardClose() {
+    if (closed_) return;
+    beast::error_code ignored;
+    lowest(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest(ws_).close();
+  }
+
+  std::shared_ptr<HttpServer::Impl> srv_;
+  websocket::stream<Stream> ws_;
+  Principal principal_;
+  asio::steady_timer grace_;
+  std::deque<std::shared_ptr<const Event>> queue_;  // front is being written when writing_
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::uint64_t id_ = 0;
+};
+
+template <class Stream>
+class HttpSession final : public SessionBase,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  HttpSession(std::shared_ptr<HttpServer::Impl> srv, Stream&& stream)
+      : srv_(std::move(srv)), stream_(std::move(stream)) {}
+
+  void stop(bool force) override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this(), force] {
+      self->stopping_ = true;
+      if ((force || !self->busy_) && !self->handed_off_) {
+        beast::error_code ignored;
+        lowest(self->stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest(self->stream_).close();
+      }
+    });
+  }
+
+  asio::awaitable<void> run() {
+    auto self = this->shared_from_this();
+    id_ = srv_->registerSession(self);
+    auto& gauge = srv_->connections->with({"http"});
+    gauge.add(1);
+    co_await serve();
+    gauge.add(-1);
+    srv_->unregisterSession(id_);
+  }
+
+ private:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  asio::awaitable<void> serve() {
+    const ServerOptions& opt = srv_->options;
+    beast::error_code ec;
+    if constexpr (kTls) {
+      lowest(stream_).expires_after(opt.read_timeout);
+      co_await stream_.async_handshake(ssl::stream_base::server,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+    }
+    for (;;) {
+      busy_ = false;
+      if (stopping_ || srv_->draining) co_return;
+      if (buffer_.size() == 0) {
+        // Keep-alive idle wait: the idle timeout applies until the first byte arrives.
+        lowest(stream_).expires_after(opt.idle_timeout);
+        std::size_t n = co_await stream_.async_read_some(
+            buffer_.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        buffer_.commit(n);
+      }
+      busy_ = true;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+      parser.body_limit(opt.body_limit);
+      lowest(stream_).expires_after(opt.read_timeout);
+      co_await http::async_read(stream_, buffer_, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        co_await rejectAndClose(ec, parser);
+        co_return;
+      }
+      BeastRequest req = parser.release();
+      if (websocket::is_upgrade(req)) {
+        co_await upgrade(std::move(req));
+        co_return;
+      }
+      auto start = std::chrono::steady_clock::now();
+      bool head = req.method() == http::verb::head;
+      unsigned version = req.version();
+      bool keep_alive = req.keep_alive();
+      HttpRequest hreq = toHttpRequest(req, kTls);
+      std::string method = hreq.method;
+      lowest(stream_).expires_never();  // a slow handler is not the client's fault
+      HttpResponse res = co_await awaitDispatch(srv_->router, std::move(hreq));
+      bool again = keep_alive && !stopping_ && !srv_->draining;
+      auto out = toBeastResponse(res, version, again, head, opt.server_name);
+      lowest(stream_).expires_after(opt.write_timeout);
+      co_await http::async_write(stream_, out, asio::redirect_error(asio::use_awaitable, ec));
+      double secs =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      srv_->record(method, res, secs);
+      if (ec || !again) {
+        co_await gracefulClose();
+        co_return;
+      }
+    }
+  }
+
+  asio::awaitable<void> rejectAndClose(beast::error_code ec,
+                                       http::request_parser<http::string_body>& parser) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof || ec == http::error::partial_message) {
+      if (ec == beast::error::timeout) srv_->rejected->with({"read_timeout"}).inc();
+      co_return;
+    }
+    Surface surface = parser.is_header_done() ? surfaceOf(std::string_view(parser.get().target().data(), parser.get().target().size())) : Surface::Api;
+    HttpResponse res;
+    if (ec == http::error::header_limit) {
+      srv_->rejected->with({"header_limit"}).inc();
+      res = errorResponse(surface, 431, "request_header_fields_too_large",
+                          "request headers exceed " + std::to_string(srv_->options.header_limit) +
+                              " bytes",
+                          "headers");
+    } else if (ec == http::error::body_limit) {
+      srv_->rejected->with({"body_limit"}).inc();
+      res = errorResponse(surface, 413, "payload_too_large",
+                          "request body exceeds " + std::to_string(srv_->options.body_limit) +
+                              " bytes",
+                          "body");
+    } else {
+      srv_->rejected->with({"malformed"}).inc();
+      res = errorResponse(surface, 400, "invalid_argument",
+                          "malformed HTTP request: " + ec.message(), "request");
+    }
+    auto out = toBeastResponse(res, 11, false, false, srv_->options.server_name);
+    lowest(stream_).expires_after(srv_->options.write_timeout);
+    beast::error_code wec;
+    co_await http::async_write(stream_, out, asio::redirect_error(asio::use_awaitable, wec));
+    co_await gracefulClose();
+  }
+
+  // Half-close and drain briefly so the peer reads our response before it sees a reset
+  // (closing with unread input makes the kernel send RST, which can discard the response).
+  asio::awaitable<void> gracefulClose() {
+    beast::error_code ec;
+    if constexpr (kTls) {
+      lowest(stream_).expires_after(std::chrono::seconds(1));
+      co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    lowest(stream_).socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest(stream_).expires_after(std::chrono::milliseconds(500));
+    char sink[4096];
+    for (int i = 0; i < 256; ++i) {
+      co_await lowest(stream_).async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    lowest(stream_).close();
+  }
+
+  asio::awaitable<void> upgrade(BeastRequest req) {
+    HttpRequest hreq = toHttpRequest(req, kTls);
+    auto respond = [&](HttpResponse r) -> asio::awaitable<void> {
+      auto out = toBeastResponse(r, req.version(), false, false, srv_->options.server_name);
+      srv_->record("GET", r, 0);
+      beast::error_code ec;
+      lowest(stream_).expires_after(srv_->options.write_timeout);
+      co_await http::async_write(stream_, out, asio::redirect_error(asio::use_awaitable, ec));
+      co_await gracefulClose();
+    };
+    Surface surface = surfaceOf(hreq.path);
+    auto match = srv_->router.match("GET", hreq.path);
+    if (hreq.path != srv_->options.events_path || !match) {
+      co_await respond(errorResponse(surface, 404, "not_found",
+                                     "no WebSocket endpoint at " + hreq.path, "path"));
+      co_return;
+    }
+    std::optional<Principal> principal;
+    if (auto denied = srv_->router.authorize(hreq, *match->spec, match->params, principal, true)) {
+      denied->route = match->spec->pattern;
+      co_await respond(std::move(*denied));
+      co_return;
+    }
+    if (!srv_->events || !principal || srv_->draining) {
+      co_await respond(errorResponse(surface, 503, "unavailable", "event stream unavailable"));
+      co_return;
+    }
+    std::optional<std::uint64_t> last;
+    auto last_text = hreq.queryParam("lastEventId");
+    if (!last_text) last_text = hreq.header("last-event-id");
+    if (last_text) {
+      std::uint64_t v = 0;
+      auto [p, e] = std::from_chars(last_text->data(), last_text->data() + last_text->size(), v);
+      if (e != std::errc() || p != last_text->data() + last_text->size()) {
+        co_await respond(errorResponse(surface, 400, "invalid_argument",
+                                       "lastEventId must be a non-negative integer",
+                                       "lastEventId"));
+        co_return;
+      }
+      last = v;
+    }
+    handed_off_ = true;
+    auto ws = std::make_shared<WsSession<Stream>>(srv_, std::move(stream_), std::move(*principal));
+    co_await ws->run(std::move(req), last);
+  }
+
+  std::shared_ptr<HttpServer::Impl> srv_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  bool handed_off_ = false;
+  std::uint64_t id_ = 0;
+};
+
+}  // namespace
+
+void HttpServer::Impl::launch(tcp::socket socket) {
+  auto ex = socket.get_executor();
+  auto on_exit = [](std::exception_ptr e) {
+    // Coroutine error boundary (STYLE.md §6): log and drop the connection.
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      SB_LOG_ERROR("api: connection failed: {}", ex.what());
+    }
+  };
+  if (options.tls) {
+    auto s = std::make_shared<HttpSession<TlsStream>>(
+        shared_from_this(), TlsStream(TcpStream(std::move(socket)), *options.tls));
+    asio::co_spawn(ex, [s]() { return s->run(); }, on_exit);
+  } else {
+    auto s = std::make_shared<HttpSession<TcpStream>>(shared_from_this(),
+                                                      TcpStream(std::move(socket)));
+    asio::co_spawn(ex, [s]() { return s->run(); }, on_exit);
+  }
+}
+
+void HttpServer::Impl::doAccept() {
+  auto& loop = *loops[next_loop.fetch_add(1) % loops.size()];
+  acceptor->async_accept(asio::make_strand(loop),
+                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                           if (self->draining || !self->acceptor->is_open()) return;
+                           if (!ec) {
+                             self->launch(std::move(socket));
+                           } else {
+                             SB_LOG_WARN("api: accept failed: {}", ec.message());
+                           }
+                           self->doAccept();
+                         });
+}
+
+void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
+  bool first = !draining.exchange(true);
+  std::vector<std::shared_ptr<SessionBase>> live;
+  bool fire_now = false;
+  {
+    std::lock_guard lock(mu);
+    if (done) {
+      if (done_fired) {
+        fire_now = true;
+      } else {
+        on_done.push_back(std::move(done));
+      }
+    }
+    if (!first) {
+      // Nothing more to start.
+    } else {
+      for (auto& [id, w] : sessions) {
+        if (auto s = w.lock()) live.push_back(std::move(s));
+      }
+      deadline_timer = std::make_shared<asio::steady_timer>(*loops[0]);
+    }
+  }
+  if (fire_now) {
+    asio::post(*loops[0], std::move(done));
+    return;
+  }
+  if (!first) return;
+  asio::post(acceptor->get_executor(), [self = shared_from_this()] {
+    beast::error_code ignored;
+    self->acceptor->close(ignored);
+  });
+  for (auto& s : live) s->stop(false);
+  std::shared_ptr<asio::steady_timer> timer;
+  {
+    std::lock_guard lock(mu);
+    timer = deadline_timer;
+  }
+  timer->expires_after(deadline);
+  timer->async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    std::vector<std::shared_ptr<SessionBase>> left;
+    {
+      std::lock_guard lock(self->mu);
+      for (auto& [id, w] : self->sessions) {
+        if (auto s = w.lock()) left.push_back(std::move(s));
+      }
+    }
+    if (!left.empty()) {
+      SB_LOG_WARN("api: shutdown deadline passed; closing {} connections", left.size());
+    }
+    for (auto& s : left) s->stop(true);
+    // A handler may still be computing an answer nobody will read; shutdown is over for us.
+    std::vector<std::function<void()>> fire;
+    {
+      std::lock_guard lock(self->mu);
+      if (!self->done_fired) {
+        self->done_fired = true;
+        fire.swap(self->on_done);
+      }
+    }
+    for (auto& f : fire) f();
+  });
+  // No session at all: finish now (unregisterSession would never run).
+  asio::post(*loops[0], [self = shared_from_this()] {
+    std::vector<std::function<void()>> fire;
+    {
+      std::lock_guard lock(self->mu);
+      if (self->sessions.empty() && !self->done_fired) {
+        self->done_fired = true;
+        fire.swap(self->on_done);
+        if (self->deadline_timer) self->deadline_timer->cancel();
+      }
+    }
+    for (auto& f : fire) f();
+  });
+}
+
+HttpServer::HttpServer(std::vector<asio::io_context*> loops, Router& router,
+                       metrics::Registry& metrics, EventHub* events, ServerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(loops), router, metrics, events,
+                                   std::move(options))) {
+  SB_RELEASE_ASSERT(!impl_->loops.empty(), "the server needs at least one io_context");
+}
+
+HttpServer::~HttpServer() = default;
+
+Result<std::uint16_t> HttpServer::start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) {
+    return fail(Errc::InvalidArgument, "bad listen address: " + ec.message(), "address");
+  }
+  tcp::endpoint ep(address, impl_->options.port);
+  impl_->acceptor.emplace(asio::make_strand(*impl_->loops[0]));
+  auto& a = *impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return fail(Errc::Unavailable,
+                "cannot listen on " + impl_->options.address + ":" +
+                    std::to_string(impl_->options.port) + ": " + ec.message(),
+                "port");
+  }
+  impl_->bound_port = a.local_endpoint().port();
+  asio::post(a.get_executor(), [impl = impl_] { impl->doAccept(); });
+  SB_LOG_INFO("api: listening on {}:{}{}", impl_->options.address, impl_->bound_port.load(),
+              impl_->options.tls ? " (TLS)" : "");
+  return impl_->bound_port.load();
+}
+
+std::uint16_t HttpServer::port() const { return impl_->bound_port.load(); }
+
+void HttpServer::shutdown(Duration deadline, std::function<void()> on_done) {
+  if (!impl_->acceptor) {
+    impl_->draining = true;
+    if (on_done) asio::post(*impl_->loops[0], std::move(on_done));
+    return;
+  }
+  impl_->shutdown(deadline, std::move(on_done));
+}
+
+std::size_t HttpServer::connectionCount() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->sessions.size();
+}
+
+}  // namespace sb::api

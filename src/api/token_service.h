@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// TokenService: local sign-in and credentials. Issues short-lived ES256 access tokens (JWT,
+// KeyRing), opaque refresh tokens (stored hashed, rotated on every use; presenting a used one
+// revokes its whole family) and API keys ("sb_..." strings, stored as SHA-256). It is also the
+// Authenticator the Router uses to turn a bearer credential into a Principal.
+// Thread-safe: state lives in the KeyRing (locked) and the CredentialSource (thread-safe).
+// Password checks cost tens of milliseconds: call the grants from a blocking pool.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/credentials.h"
+#include "api/crypto.h"
+#include "api/jwt.h"
+#include "api/roles.h"
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace sb::api {
+
+// Turns the credential of an `Authorization: Bearer` header into a Principal.
+// Failures are PermissionDenied (answered 401). Must be callable from any thread.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  virtual Result<Principal> authenticate(std::string_view bearer) const = 0;
+};
+
+struct TokenOptions {
+  Duration access_ttl = std::chrono::minutes(15);
+  Duration refresh_ttl = std::chrono::hours(24 * 30);
+  Duration key_rotation = std::chrono::hours(24);
+  std::string issuer = "switchboard";
+  PasswordParams password;
+};
+
+struct TokenGrant {
+  std::string access_token;
+  std::string refresh_token;
+  std::int64_t expires_in = 0;  // seconds
+  Principal principal;
+};
+
+struct CreatedApiKey {
+  std::string key;  // the only time the plaintext exists
+  ApiKeyRecord record;
+};
+
+class TokenService final : public Authenticator {
+ public:
+  static constexpr std::string_view kApiKeyPrefix = "sb_";
+  static constexpr std::string_view kRefreshPrefix = "sbr_";
+
+  // credentials and clock must outlive the service.
+  TokenService(CredentialSource& credentials, const Clock& clock, TokenOptions options = {});
+
+  // Errors: PermissionDenied "invalid_grant" for unknown user / wrong password / disabled.
+  Result<TokenGrant> passwordGrant(std::string_view username, std::string_view password);
+  // Rotates: the presented token becomes used, a new one of the same family is returned.
+  // A used or revoked token fails and (for a used one) revokes the family.
+  Result<TokenGrant> refreshGrant(std::string_view refresh_token);
+
+  Result<std::string> issueAccessToken(const Principal& principal);
+  // Signature (ES256 only), issuer, expiry; returns the Principal in the claims.
+  Result<Principal> verifyAccessToken(std::string_view token) const;
+
+  Result<CreatedApiKey> createApiKey(std::string tenant_id, std::string name,
+                                     std::vector<Role> roles, std::string created_by);
+
+  // Local accounts: hashes the password with argon2id.
+  Result<UserRecord> createUser(std::string tenant_id, std::string username,
+                                std::string_view password, std::vector<Role> roles);
+
+  Result<Principal> authenticate(std::string_view bearer) const override;
+
+  KeyRing& keyRing() { return keys_; }
+  const TokenOptions& options() const { return options_; }
+  CredentialSource& credentials() { return credentials_; }
+
+ private:
+  Result<TokenGrant> grantFor(const UserRecord& user, std::string family_id);
+
+  CredentialSource& credentials_;
+  const Clock& clock_;
+  TokenOptions options_;
+  KeyRing keys_;
+};
+
+}  // namespace sb::api
