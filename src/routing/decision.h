@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -40,13 +41,13 @@ struct CandidateNote {
 
 // The explanation returned with every Offer and kept per interaction (bounded history).
 struct Why {
-  std::string rule;          // e.g. "longest-idle: min last_idle, tie agent id"
+  std::string_view rule;     // static text, e.g. "longest-idle: min last_idle, tie agent id"
   QueueId queue;             // queue whose strategy decided
   std::uint32_t step = 0;    // escalation step active at decision time (0 = base)
   std::uint32_t considered = 0;  // candidates examined in total
   std::uint32_t eligible = 0;    // candidates that passed every filter
-  // Trigger: "arrival", "agent-available", "requeue", "escalation", "ring-progressive", ...
-  std::string trigger;
+  // Static text: "arrival", "agent-available", "requeue", "escalation", "ring-progressive", ...
+  std::string_view trigger;
   // For agent-available picks: interactions compared across the agent's queues.
   std::uint32_t interactions_compared = 0;
   double winning_score = 0;

@@ -36,6 +36,7 @@ class AttributeSource {
   virtual std::optional<std::string_view> agentAttribute(std::uint32_t key) const = 0;
   virtual std::optional<std::string_view> interactionAttribute(std::uint32_t key) const = 0;
   virtual int agentSkill(std::uint32_t skill) const = 0;  // 0 = agent lacks the skill
+  virtual int agentSkillByName(std::string_view skill) const = 0;  // for `skills HAS 'x'`
 };
 
 class Expression {

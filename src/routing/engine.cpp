@@ -1,0 +1,1713 @@
+// SPDX-License-Identifier: Apache-2.0
+// Engine internals. Everything is indexed by dense integers (agents, queues, interactions,
+// interned skill/attribute names); string ids only cross the API boundary.
+//
+// Invariants (checked by the property tests in engine_property_test.cpp):
+//  - an interaction is in the waiting sets of its entry queue and its overflow queues iff it is
+//    Waiting, or Offered by a ring strategy (ring-all / ring-progressively);
+//  - outside ring strategies an interaction has at most one outstanding reservation;
+//  - every agent work slot (reserved, active, wrap-up) has an owner and a deadline, and the
+//    agent's load counters equal the sum over its slots;
+//  - agent state is only ever computed by computeState() and only changed by refreshAgent(),
+//    which emits AgentStateChanged.
+#include "routing/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <queue>
+#include <set>
+#include <unordered_map>
+
+#include "common/assert.h"
+#include "routing/expression.h"
+
+namespace sb::routing {
+
+namespace {
+
+constexpr std::uint32_t kNone = UINT32_MAX;
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double epochSeconds(MonoTime t) { return seconds(t.time_since_epoch()); }
+std::size_t ci(Channel c) { return static_cast<std::size_t>(c); }
+bool isRing(Strategy s) { return s == Strategy::RingAll || s == Strategy::RingProgressively; }
+
+struct Req {
+  std::uint32_t skill;
+  int min;
+};
+
+struct WaitKey {
+  double key;  // priority - aging_rate * enqueue_seconds: larger first
+  std::int64_t enq;
+  std::uint64_t seq;
+  std::uint32_t ix;
+  bool operator<(const WaitKey& o) const {
+    if (key != o.key) return key > o.key;
+    if (enq != o.enq) return enq < o.enq;
+    return seq < o.seq;
+  }
+};
+
+struct Cand {
+  std::uint32_t agent;
+  int penalty;
+  int position;
+  double weight;
+  std::uint32_t min_step;
+};
+
+enum class SlotKind : std::uint8_t { Reserved, Active, WrapUp };
+struct Slot {
+  SlotKind kind;
+  Channel ch;
+  std::uint32_t ix;  // kNone for wrap-up (interaction finished)
+  std::uint64_t res;
+  MonoTime deadline;
+  InteractionId iid;
+  QueueId qid;
+  TenantId tenant;
+  MonoTime enq;
+};
+
+struct AgentQueue {
+  std::uint32_t queue;
+  Cand cand;
+};
+
+struct AgentRec {
+  AgentId id;
+  TenantId tenant_id;
+  std::uint32_t tenant = 0;
+  bool alive = false;
+  std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
+  std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
+  Capacity cap;
+  AgentState requested = AgentState::Offline;
+  std::string reason;
+  Presence presence = Presence::Available;
+  bool reachable = true;
+  AgentState state = AgentState::Offline;
+  bool open = false;
+  std::uint64_t today = 0;
+  Duration talk{};
+  MonoTime last_idle{};
+  int consecutive_timeouts = 0;
+  int used_units = 0;
+  std::array<int, kChannelCount> count{};
+  int total_count = 0;
+  std::vector<Slot> work;
+  std::vector<AgentQueue> queues;
+  std::uint32_t mark = 0;
+
+  int skill(std::uint32_t s) const {
+    auto it = std::lower_bound(skills.begin(), skills.end(), s,
+                               [](const auto& p, std::uint32_t v) { return p.first < v; });
+    return it != skills.end() && it->first == s ? it->second : 0;
+  }
+};
+
+struct StepRule {
+  std::vector<Req> reqs;
+  std::shared_ptr<const Expression> expr;
+};
+
+struct QueueRec {
+  QueueSpec spec;
+  std::uint32_t tenant = 0;
+  bool alive = false;
+  std::vector<StepRule> rules;  // [0] base, [i] after escalation step i
+  std::unordered_map<AgentId, QueueMember> members;
+  std::unordered_map<AgentId, std::uint32_t> added;  // escalation add_agents -> first step
+  std::vector<Cand> cands;  // sorted by (penalty, position, agent id)
+  std::uint32_t open_count = 0;
+  std::set<WaitKey> waiting;
+  std::uint32_t channel_mask = 0;
+  std::optional<std::pair<int, AgentId>> rr_last;  // (position, id) of the last offer
+};
+
+enum class Phase : std::uint8_t { Waiting, Offered, Active };
+
+struct IxRec {
+  InteractionId id;
+  TenantId tenant_id;
+  std::uint32_t tenant = 0;
+  Channel ch = Channel::Voice;
+  std::uint32_t queue = kNone;
+  QueueId queue_id;
+  std::vector<std::uint32_t> extra;
+  int priority = 0;
+  std::vector<std::pair<std::uint32_t, std::string>> attrs;
+  std::vector<Req> own;
+  MonoTime enq{};
+  std::uint64_t seq = 0;
+  std::uint32_t step = 0;
+  Phase phase = Phase::Waiting;
+  bool in_sets = false;
+  bool alive = false;
+  std::vector<std::pair<std::uint32_t, MonoTime>> skips;
+  std::vector<std::uint64_t> offers;
+  std::uint32_t agent = kNone;
+  std::uint64_t active_res = 0;
+  MonoTime answered{};
+  Duration wrap{};
+  Duration sl{};
+  Duration short_abandon{};
+};
+
+struct ResRec {
+  std::uint32_t ix;
+  std::uint32_t agent;
+  std::uint32_t queue;
+  MonoTime deadline;
+};
+
+enum class TimerKind : std::uint8_t { Reservation, WrapUp, Escalation, MaxWait, RingNext, SkipEnd };
+struct Timer {
+  MonoTime at;
+  TimerKind kind;
+  std::uint32_t idx;
+  std::uint64_t token;
+  bool operator>(const Timer& o) const {
+    if (at != o.at) return at > o.at;
+    if (kind != o.kind) return kind > o.kind;
+    if (idx != o.idx) return idx > o.idx;
+    return token > o.token;
+  }
+};
+
+struct Eligible {
+  std::uint32_t agent;
+  int penalty;
+  int position;
+  double weight;
+  std::uint32_t queue;
+  double score = 0;
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  explicit Impl(EngineConfig c) : cfg(c), rng(c.seed ^ 0x9E3779B97F4A7C15ULL) {}
+
+  EngineConfig cfg;
+  NameTable names;    // skills and attribute keys
+  NameTable tenants;  // tenant ids
+  std::vector<AgentRec> agents;
+  std::unordered_map<AgentId, std::uint32_t> agent_index;
+  std::vector<QueueRec> queues;
+  std::unordered_map<QueueId, std::uint32_t> queue_index;
+  std::vector<IxRec> ixs;
+  std::vector<std::uint32_t> free_ixs;
+  std::unordered_map<InteractionId, std::uint32_t> ix_index;
+  std::unordered_map<std::uint64_t, ResRec> res;
+  std::uint64_t next_res = 1;
+  std::uint64_t next_seq = 1;
+  std::vector<std::vector<std::uint32_t>> tenant_agents;
+  std::vector<std::vector<std::uint32_t>> tenant_queues;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  EngineStats stats;
+  std::unordered_map<InteractionId, std::deque<WhyPtr>> why;
+  std::deque<InteractionId> why_order;
+  std::uint64_t rng;
+  std::uint32_t epoch = 0;
+  std::vector<Eligible> scratch_elig;
+  std::vector<CandidateNote> scratch_notes;
+
+  // ---- small helpers ----
+  std::uint64_t nextRandom() {
+    // splitmix64: deterministic for a given EngineConfig::seed.
+    std::uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+  std::uint32_t tenantIndex(const TenantId& t) {
+    auto id = tenants.intern(t.value());
+    if (tenant_agents.size() <= id) {
+      tenant_agents.resize(id + 1);
+      tenant_queues.resize(id + 1);
+    }
+    return id;
+  }
+
+  struct Ctx final : AttributeSource {
+    const Impl* im;
+    const AgentRec* a;
+    const IxRec* x;
+    std::optional<std::string_view> agentAttribute(std::uint32_t key) const override {
+      auto it = std::lower_bound(a->attrs.begin(), a->attrs.end(), key,
+                                 [](const auto& p, std::uint32_t v) { return p.first < v; });
+      if (it == a->attrs.end() || it->first != key) return std::nullopt;
+      return std::string_view(it->second);
+    }
+    std::optional<std::string_view> interactionAttribute(std::uint32_t key) const override {
+      if (x == nullptr) return std::nullopt;
+      auto it = std::lower_bound(x->attrs.begin(), x->attrs.end(), key,
+                                 [](const auto& p, std::uint32_t v) { return p.first < v; });
+      if (it == x->attrs.end() || it->first != key) return std::nullopt;
+      return std::string_view(it->second);
+    }
+    int agentSkill(std::uint32_t skill) const override { return a->skill(skill); }
+    int agentSkillByName(std::string_view skill) const override {
+      auto id = im->names.find(skill);
+      return id ? a->skill(*id) : 0;
+    }
+  };
+
+  static bool fits(const AgentRec& a, Channel ch) {
+    std::size_t c = ci(ch);
+    if (a.count[c] + 1 > a.cap.max_per_channel[c]) return false;
+    if (a.cap.total_units > 0 && a.used_units + a.cap.unit_cost[c] > a.cap.total_units) return false;
+    if (a.cap.voice_blocks_others) {
+      if (ch == Channel::Voice) {
+        if (a.total_count > 0) return false;
+      } else if (a.count[ci(Channel::Voice)] > 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static void addLoad(AgentRec& a, Channel ch, int sign) {
+    a.count[ci(ch)] += sign;
+    a.total_count += sign;
+    a.used_units += sign * a.cap.unit_cost[ci(ch)];
+  }
+
+  static AgentState computeState(const AgentRec& a) {
+    if (a.requested == AgentState::Offline) return AgentState::Offline;
+    bool active = false, reserved = false, wrap = false;
+    for (const Slot& s : a.work) {
+      active |= s.kind == SlotKind::Active;
+      reserved |= s.kind == SlotKind::Reserved;
+      wrap |= s.kind == SlotKind::WrapUp;
+    }
+    if (active) return AgentState::Busy;
+    if (reserved) return AgentState::Reserved;
+    if (wrap) return AgentState::WrapUp;
+    return a.requested;
+  }
+
+  static bool routable(const AgentRec& a) {
+    return a.alive && a.requested == AgentState::Available && a.presence == Presence::Available &&
+           a.reachable && a.state != AgentState::WrapUp && a.state != AgentState::Offline;
+  }
+
+  static bool computeOpen(const AgentRec& a) {
+    if (!routable(a)) return false;
+    for (std::size_t c = 0; c < kChannelCount; ++c) {
+      if (a.cap.max_per_channel[c] > 0 && fits(a, static_cast<Channel>(c))) return true;
+    }
+    return false;
+  }
+
+  // The only place agent state changes. Returns whether the agent can take more work.
+  bool refreshAgent(std::uint32_t ai, Output& out, std::string_view reason = {}) {
+    AgentRec& a = agents[ai];
+    AgentState ns = computeState(a);
+    if (ns != a.state) {
+      std::string why_text(reason);
+      if (why_text.empty() && ns == AgentState::Break) why_text = a.reason;
+      out.decisions.emplace_back(AgentStateChanged{a.id, a.state, ns, std::move(why_text)});
+      a.state = ns;
+    }
+    bool o = computeOpen(a);
+    if (o != a.open) {
+      a.open = o;
+      for (const AgentQueue& aq : a.queues) {
+        if (o) ++queues[aq.queue].open_count;
+        else --queues[aq.queue].open_count;
+      }
+    }
+    return o;
+  }
+
+  void event(SegmentKind kind, const IxRec& x, const AgentRec* a, MonoTime now, Output& out,
+             std::string detail = {}) {
+    SegmentEvent e;
+    e.kind = kind;
+    e.at = now;
+    e.tenant = x.tenant_id;
+    e.queue = x.queue_id;
+    e.interaction = x.id;
+    if (a != nullptr) e.agent = a->id;
+    e.channel = x.ch;
+    e.enqueued_at = x.enq;
+    e.service_level_threshold = x.sl;
+    e.short_abandon_threshold = x.short_abandon;
+    e.detail = std::move(detail);
+    out.events.push_back(std::move(e));
+  }
+
+  void storeWhy(const InteractionId& id, WhyPtr w) {
+    if (cfg.why_history == 0 || cfg.why_per_interaction == 0) return;
+    auto [it, inserted] = why.try_emplace(id);
+    if (inserted) {
+      why_order.push_back(id);
+      if (why_order.size() > cfg.why_history) {
+        why.erase(why_order.front());
+        why_order.pop_front();
+        it = why.find(id);
+      }
+    }
+    it->second.push_back(std::move(w));
+    while (it->second.size() > cfg.why_per_interaction) it->second.pop_front();
+  }
+
+  WaitKey keyFor(const IxRec& x, std::uint32_t xi, const QueueRec& q) const {
+    return WaitKey{static_cast<double>(x.priority) - q.spec.aging_rate * epochSeconds(x.enq),
+                   x.enq.time_since_epoch().count(), x.seq, xi};
+  }
+
+  void insertSets(std::uint32_t xi) {
+    IxRec& x = ixs[xi];
+    if (x.in_sets) return;
+    x.in_sets = true;
+    queues[x.queue].waiting.insert(keyFor(x, xi, queues[x.queue]));
+    for (std::uint32_t q : x.extra) queues[q].waiting.insert(keyFor(x, xi, queues[q]));
+    ++stats.waiting;
+  }
+
+  void removeSets(std::uint32_t xi) {
+    IxRec& x = ixs[xi];
+    if (!x.in_sets) return;
+    x.in_sets = false;
+    queues[x.queue].waiting.erase(keyFor(x, xi, queues[x.queue]));
+    for (std::uint32_t q : x.extra) queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+    --stats.waiting;
+  }
+
+  // ---- eligibility ----
+  Exclusion qualifies(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step, const IxRec& x,
+                      const QueueRec& q, std::uint32_t step, MonoTime now) const {
+    if (a.tenant != x.tenant || a.requested != AgentState::Available ||
+        a.state == AgentState::WrapUp || a.state == AgentState::Offline || !a.alive)
+      return Exclusion::NotRoutable;
+    if (a.presence != Presence::Available) return Exclusion::PresenceNotAvailable;
+    if (!a.reachable) return Exclusion::Unreachable;
+    if (min_step > step) return Exclusion::NotYetEscalated;
+    if (!fits(a, x.ch)) return Exclusion::NoCapacity;
+    for (const Req& r : x.own) {
+      if (a.skill(r.skill) < r.min) return Exclusion::MissingSkill;
+    }
+    for (std::uint64_t r : x.offers) {
+      auto it = res.find(r);
+      if (it != res.end() && it->second.agent == ai) return Exclusion::AlreadyOffered;
+    }
+    for (const auto& [ag, until] : x.skips) {
+      if (ag == ai && until > now) return Exclusion::Skipped;
+    }
+    const StepRule& rule = q.rules[std::min<std::size_t>(step, q.rules.size() - 1)];
+    if (rule.expr && !rule.expr->alwaysTrue()) {
+      Ctx ctx;
+      ctx.im = this;
+      ctx.a = &a;
+      ctx.x = &x;
+      if (!rule.expr->evaluate(ctx)) return Exclusion::ExpressionFalse;
+    }
+    return Exclusion::None;
+  }
+
+  int proficiency(const AgentRec& a, const IxRec& x, const QueueRec& q, std::uint32_t step) const {
+    int sum = 0;
+    for (const Req& r : q.rules[std::min<std::size_t>(step, q.rules.size() - 1)].reqs) sum += a.skill(r.skill);
+    for (const Req& r : x.own) sum += a.skill(r.skill);
+    return sum;
+  }
+
+  // ---- candidates ----
+  std::optional<Cand> candidateFor(const QueueRec& q, std::uint32_t ai) const {
+    const AgentRec& a = agents[ai];
+    if (!a.alive || a.tenant != q.tenant) return std::nullopt;
+    bool handles = false;
+    for (std::size_t c = 0; c < kChannelCount; ++c) {
+      if ((q.channel_mask & (1u << c)) != 0 && a.cap.max_per_channel[c] > 0) handles = true;
+    }
+    if (!handles) return std::nullopt;
+    Cand c{ai, 0, 0, 1.0, kNone};
+    bool member = q.members.empty();
+    if (auto it = q.members.find(a.id); it != q.members.end()) {
+      member = true;
+      c.penalty = it->second.penalty;
+      c.position = it->second.position;
+      c.weight = it->second.weight;
+    }
+    if (member) {
+      for (std::uint32_t s = 0; s < q.rules.size(); ++s) {
+        bool ok = true;
+        for (const Req& r : q.rules[s].reqs) {
+          if (a.skill(r.skill) < r.min) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok) {
+          c.min_step = s;
+          break;
+        }
+      }
+    }
+    // Agents named by an escalation step are eligible from that step regardless of skills.
+    if (auto it = q.added.find(a.id); it != q.added.end()) c.min_step = std::min(c.min_step, it->second);
+    if (c.min_step == kNone) return std::nullopt;
+    return c;
+  }
+
+  bool candLess(const Cand& l, const Cand& r) const {
+    if (l.penalty != r.penalty) return l.penalty < r.penalty;
+    if (l.position != r.position) return l.position < r.position;
+    return agents[l.agent].id < agents[r.agent].id;
+  }
+
+  void detachCandidate(std::uint32_t qi, std::uint32_t ai) {
+    QueueRec& q = queues[qi];
+    AgentRec& a = agents[ai];
+    auto it = std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
+    if (it == q.cands.end()) return;
+    q.cands.erase(it);
+    if (a.open) --q.open_count;
+    std::erase_if(a.queues, [&](const AgentQueue& aq) { return aq.queue == qi; });
+  }
+
+  void attachCandidate(std::uint32_t qi, const Cand& c, bool sorted_insert) {
+    QueueRec& q = queues[qi];
+    AgentRec& a = agents[c.agent];
+    if (sorted_insert) {
+      auto pos = std::lower_bound(q.cands.begin(), q.cands.end(), c,
+                                  [&](const Cand& l, const Cand& r) { return candLess(l, r); });
+      q.cands.insert(pos, c);
+    } else {
+      q.cands.push_back(c);
+    }
+    if (a.open) ++q.open_count;
+    a.queues.push_back({qi, c});
+  }
+
+  void rebuildCandidates(std::uint32_t qi) {
+    QueueRec& q = queues[qi];
+    for (const Cand& c : q.cands) {
+      std::erase_if(agents[c.agent].queues, [&](const AgentQueue& aq) { return aq.queue == qi; });
+    }
+    q.cands.clear();
+    q.open_count = 0;
+    if (!q.alive) return;
+    for (std::uint32_t ai : tenant_agents[q.tenant]) {
+      if (auto c = candidateFor(q, ai)) attachCandidate(qi, *c, false);
+    }
+    std::sort(q.cands.begin(), q.cands.end(), [&](const Cand& l, const Cand& r) { return candLess(l, r); });
+  }
+
+  void refreshAgentQueues(std::uint32_t ai) {
+    AgentRec& a = agents[ai];
+    for (std::uint32_t qi : tenant_queues[a.tenant]) {
+      if (!queues[qi].alive) continue;
+      detachCandidate(qi, ai);
+      if (auto c = candidateFor(queues[qi], ai)) attachCandidate(qi, *c, true);
+    }
+  }
+
+  // ---- offers ----
+  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now,
+                 Output& out) {
+    IxRec& x = ixs[xi];
+    AgentRec& a = agents[ai];
+    const QueueRec& entry = queues[x.queue];
+    std::uint64_t r = next_res++;
+    MonoTime deadline = now + entry.spec.reservation_timeout;
+    res.emplace(r, ResRec{xi, ai, qi, deadline});
+    a.work.push_back(Slot{SlotKind::Reserved, x.ch, xi, r, deadline, x.id, x.queue_id, x.tenant_id, x.enq});
+    addLoad(a, x.ch, +1);
+    x.offers.push_back(r);
+    if (!isRing(entry.spec.strategy)) removeSets(xi);
+    x.phase = Phase::Offered;
+    timers.push(Timer{deadline, TimerKind::Reservation, ai, r});
+    event(SegmentKind::Offer, x, &a, now, out);
+    storeWhy(x.id, w);
+    out.decisions.emplace_back(
+        Offer{ReservationId(r), x.id, a.id, queues[qi].spec.id, x.ch, deadline, std::move(w)});
+    ++stats.offers;
+    refreshAgent(ai, out);
+  }
+
+  // Removes reservation r from the books (agent slot, interaction offers). Does not requeue.
+  ResRec dropReservation(std::uint64_t r) {
+    auto it = res.find(r);
+    ResRec rr = it->second;
+    res.erase(it);
+    AgentRec& a = agents[rr.agent];
+    auto sit = std::find_if(a.work.begin(), a.work.end(),
+                            [&](const Slot& s) { return s.kind == SlotKind::Reserved && s.res == r; });
+    if (sit != a.work.end()) {
+      addLoad(a, sit->ch, -1);
+      a.work.erase(sit);
+    }
+    std::erase(ixs[rr.ix].offers, r);
+    return rr;
+  }
+
+  static const char* rescindText(RescindReason r) {
+    switch (r) {
+      case RescindReason::Abandoned: return "abandoned";
+      case RescindReason::AnotherAccepted: return "another-accepted";
+      case RescindReason::AgentLoggedOut: return "agent-not-available";
+      case RescindReason::QueueRemoved: return "queue-removed";
+      case RescindReason::TimedOut: return "queue-timeout";
+      case RescindReason::Reconciled: return "reconciled";
+    }
+    return "";
+  }
+
+  // Rescinds every outstanding offer of interaction xi; returns the agents freed.
+  void rescindAll(std::uint32_t xi, RescindReason reason, MonoTime now, Output& out,
+                  std::vector<std::uint32_t>& freed) {
+    std::vector<std::uint64_t> offers = ixs[xi].offers;
+    for (std::uint64_t r : offers) {
+      ResRec rr = dropReservation(r);
+      const IxRec& x = ixs[xi];
+      out.decisions.emplace_back(Rescind{ReservationId(r), x.id, agents[rr.agent].id, reason});
+      event(SegmentKind::Rescind, x, &agents[rr.agent], now, out, rescindText(reason));
+      ++stats.rescinds;
+      refreshAgent(rr.agent, out);
+      freed.push_back(rr.agent);
+    }
+  }
+
+  void requeue(std::uint32_t xi) {
+    IxRec& x = ixs[xi];
+    if (x.phase == Phase::Active) return;
+    if (x.offers.empty()) x.phase = Phase::Waiting;
+    if (x.phase == Phase::Waiting || isRing(queues[x.queue].spec.strategy)) insertSets(xi);
+  }
+
+  void finish(std::uint32_t xi, FinishReason reason, Output& out) {
+    IxRec& x = ixs[xi];
+    removeSets(xi);
+    out.decisions.emplace_back(InteractionFinished{x.id, x.queue_id, reason});
+    ++stats.finished;
+    ix_index.erase(x.id);
+    x = IxRec{};
+    free_ixs.push_back(xi);
+    --stats.interactions;
+  }
+
+  // Interaction -> agents: apply the entry queue's strategy over every eligible candidate of the
+  // entry queue and the overflow queues. Returns whether at least one offer was made.
+  bool dispatchInteraction(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
+    IxRec& x = ixs[xi];
+    if (!x.alive || x.phase == Phase::Active) return false;
+    QueueRec& eq = queues[x.queue];
+    const Strategy st = eq.spec.strategy;
+    if (x.phase == Phase::Offered) {
+      if (!isRing(st)) return false;
+      if (st == Strategy::RingProgressively && trigger != "ring-progressive") return false;
+    }
+    ++epoch;
+    auto& elig = scratch_elig;
+    auto& notes = scratch_notes;
+    elig.clear();
+    notes.clear();
+    std::uint32_t considered = 0;
+    auto scan = [&](std::uint32_t qi) {
+      QueueRec& q = queues[qi];
+      if (!q.alive || q.open_count == 0) return;
+      const std::uint32_t step = qi == x.queue ? x.step : 0;
+      for (const Cand& c : q.cands) {
+        AgentRec& a = agents[c.agent];
+        if (a.mark == epoch) continue;
+        a.mark = epoch;
+        ++considered;
+        Exclusion e = a.open ? qualifies(c.agent, a, c.min_step, x, q, step, now) : Exclusion::NotRoutable;
+        if (e == Exclusion::None) {
+          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi});
+        } else if (e == Exclusion::NotRoutable && !a.open && a.requested == AgentState::Available &&
+                   a.state != AgentState::WrapUp) {
+          // Open is false only for capacity or routability; report the precise reason.
+          e = qualifies(c.agent, a, c.min_step, x, q, step, now);
+          if (notes.size() < cfg.why_candidates) notes.push_back({a.id, e, 0});
+        } else if (notes.size() < cfg.why_candidates) {
+          notes.push_back({a.id, e, 0});
+        }
+      }
+    };
+    scan(x.queue);
+    for (std::uint32_t qi : x.extra) scan(qi);
+    if (elig.empty()) return false;
+
+    int tier = elig.front().penalty;
+    for (const Eligible& e : elig) tier = std::min(tier, e.penalty);
+    std::size_t n_all = elig.size();
+    std::vector<CandidateNote> lower;
+    for (const Eligible& e : elig) {
+      if (e.penalty != tier && lower.size() < cfg.why_candidates)
+        lower.push_back({agents[e.agent].id, Exclusion::LowerTier, static_cast<double>(e.penalty)});
+    }
+    std::erase_if(elig, [&](const Eligible& e) { return e.penalty != tier; });
+
+    const std::uint32_t step = x.step;
+    auto idLess = [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; };
+    auto idle = [&](std::uint32_t l) { return agents[l].last_idle; };
+    std::vector<std::size_t> winners;
+    std::string_view rule;
+    switch (st) {
+      case Strategy::LongestIdle: {
+        rule = "longest-idle: earliest last_idle, then agent id";
+        for (auto& e : elig) e.score = seconds(now - idle(e.agent));
+        std::size_t b = 0;
+        for (std::size_t i = 1; i < elig.size(); ++i) {
+          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
+        }
+        winners.push_back(b);
+        break;
+      }
+      case Strategy::FewestInteractions:
+      case Strategy::LeastTalkTime: {
+        bool fewest = st == Strategy::FewestInteractions;
+        rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id"
+                      : "least-talk-time: least talk time, then earliest last_idle, then agent id";
+        for (auto& e : elig) {
+          const AgentRec& a = agents[e.agent];
+          e.score = fewest ? static_cast<double>(a.today) : seconds(a.talk);
+        }
+        std::size_t b = 0;
+        for (std::size_t i = 1; i < elig.size(); ++i) {
+          if (elig[i].score != elig[b].score) {
+            if (elig[i].score < elig[b].score) b = i;
+            continue;
+          }
+          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
+        }
+        winners.push_back(b);
+        break;
+      }
+      case Strategy::BestSkill: {
+        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        for (auto& e : elig) e.score = proficiency(agents[e.agent], x, queues[e.queue], e.queue == x.queue ? step : 0);
+        std::size_t b = 0;
+        for (std::size_t i = 1; i < elig.size(); ++i) {
+          if (elig[i].score != elig[b].score) {
+            if (elig[i].score > elig[b].score) b = i;
+            continue;
+          }
+          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
+        }
+        winners.push_back(b);
+        break;
+      }
+      case Strategy::Linear:
+      case Strategy::RingProgressively: {
+        rule = st == Strategy::Linear ? "linear: lowest position, then agent id"
+                                      : "ring-progressively: next by position, then agent id";
+        std::size_t b = 0;
+        for (std::size_t i = 0; i < elig.size(); ++i) {
+          elig[i].score = -elig[i].position;
+          if (elig[i].position < elig[b].position ||
+              (elig[i].position == elig[b].position && idLess(elig[i].agent, elig[b].agent)))
+            b = i;
+        }
+        winners.push_back(b);
+        break;
+      }
+      case Strategy::RoundRobinMemory:
+      case Strategy::RoundRobinOrdered: {
+        bool ordered = st == Strategy::RoundRobinOrdered;
+        rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) order, wrapping"
+                       : "rrmemory: next after the last offered agent in agent id order, wrapping";
+        auto keyOf = [&](const Eligible& e) {
+          return std::pair<int, const AgentId&>(ordered ? e.position : 0, agents[e.agent].id);
+        };
+        std::optional<std::size_t> after, first;
+        for (std::size_t i = 0; i < elig.size(); ++i) {
+          auto k = keyOf(elig[i]);
+          if (!first || k < keyOf(elig[*first])) first = i;
+          if (eq.rr_last) {
+            std::pair<int, const AgentId&> last(ordered ? eq.rr_last->first : 0, eq.rr_last->second);
+            if (last < k && (!after || k < keyOf(elig[*after]))) after = i;
+          }
+        }
+        winners.push_back(after ? *after : *first);
+        break;
+      }
+      case Strategy::RingAll: {
+        rule = "ring-all: every eligible agent of the lowest penalty tier; first accept wins";
+        for (std::size_t i = 0; i < elig.size(); ++i) winners.push_back(i);
+        break;
+      }
+      case Strategy::Random: {
+        rule = "random: uniform (seeded) over eligible agents in candidate order";
+        winners.push_back(static_cast<std::size_t>(nextRandom() % elig.size()));
+        break;
+      }
+      case Strategy::WeightedRandom: {
+        rule = "weighted-random: probability proportional to member weight (seeded)";
+        double total = 0;
+        for (auto& e : elig) {
+          e.score = e.weight;
+          total += e.weight;
+        }
+        double r = static_cast<double>(nextRandom() >> 11) * 0x1.0p-53 * total;
+        std::size_t pick = elig.size() - 1;
+        for (std::size_t i = 0; i < elig.size(); ++i) {
+          if (r < elig[i].score) {
+            pick = i;
+            break;
+          }
+          r -= elig[i].score;
+        }
+        winners.push_back(pick);
+        break;
+      }
+    }
+
+    auto w = std::make_shared<Why>();
+    w->rule = rule;
+    w->queue = eq.spec.id;
+    w->step = step;
+    w->considered = considered;
+    w->eligible = static_cast<std::uint32_t>(n_all);
+    w->trigger = trigger;
+    w->winning_score = elig[winners.front()].score;
+    for (std::size_t i = 0; i < elig.size() && w->candidates.size() < cfg.why_candidates; ++i) {
+      bool won = std::find(winners.begin(), winners.end(), i) != winners.end();
+      w->candidates.push_back({agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score});
+    }
+    for (auto& n : lower) {
+      if (w->candidates.size() >= cfg.why_candidates) break;
+      w->candidates.push_back(std::move(n));
+    }
+    for (auto& n : notes) {
+      if (w->candidates.size() >= cfg.why_candidates) break;
+      w->candidates.push_back(std::move(n));
+    }
+    WhyPtr wp = std::move(w);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> picks;
+    for (std::size_t i : winners) picks.emplace_back(elig[i].agent, elig[i].queue);
+    for (auto [ai, qi] : picks) {
+      if (st == Strategy::RoundRobinMemory || st == Strategy::RoundRobinOrdered) {
+        int pos = 0;
+        for (const AgentQueue& aq : agents[ai].queues) {
+          if (aq.queue == qi) pos = aq.cand.position;
+        }
+        eq.rr_last = std::make_pair(pos, agents[ai].id);
+      }
+      makeOffer(xi, ai, qi, wp, now, out);
+    }
+    if (st == Strategy::RingProgressively) {
+      timers.push(Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
+    }
+    return true;
+  }
+
+  // Agent -> interaction: among the waiting interactions of all the agent's queues that it
+  // qualifies for, the highest weight * (priority + aging * wait), then earliest enqueue.
+  void dispatchAgent(std::uint32_t ai, MonoTime now, Output& out, std::string_view trigger) {
+    for (int guard = 0; guard < 256; ++guard) {
+      AgentRec& a = agents[ai];
+      if (!a.open) return;
+      std::uint32_t best_x = kNone, best_q = kNone;
+      double best_score = 0;
+      std::uint32_t compared = 0;
+      for (const AgentQueue& aq : a.queues) {
+        const QueueRec& q = queues[aq.queue];
+        if (q.waiting.empty()) continue;
+        for (const WaitKey& k : q.waiting) {
+          const IxRec& x = ixs[k.ix];
+          if (x.phase == Phase::Offered && queues[x.queue].spec.strategy != Strategy::RingAll) continue;
+          const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
+          if (qualifies(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
+          ++compared;
+          double score = q.spec.weight * (x.priority + q.spec.aging_rate * seconds(now - x.enq));
+          if (best_x == kNone || score > best_score ||
+              (score == best_score && (x.enq < ixs[best_x].enq ||
+                                       (x.enq == ixs[best_x].enq && x.seq < ixs[best_x].seq)))) {
+            best_x = k.ix;
+            best_q = aq.queue;
+            best_score = score;
+          }
+          break;  // the first qualifying entry is the queue's best (same order as the score)
+        }
+      }
+      if (best_x == kNone) return;
+      auto w = std::make_shared<Why>();
+      w->rule = "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then arrival order";
+      w->queue = queues[best_q].spec.id;
+      w->step = best_q == ixs[best_x].queue ? ixs[best_x].step : 0;
+      w->considered = 1;
+      w->eligible = 1;
+      w->trigger = trigger;
+      w->interactions_compared = compared;
+      w->winning_score = best_score;
+      if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
+      makeOffer(best_x, ai, best_q, std::move(w), now, out);
+    }
+  }
+
+  void dispatchAgents(const std::vector<std::uint32_t>& freed, MonoTime now, Output& out,
+                      std::string_view trigger) {
+    for (std::uint32_t ai : freed) {
+      if (agents[ai].alive) dispatchAgent(ai, now, out, trigger);
+    }
+  }
+
+  // ---- escalation / timers ----
+  bool advanceEscalation(std::uint32_t xi, MonoTime now, Output& out) {
+    IxRec& x = ixs[xi];
+    QueueRec& q = queues[x.queue];
+    const auto& steps = q.spec.escalation;
+    Duration waited = now - x.enq;
+    bool advanced = false;
+    while (x.step < steps.size() && steps[x.step].after <= waited) {
+      const EscalationStep& s = steps[x.step];
+      ++x.step;
+      advanced = true;
+      ++stats.escalations;
+      out.decisions.emplace_back(Escalated{x.id, q.spec.id, x.step});
+      event(SegmentKind::Escalate, x, nullptr, now, out, std::to_string(x.step));
+      for (const QueueId& oq : s.overflow_queues) {
+        auto it = queue_index.find(oq);
+        if (it == queue_index.end()) continue;
+        std::uint32_t oi = it->second;
+        const QueueRec& o = queues[oi];
+        if (!o.alive || o.tenant != x.tenant || oi == x.queue ||
+            std::find(x.extra.begin(), x.extra.end(), oi) != x.extra.end())
+          continue;
+        x.extra.push_back(oi);
+        if (x.in_sets) queues[oi].waiting.insert(keyFor(x, xi, queues[oi]));
+        out.decisions.emplace_back(Overflowed{x.id, q.spec.id, o.spec.id});
+      }
+    }
+    if (x.step < steps.size()) {
+      timers.push(Timer{x.enq + steps[x.step].after, TimerKind::Escalation, xi, x.seq});
+    }
+    return advanced;
+  }
+
+  void timeoutReservation(std::uint64_t r, MonoTime now, Output& out) {
+    ResRec rr = dropReservation(r);
+    IxRec& x = ixs[rr.ix];
+    AgentRec& a = agents[rr.agent];
+    out.decisions.emplace_back(OfferTimedOut{ReservationId(r), x.id, a.id});
+    event(SegmentKind::OfferTimeout, x, &a, now, out);
+    ++stats.offer_timeouts;
+    skip(rr.ix, rr.agent, now);
+    requeue(rr.ix);
+    ++a.consecutive_timeouts;
+    if (cfg.max_consecutive_timeouts > 0 && a.consecutive_timeouts >= cfg.max_consecutive_timeouts &&
+        a.requested == AgentState::Available) {
+      std::vector<std::uint32_t> requeued;
+      setRequested(rr.agent, AgentState::Away, "offer-timeouts", now, out, requeued);
+      for (std::uint32_t xi : requeued) dispatchInteraction(xi, now, out, "requeue");
+    } else {
+      refreshAgent(rr.agent, out);
+    }
+    dispatchInteraction(rr.ix, now, out, "requeue");
+    dispatchAgent(rr.agent, now, out, "agent-available");
+  }
+
+  void skip(std::uint32_t xi, std::uint32_t ai, MonoTime now) {
+    IxRec& x = ixs[xi];
+    Duration d = queues[x.queue].spec.decline_skip_time;
+    if (d <= Duration::zero()) return;
+    std::erase_if(x.skips, [&](const auto& s) { return s.first == ai || s.second <= now; });
+    x.skips.emplace_back(ai, now + d);
+    timers.push(Timer{now + d, TimerKind::SkipEnd, xi, x.seq});
+  }
+
+  // Sets the requested state; leaving Available rescinds outstanding offers (their interactions
+  // are requeued and listed in `requeued` for the caller to dispatch).
+  void setRequested(std::uint32_t ai, AgentState req, std::string reason, MonoTime now, Output& out,
+                    std::vector<std::uint32_t>& requeued) {
+    AgentRec& a = agents[ai];
+    AgentState old = a.requested;
+    a.requested = req;
+    if (req == AgentState::Break) a.reason = reason;
+    if (req == AgentState::Available) {
+      a.consecutive_timeouts = 0;
+      if (old == AgentState::Offline) a.last_idle = now;
+    }
+    if (req != AgentState::Available) releaseReservations(ai, now, out, requeued);
+    if (req == AgentState::Offline) {
+      // No wrap-up once logged out.
+      endWrapSlots(ai, now, out, std::nullopt);
+    }
+    refreshAgent(ai, out, reason);
+  }
+
+  void releaseReservations(std::uint32_t ai, MonoTime now, Output& out, std::vector<std::uint32_t>& requeued) {
+    std::vector<std::uint64_t> reserved;
+    for (const Slot& s : agents[ai].work) {
+      if (s.kind == SlotKind::Reserved) reserved.push_back(s.res);
+    }
+    for (std::uint64_t r : reserved) {
+      ResRec rr = dropReservation(r);
+      IxRec& x = ixs[rr.ix];
+      out.decisions.emplace_back(Rescind{ReservationId(r), x.id, agents[ai].id, RescindReason::AgentLoggedOut});
+      event(SegmentKind::Rescind, x, &agents[ai], now, out, rescindText(RescindReason::AgentLoggedOut));
+      ++stats.rescinds;
+      requeue(rr.ix);
+      requeued.push_back(rr.ix);
+    }
+  }
+
+  // Ends wrap-up slots (all, or only the one for reservation `only`); updates last_idle.
+  void endWrapSlots(std::uint32_t ai, MonoTime now, Output& out, std::optional<std::uint64_t> only) {
+    AgentRec& a = agents[ai];
+    for (auto it = a.work.begin(); it != a.work.end();) {
+      if (it->kind == SlotKind::WrapUp && (!only || it->res == *only)) {
+        SegmentEvent e;
+        e.kind = SegmentKind::WrapUpEnd;
+        e.at = now;
+        e.tenant = it->tenant;
+        e.queue = it->qid;
+        e.interaction = it->iid;
+        e.agent = a.id;
+        e.channel = it->ch;
+        e.enqueued_at = it->enq;
+        out.events.push_back(std::move(e));
+        addLoad(a, it->ch, -1);
+        it = a.work.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    touchIdle(a, now);
+  }
+
+  static void touchIdle(AgentRec& a, MonoTime now) {
+    bool busy = std::any_of(a.work.begin(), a.work.end(), [](const Slot& s) {
+      return s.kind == SlotKind::Active || s.kind == SlotKind::WrapUp;
+    });
+    if (!busy) a.last_idle = now;
+  }
+
+  // Ends the active slot of interaction xi on its agent (with wrap-up if configured).
+  void endActive(std::uint32_t xi, MonoTime now, Output& out, bool allow_wrap, std::string detail) {
+    IxRec& x = ixs[xi];
+    AgentRec& a = agents[x.agent];
+    auto it = std::find_if(a.work.begin(), a.work.end(),
+                           [&](const Slot& s) { return s.kind == SlotKind::Active && s.res == x.active_res; });
+    a.talk += now - x.answered;
+    event(SegmentKind::End, x, &a, now, out, std::move(detail));
+    if (it == a.work.end()) return;
+    if (allow_wrap && x.wrap > Duration::zero() && a.requested != AgentState::Offline) {
+      it->kind = SlotKind::WrapUp;
+      it->ix = kNone;
+      it->deadline = now + x.wrap;
+      timers.push(Timer{it->deadline, TimerKind::WrapUp, x.agent, it->res});
+      event(SegmentKind::WrapUpStart, x, &a, now, out);
+    } else {
+      addLoad(a, it->ch, -1);
+      a.work.erase(it);
+      touchIdle(a, now);
+    }
+  }
+
+  void timeoutInteraction(std::uint32_t xi, MonoTime now, Output& out) {
+    std::vector<std::uint32_t> freed;
+    rescindAll(xi, RescindReason::TimedOut, now, out, freed);
+    IxRec& x = ixs[xi];
+    const QueueRec& q = queues[x.queue];
+    out.decisions.emplace_back(QueueTimeout{x.id, q.spec.id, q.spec.timeout_action, q.spec.timeout_target});
+    event(SegmentKind::FlowOut, x, nullptr, now, out, std::string("timeout:") + timeoutActionName(q.spec.timeout_action));
+    ++stats.queue_timeouts;
+    finish(xi, FinishReason::TimedOut, out);
+    dispatchAgents(freed, now, out, "agent-available");
+  }
+
+  void runTimer(const Timer& t, MonoTime now, Output& out) {
+    switch (t.kind) {
+      case TimerKind::Reservation: {
+        auto it = res.find(t.token);
+        if (it != res.end() && it->second.deadline <= now) timeoutReservation(t.token, now, out);
+        break;
+      }
+      case TimerKind::WrapUp: {
+        AgentRec& a = agents[t.idx];
+        bool due = std::any_of(a.work.begin(), a.work.end(), [&](const Slot& s) {
+          return s.kind == SlotKind::WrapUp && s.res == t.token && s.deadline <= now;
+        });
+        if (!due) break;
+        endWrapSlots(t.idx, now, out, t.token);
+        refreshAgent(t.idx, out, "wrap-up-ended");
+        dispatchAgent(t.idx, now, out, "agent-available");
+        break;
+      }
+      case TimerKind::Escalation:
+      case TimerKind::MaxWait:
+      case TimerKind::RingNext:
+      case TimerKind::SkipEnd: {
+        if (t.idx >= ixs.size()) break;
+        IxRec& x = ixs[t.idx];
+        if (!x.alive || x.seq != t.token || x.phase == Phase::Active) break;
+        if (t.kind == TimerKind::Escalation) {
+          if (advanceEscalation(t.idx, now, out)) dispatchInteraction(t.idx, now, out, "escalation");
+        } else if (t.kind == TimerKind::MaxWait) {
+          Duration mw = queues[x.queue].spec.max_wait;
+          if (mw > Duration::zero() && x.enq + mw <= now) timeoutInteraction(t.idx, now, out);
+        } else if (t.kind == TimerKind::RingNext) {
+          if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered)
+            dispatchInteraction(t.idx, now, out, "ring-progressive");
+        } else {
+          std::erase_if(x.skips, [&](const auto& s) { return s.second <= now; });
+          dispatchInteraction(t.idx, now, out, "skip-expired");
+        }
+        break;
+      }
+    }
+  }
+
+  void tick(MonoTime now, Output& out) {
+    while (!timers.empty() && timers.top().at <= now) {
+      Timer t = timers.top();
+      timers.pop();
+      runTimer(t, now, out);
+    }
+  }
+
+  Status validateSkills(const std::vector<SkillRequirement>& reqs, const std::string& field) {
+    for (const auto& r : reqs) {
+      if (r.skill.empty()) return fail(Errc::InvalidArgument, "empty skill name", field);
+      if (r.min_level < 1 || r.min_level > 10)
+        return fail(Errc::InvalidArgument, "skill '" + r.skill + "' minimum must be 1..10", field);
+    }
+    return {};
+  }
+
+  std::vector<Req> internReqs(const std::vector<SkillRequirement>& reqs) {
+    std::vector<Req> out;
+    for (const auto& r : reqs) out.push_back({names.intern(r.skill), r.min_level});
+    return out;
+  }
+
+  std::vector<std::pair<std::uint32_t, std::string>> internAttrs(
+      const std::vector<std::pair<std::string, std::string>>& attrs) {
+    std::vector<std::pair<std::uint32_t, std::string>> out;
+    for (const auto& [k, v] : attrs) out.emplace_back(names.intern(k), v);
+    std::stable_sort(out.begin(), out.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+    // Last write wins on duplicate keys.
+    std::vector<std::pair<std::uint32_t, std::string>> dedup;
+    for (auto& p : out) {
+      if (!dedup.empty() && dedup.back().first == p.first) dedup.back() = std::move(p);
+      else dedup.push_back(std::move(p));
+    }
+    return dedup;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Engine::Engine(EngineConfig config) : impl_(std::make_unique<Impl>(config)) {}
+Engine::~Engine() = default;
+
+Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  QueueSpec spec = spec_in;
+  if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "queue id is empty", "id");
+  if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
+  if (spec.channels.empty()) return fail(Errc::InvalidArgument, "a queue needs at least one channel", "channels");
+  if (!(spec.weight > 0)) return fail(Errc::InvalidArgument, "weight must be > 0", "weight");
+  if (!(spec.aging_rate >= 0) || !std::isfinite(spec.aging_rate))
+    return fail(Errc::InvalidArgument, "aging_rate must be >= 0", "aging_rate");
+  if (spec.reservation_timeout <= Duration::zero())
+    return fail(Errc::InvalidArgument, "reservation_timeout must be > 0", "reservation_timeout");
+  if (spec.strategy == Strategy::RingProgressively && spec.ring_progressive_interval <= Duration::zero())
+    return fail(Errc::InvalidArgument, "ring_progressive_interval must be > 0", "ring_progressive_interval");
+  SB_TRY(m.validateSkills(spec.skills, "skills"));
+  for (const auto& mem : spec.members) {
+    if (!(mem.weight > 0)) return fail(Errc::InvalidArgument, "member weight must be > 0", "members");
+  }
+  std::stable_sort(spec.escalation.begin(), spec.escalation.end(),
+                   [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
+  auto existing = m.queue_index.find(spec.id);
+  std::uint32_t tenant = m.tenantIndex(spec.tenant);
+  if (existing != m.queue_index.end() && m.queues[existing->second].alive &&
+      m.queues[existing->second].tenant != tenant)
+    return fail(Errc::InvalidArgument, "a queue cannot move to another tenant", "tenant");
+  for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow} : std::vector<QueueId>{}) {
+    auto it = m.queue_index.find(oq);
+    if (it != m.queue_index.end() && m.queues[it->second].alive && m.queues[it->second].tenant != tenant)
+      return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", "on_remove_overflow");
+  }
+  // Compile everything before touching state.
+  std::vector<StepRule> rules;
+  {
+    auto base = Expression::parse(spec.expression, m.names);
+    if (!base) return std::unexpected(base.error());
+    rules.push_back(StepRule{m.internReqs(spec.skills), std::make_shared<const Expression>(std::move(*base))});
+  }
+  for (std::size_t i = 0; i < spec.escalation.size(); ++i) {
+    const EscalationStep& s = spec.escalation[i];
+    std::string field = "escalation[" + std::to_string(i) + "]";
+    if (s.after < Duration::zero()) return fail(Errc::InvalidArgument, "after must be >= 0", field + ".after");
+    StepRule r = rules.back();
+    if (s.skills) {
+      SB_TRY(m.validateSkills(*s.skills, field + ".skills"));
+      r.reqs = m.internReqs(*s.skills);
+    }
+    if (s.expression) {
+      auto e = Expression::parse(*s.expression, m.names);
+      if (!e) {
+        Error err = e.error();
+        err.field = field + ".expression";
+        return std::unexpected(std::move(err));
+      }
+      r.expr = std::make_shared<const Expression>(std::move(*e));
+    }
+    for (const QueueId& oq : s.overflow_queues) {
+      auto it = m.queue_index.find(oq);
+      if (it != m.queue_index.end() && m.queues[it->second].alive && m.queues[it->second].tenant != tenant)
+        return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", field + ".overflow_queues");
+    }
+    rules.push_back(std::move(r));
+  }
+
+  std::uint32_t qi;
+  bool replaced = existing != m.queue_index.end() && m.queues[existing->second].alive;
+  if (existing != m.queue_index.end()) {
+    qi = existing->second;
+  } else {
+    qi = static_cast<std::uint32_t>(m.queues.size());
+    m.queues.emplace_back();
+    m.queue_index.emplace(spec.id, qi);
+  }
+  if (!replaced) m.tenant_queues[tenant].push_back(qi);
+  QueueRec& q = m.queues[qi];
+  bool rekey = replaced && q.spec.aging_rate != spec.aging_rate;
+  Duration old_max_wait = q.spec.max_wait;
+  q.spec = std::move(spec);
+  q.tenant = tenant;
+  q.alive = true;
+  q.rules = std::move(rules);
+  q.members.clear();
+  for (const auto& mem : q.spec.members) q.members[mem.agent] = mem;
+  q.added.clear();
+  for (std::uint32_t s = 0; s < q.spec.escalation.size(); ++s) {
+    for (const AgentId& a : q.spec.escalation[s].add_agents) q.added.try_emplace(a, s + 1);
+  }
+  q.channel_mask = 0;
+  for (Channel c : q.spec.channels) q.channel_mask |= 1u << ci(c);
+  m.rebuildCandidates(qi);
+
+  if (replaced) {
+    // Waiting interactions keep their place; re-key if the aging rate changed.
+    std::vector<std::uint32_t> members;
+    for (const WaitKey& k : q.waiting) members.push_back(k.ix);
+    if (rekey) {
+      q.waiting.clear();
+      for (std::uint32_t xi : members) q.waiting.insert(m.keyFor(m.ixs[xi], xi, q));
+    }
+    for (std::uint32_t xi : members) {
+      IxRec& x = m.ixs[xi];
+      if (x.queue != qi) continue;
+      // Steps may have changed: clamp, then apply any now due.
+      x.step = std::min<std::uint32_t>(x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
+      m.advanceEscalation(xi, now, out);
+      if (m.queues[qi].spec.max_wait != old_max_wait && m.queues[qi].spec.max_wait > Duration::zero())
+        m.timers.push(Timer{x.enq + m.queues[qi].spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+    }
+    for (std::uint32_t xi : members) {
+      if (m.ixs[xi].alive) m.dispatchInteraction(xi, now, out, "queue-change");
+    }
+  }
+  std::vector<std::uint32_t> open_agents;
+  for (const Cand& c : m.queues[qi].cands) {
+    if (m.agents[c.agent].open) open_agents.push_back(c.agent);
+  }
+  m.dispatchAgents(open_agents, now, out, "queue-change");
+  return {};
+}
+
+Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.queue_index.find(id);
+  if (it == m.queue_index.end() || !m.queues[it->second].alive) return fail(Errc::NotFound, "no such queue", "id");
+  std::uint32_t qi = it->second;
+  std::optional<std::uint32_t> target;
+  if (auto ov = m.queues[qi].spec.on_remove_overflow) {
+    auto t = m.queue_index.find(*ov);
+    if (t != m.queue_index.end() && m.queues[t->second].alive && t->second != qi &&
+        m.queues[t->second].tenant == m.queues[qi].tenant)
+      target = t->second;
+  }
+  std::vector<std::uint32_t> freed, moved;
+  for (std::uint32_t xi = 0; xi < m.ixs.size(); ++xi) {
+    IxRec& x = m.ixs[xi];
+    if (!x.alive) continue;
+    if (x.queue != qi) {
+      if (std::find(x.extra.begin(), x.extra.end(), qi) != x.extra.end()) {
+        if (x.in_sets) m.queues[qi].waiting.erase(m.keyFor(x, xi, m.queues[qi]));
+        std::erase(x.extra, qi);
+      }
+      continue;
+    }
+    if (x.phase == Phase::Active) continue;  // stays with its agent; complete() needs no queue
+    m.rescindAll(xi, RescindReason::QueueRemoved, now, out, freed);
+    m.removeSets(xi);
+    if (target) {
+      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out, "queue-removed:" + m.queues[*target].spec.id.value());
+      IxRec& y = m.ixs[xi];
+      out.decisions.emplace_back(Overflowed{y.id, m.queues[qi].spec.id, m.queues[*target].spec.id});
+      y.queue = *target;
+      y.queue_id = m.queues[*target].spec.id;
+      y.sl = m.queues[*target].spec.service_level_threshold;
+      y.short_abandon = m.queues[*target].spec.short_abandon_threshold;
+      std::erase(y.extra, *target);
+      y.step = 0;
+      y.skips.clear();
+      y.phase = Phase::Waiting;
+      m.insertSets(xi);
+      m.event(SegmentKind::Enqueue, y, nullptr, now, out, "overflow");
+      m.advanceEscalation(xi, now, out);
+      if (m.queues[*target].spec.max_wait > Duration::zero())
+        m.timers.push(Timer{y.enq + m.queues[*target].spec.max_wait, TimerKind::MaxWait, xi, y.seq});
+      moved.push_back(xi);
+    } else {
+      m.event(SegmentKind::FlowOut, x, nullptr, now, out, "queue-removed");
+      out.decisions.emplace_back(InteractionReturned{x.id, m.queues[qi].spec.id, "queue removed"});
+      m.finish(xi, FinishReason::Returned, out);
+    }
+  }
+  QueueRec& q = m.queues[qi];
+  q.alive = false;
+  q.waiting.clear();
+  m.rebuildCandidates(qi);  // alive == false: detaches every candidate
+  std::erase(m.tenant_queues[q.tenant], qi);
+  for (std::uint32_t xi : moved) m.dispatchInteraction(xi, now, out, "overflow");
+  m.dispatchAgents(freed, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "agent id is empty", "id");
+  if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
+  for (const auto& [name, lvl] : spec.skills) {
+    if (name.empty()) return fail(Errc::InvalidArgument, "empty skill name", "skills");
+    if (lvl < 1 || lvl > 10) return fail(Errc::InvalidArgument, "skill '" + name + "' proficiency must be 1..10", "skills");
+  }
+  for (std::size_t c = 0; c < kChannelCount; ++c) {
+    if (spec.capacity.max_per_channel[c] < 0 || spec.capacity.unit_cost[c] < 0)
+      return fail(Errc::InvalidArgument, "capacity values must be >= 0", "capacity");
+  }
+  if (spec.capacity.total_units < 0) return fail(Errc::InvalidArgument, "total_units must be >= 0", "capacity");
+  std::uint32_t tenant = m.tenantIndex(spec.tenant);
+  auto it = m.agent_index.find(spec.id);
+  std::uint32_t ai;
+  if (it != m.agent_index.end()) {
+    ai = it->second;
+    if (m.agents[ai].tenant != tenant)
+      return fail(Errc::InvalidArgument, "an agent cannot move to another tenant", "tenant");
+  } else {
+    ai = static_cast<std::uint32_t>(m.agents.size());
+    m.agents.emplace_back();
+    m.agent_index.emplace(spec.id, ai);
+    AgentRec& a = m.agents[ai];
+    a.id = spec.id;
+    a.tenant_id = spec.tenant;
+    a.tenant = tenant;
+    a.alive = true;
+    a.last_idle = now;
+    m.tenant_agents[tenant].push_back(ai);
+  }
+  AgentRec& a = m.agents[ai];
+  a.skills.clear();
+  for (const auto& [name, lvl] : spec.skills) a.skills.emplace_back(m.names.intern(name), lvl);
+  std::sort(a.skills.begin(), a.skills.end());
+  a.skills.erase(std::unique(a.skills.begin(), a.skills.end(),
+                             [](const auto& l, const auto& r) { return l.first == r.first; }),
+                 a.skills.end());
+  a.attrs = m.internAttrs(spec.attributes);
+  // Recompute the unit load with the new costs; counts are unchanged.
+  a.cap = spec.capacity;
+  a.used_units = 0;
+  for (const Slot& s : a.work) a.used_units += a.cap.unit_cost[ci(s.ch)];
+  m.refreshAgentQueues(ai);
+  if (m.refreshAgent(ai, out)) m.dispatchAgent(ai, now, out, "agent-changed");
+  return {};
+}
+
+Status Engine::removeAgent(const AgentId& id, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.agent_index.find(id);
+  if (it == m.agent_index.end()) return fail(Errc::NotFound, "no such agent", "id");
+  std::uint32_t ai = it->second;
+  for (const Slot& s : m.agents[ai].work) {
+    if (s.kind == SlotKind::Active)
+      return fail(Errc::Conflict, "agent has active interactions; complete them first", "id");
+  }
+  std::vector<std::uint32_t> requeued;
+  m.setRequested(ai, AgentState::Offline, "removed", now, out, requeued);
+  AgentRec& a = m.agents[ai];
+  for (const AgentQueue& aq : std::vector<AgentQueue>(a.queues)) m.detachCandidate(aq.queue, ai);
+  std::erase(m.tenant_agents[a.tenant], ai);
+  a.alive = false;
+  m.agent_index.erase(it);
+  for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
+  return {};
+}
+
+namespace {
+Result<std::uint32_t> findAgent(const std::unordered_map<AgentId, std::uint32_t>& idx, const AgentId& id) {
+  auto it = idx.find(id);
+  if (it == idx.end()) return fail(Errc::NotFound, "no such agent: " + id.value(), "agent");
+  return it->second;
+}
+}  // namespace
+
+Status Engine::setAgentState(const AgentId& id, AgentState requested, std::string reason, MonoTime now,
+                             Output& out) {
+  Impl& m = *impl_;
+  auto ai = findAgent(m.agent_index, id);
+  if (!ai) return std::unexpected(ai.error());
+  if (requested != AgentState::Offline && requested != AgentState::Available && requested != AgentState::Away &&
+      requested != AgentState::Break)
+    return fail(Errc::InvalidArgument, std::string("cannot request state ") + agentStateName(requested) +
+                                           " (only offline, available, away, break)", "state");
+  std::vector<std::uint32_t> requeued;
+  m.setRequested(*ai, requested, std::move(reason), now, out, requeued);
+  for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
+  if (m.agents[*ai].open) m.dispatchAgent(*ai, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::setPresence(const AgentId& id, Presence presence, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto ai = findAgent(m.agent_index, id);
+  if (!ai) return std::unexpected(ai.error());
+  m.agents[*ai].presence = presence;
+  std::vector<std::uint32_t> requeued;
+  if (presence != Presence::Available) m.releaseReservations(*ai, now, out, requeued);
+  bool open = m.refreshAgent(*ai, out, "presence");
+  for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
+  if (open) m.dispatchAgent(*ai, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::setReachable(const AgentId& id, bool reachable, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto ai = findAgent(m.agent_index, id);
+  if (!ai) return std::unexpected(ai.error());
+  m.agents[*ai].reachable = reachable;
+  std::vector<std::uint32_t> requeued;
+  if (!reachable) m.releaseReservations(*ai, now, out, requeued);
+  bool open = m.refreshAgent(*ai, out, reachable ? "reachable" : "unreachable");
+  for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
+  if (open) m.dispatchAgent(*ai, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::endWrapUp(const AgentId& id, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto ai = findAgent(m.agent_index, id);
+  if (!ai) return std::unexpected(ai.error());
+  bool any = std::any_of(m.agents[*ai].work.begin(), m.agents[*ai].work.end(),
+                         [](const Slot& s) { return s.kind == SlotKind::WrapUp; });
+  if (!any) return fail(Errc::Conflict, "agent is not in wrap-up", "agent");
+  m.endWrapSlots(*ai, now, out, std::nullopt);
+  if (m.refreshAgent(*ai, out, "wrap-up-ended")) m.dispatchAgent(*ai, now, out, "agent-available");
+  return {};
+}
+
+Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "interaction id is empty", "id");
+  if (m.ix_index.contains(spec.id)) return fail(Errc::AlreadyExists, "interaction already routed", "id");
+  auto qit = m.queue_index.find(spec.queue);
+  if (qit == m.queue_index.end() || !m.queues[qit->second].alive)
+    return fail(Errc::NotFound, "no such queue: " + spec.queue.value(), "queue");
+  std::uint32_t qi = qit->second;
+  QueueRec& q = m.queues[qi];
+  auto tid = m.tenants.find(spec.tenant.value());
+  if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
+  if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
+    return fail(Errc::InvalidArgument, std::string("queue does not serve channel ") + channelName(spec.channel), "channel");
+  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size)
+    return fail(Errc::Unavailable, "queue is full", "queue");
+  SB_TRY(m.validateSkills(spec.skills, "skills"));
+
+  std::uint32_t xi;
+  if (!m.free_ixs.empty()) {
+    xi = m.free_ixs.back();
+    m.free_ixs.pop_back();
+  } else {
+    xi = static_cast<std::uint32_t>(m.ixs.size());
+    m.ixs.emplace_back();
+  }
+  IxRec& x = m.ixs[xi];
+  x.id = spec.id;
+  x.tenant_id = spec.tenant;
+  x.tenant = q.tenant;
+  x.ch = spec.channel;
+  x.queue = qi;
+  x.queue_id = q.spec.id;
+  x.priority = spec.priority + q.spec.priority;
+  x.attrs = m.internAttrs(spec.attributes);
+  x.own = m.internReqs(spec.skills);
+  x.enq = spec.enqueued_at.value_or(now);
+  x.seq = m.next_seq++;
+  x.alive = true;
+  x.phase = Phase::Waiting;
+  x.sl = q.spec.service_level_threshold;
+  x.short_abandon = q.spec.short_abandon_threshold;
+  m.ix_index.emplace(spec.id, xi);
+  ++m.stats.enqueued;
+  ++m.stats.interactions;
+  m.event(SegmentKind::Enqueue, x, nullptr, now, out);
+  m.insertSets(xi);
+  if (q.spec.max_wait > Duration::zero())
+    m.timers.push(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+  m.advanceEscalation(xi, now, out);
+  bool offered = m.dispatchInteraction(xi, now, out, "arrival");
+  return EnqueueResult{offered, m.queues[qi].waiting.size()};
+}
+
+Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.res.find(reservation.value());
+  if (it == m.res.end()) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  ResRec rr = m.dropReservation(reservation.value());
+  std::vector<std::uint32_t> freed;
+  m.rescindAll(rr.ix, RescindReason::AnotherAccepted, now, out, freed);
+  IxRec& x = m.ixs[rr.ix];
+  AgentRec& a = m.agents[rr.agent];
+  m.removeSets(rr.ix);
+  x.phase = Phase::Active;
+  x.agent = rr.agent;
+  x.active_res = reservation.value();
+  x.answered = now;
+  x.wrap = m.queues[x.queue].spec.wrap_up_time;
+  a.work.push_back(Slot{SlotKind::Active, x.ch, rr.ix, reservation.value(), now + m.cfg.max_busy, x.id,
+                        x.queue_id, x.tenant_id, x.enq});
+  Impl::addLoad(a, x.ch, +1);
+  ++a.today;
+  a.consecutive_timeouts = 0;
+  out.decisions.emplace_back(Assigned{reservation, x.id, a.id, m.queues[rr.queue].spec.id});
+  m.event(SegmentKind::Answer, x, &a, now, out);
+  ++m.stats.accepts;
+  bool open = m.refreshAgent(rr.agent, out);
+  m.dispatchAgents(freed, now, out, "agent-available");
+  if (open) m.dispatchAgent(rr.agent, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.res.find(reservation.value());
+  if (it == m.res.end()) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  ResRec rr = m.dropReservation(reservation.value());
+  m.event(SegmentKind::Decline, m.ixs[rr.ix], &m.agents[rr.agent], now, out);
+  ++m.stats.declines;
+  m.skip(rr.ix, rr.agent, now);
+  m.requeue(rr.ix);
+  m.refreshAgent(rr.agent, out);
+  m.dispatchInteraction(rr.ix, now, out, "requeue");
+  m.dispatchAgent(rr.agent, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.ix_index.find(id);
+  if (it == m.ix_index.end()) return fail(Errc::NotFound, "no such interaction", "interaction");
+  std::uint32_t xi = it->second;
+  if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
+  std::uint32_t ai = m.ixs[xi].agent;
+  m.endActive(xi, now, out, true, {});
+  m.finish(xi, FinishReason::Completed, out);
+  if (m.refreshAgent(ai, out)) m.dispatchAgent(ai, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::abandon(const InteractionId& id, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.ix_index.find(id);
+  if (it == m.ix_index.end()) return fail(Errc::NotFound, "no such interaction", "interaction");
+  std::uint32_t xi = it->second;
+  if (m.ixs[xi].phase == Phase::Active) return complete(id, now, out);
+  std::vector<std::uint32_t> freed;
+  m.rescindAll(xi, RescindReason::Abandoned, now, out, freed);
+  m.event(SegmentKind::Abandon, m.ixs[xi], nullptr, now, out);
+  m.finish(xi, FinishReason::Abandoned, out);
+  m.dispatchAgents(freed, now, out, "agent-available");
+  return {};
+}
+
+Status Engine::hold(const InteractionId& id, bool on, MonoTime now, Output& out) {
+  Impl& m = *impl_;
+  auto it = m.ix_index.find(id);
+  if (it == m.ix_index.end() || m.ixs[it->second].phase != Phase::Active)
+    return fail(Errc::NotFound, "no such active interaction", "interaction");
+  const IxRec& x = m.ixs[it->second];
+  m.event(on ? SegmentKind::HoldOn : SegmentKind::HoldOff, x, &m.agents[x.agent], now, out);
+  return {};
+}
+
+void Engine::tick(MonoTime now, Output& out) { impl_->tick(now, out); }
+
+std::optional<MonoTime> Engine::nextDeadline() const {
+  if (impl_->timers.empty()) return std::nullopt;
+  return impl_->timers.top().at;
+}
+
+void Engine::reconcile(MonoTime now, const std::unordered_set<InteractionId>& live, Output& out) {
+  Impl& m = *impl_;
+  m.tick(now, out);
+  std::vector<std::uint32_t> stale;
+  for (std::uint32_t xi = 0; xi < m.ixs.size(); ++xi) {
+    if (m.ixs[xi].alive && !live.contains(m.ixs[xi].id)) stale.push_back(xi);
+  }
+  // Busy leases past max_busy are released even if the caller still lists the interaction.
+  for (AgentRec& a : m.agents) {
+    if (!a.alive) continue;
+    for (const Slot& s : a.work) {
+      if (s.kind == SlotKind::Active && s.deadline <= now && s.ix != kNone && m.ixs[s.ix].alive &&
+          std::find(stale.begin(), stale.end(), s.ix) == stale.end())
+        stale.push_back(s.ix);
+    }
+  }
+  std::vector<std::uint32_t> freed;
+  for (std::uint32_t xi : stale) {
+    IxRec& x = m.ixs[xi];
+    if (x.phase == Phase::Active) {
+      std::uint32_t ai = x.agent;
+      m.endActive(xi, now, out, false, "reconciled");
+      freed.push_back(ai);
+    } else {
+      m.rescindAll(xi, RescindReason::Reconciled, now, out, freed);
+      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out, "reconciled");
+    }
+    m.finish(xi, FinishReason::Reconciled, out);
+  }
+  // Defensive sweep: a slot whose owner is gone is released (should never happen).
+  for (std::uint32_t ai = 0; ai < m.agents.size(); ++ai) {
+    AgentRec& a = m.agents[ai];
+    if (!a.alive) continue;
+    bool changed = false;
+    for (auto it = a.work.begin(); it != a.work.end();) {
+      bool orphan = it->kind == SlotKind::Reserved ? !m.res.contains(it->res)
+                    : it->kind == SlotKind::Active ? (it->ix == kNone || !m.ixs[it->ix].alive ||
+                                                       m.ixs[it->ix].active_res != it->res)
+                                                    : false;
+      if (orphan) {
+        SB_BUG("routing: agent work slot without an owner released by reconcile");
+        Impl::addLoad(a, it->ch, -1);
+        it = a.work.erase(it);
+        changed = true;
+      } else {
+        ++it;
+      }
+    }
+    if (changed) {
+      Impl::touchIdle(a, now);
+      freed.push_back(ai);
+    }
+  }
+  for (std::uint32_t ai : freed) m.refreshAgent(ai, out);
+  m.dispatchAgents(freed, now, out, "agent-available");
+}
+
+std::optional<AgentSnapshot> Engine::agent(const AgentId& id) const {
+  const Impl& m = *impl_;
+  auto it = m.agent_index.find(id);
+  if (it == m.agent_index.end()) return std::nullopt;
+  const AgentRec& a = m.agents[it->second];
+  AgentSnapshot s;
+  s.id = a.id;
+  s.tenant = a.tenant_id;
+  s.state = a.state;
+  s.requested = a.requested;
+  s.break_reason = a.reason;
+  s.presence = a.presence;
+  s.reachable = a.reachable;
+  s.routable = Impl::routable(a);
+  s.interactions_today = a.today;
+  s.talk_time = a.talk;
+  s.last_idle = a.last_idle;
+  s.consecutive_timeouts = a.consecutive_timeouts;
+  s.used_units = a.used_units;
+  s.channel_count = a.count;
+  for (const Slot& sl : a.work) {
+    if (sl.kind == SlotKind::Reserved) s.reserved.push_back(sl.iid);
+    if (sl.kind == SlotKind::Active) s.active.push_back(sl.iid);
+    if (sl.kind == SlotKind::WrapUp) {
+      s.wrapping.push_back(sl.iid);
+      if (!s.wrap_up_until || sl.deadline > *s.wrap_up_until) s.wrap_up_until = sl.deadline;
+    }
+  }
+  for (const AgentQueue& aq : a.queues) s.queues.push_back(m.queues[aq.queue].spec.id);
+  return s;
+}
+
+std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) const {
+  const Impl& m = *impl_;
+  auto it = m.ix_index.find(id);
+  if (it == m.ix_index.end()) return std::nullopt;
+  const IxRec& x = m.ixs[it->second];
+  InteractionSnapshot s;
+  s.id = x.id;
+  s.tenant = x.tenant_id;
+  s.queue = x.queue_id;
+  for (std::uint32_t q : x.extra) s.also_in.push_back(m.queues[q].spec.id);
+  s.channel = x.ch;
+  s.phase = x.phase == Phase::Waiting ? InteractionPhase::Waiting
+            : x.phase == Phase::Offered ? InteractionPhase::Offered
+                                        : InteractionPhase::Active;
+  s.priority = x.priority;
+  s.step = x.step;
+  s.enqueued_at = x.enq;
+  for (std::uint64_t r : x.offers) s.offered_to.push_back(m.agents[m.res.at(r).agent].id);
+  if (x.phase == Phase::Active) s.agent = m.agents[x.agent].id;
+  return s;
+}
+
+std::optional<QueueSnapshot> Engine::queue(const QueueId& id) const {
+  const Impl& m = *impl_;
+  auto it = m.queue_index.find(id);
+  if (it == m.queue_index.end() || !m.queues[it->second].alive) return std::nullopt;
+  const QueueRec& q = m.queues[it->second];
+  QueueSnapshot s;
+  s.id = q.spec.id;
+  s.tenant = q.spec.tenant;
+  s.waiting = q.waiting.size();
+  s.candidates = q.cands.size();
+  s.open_candidates = q.open_count;
+  for (const WaitKey& k : q.waiting) {
+    MonoTime e = m.ixs[k.ix].enq;
+    if (!s.oldest_enqueued_at || e < *s.oldest_enqueued_at) s.oldest_enqueued_at = e;
+  }
+  return s;
+}
+
+std::vector<WhyPtr> Engine::why(const InteractionId& id) const {
+  auto it = impl_->why.find(id);
+  if (it == impl_->why.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+const EngineStats& Engine::stats() const { return impl_->stats; }
+
+std::size_t Engine::approximateMemory() const {
+  const Impl& m = *impl_;
+  // Node-based containers: payload plus ~32 bytes of node/bucket overhead per element.
+  std::size_t bytes = m.ixs.capacity() * sizeof(IxRec) + m.agents.capacity() * sizeof(AgentRec) +
+                      m.queues.capacity() * sizeof(QueueRec);
+  for (const IxRec& x : m.ixs) {
+    bytes += x.attrs.capacity() * sizeof(x.attrs[0]) + x.own.capacity() * sizeof(Req) +
+             x.extra.capacity() * sizeof(std::uint32_t) + x.offers.capacity() * sizeof(std::uint64_t) +
+             x.skips.capacity() * sizeof(x.skips[0]);
+  }
+  for (const QueueRec& q : m.queues) {
+    bytes += q.waiting.size() * (sizeof(WaitKey) + 32) + q.cands.capacity() * sizeof(Cand);
+  }
+  bytes += m.ix_index.size() * (sizeof(InteractionId) + 32) + m.res.size() * (sizeof(ResRec) + 32);
+  bytes += m.timers.size() * sizeof(Timer);
+  return bytes;
+}
+
+}  // namespace sb::routing
