@@ -19,6 +19,41 @@ TrunkTransport transportOf(const sip::SendTarget& t) {
   return TrunkTransport::Udp;
 }
 
+bool isPrivateV4(std::string_view ip) {
+  if (ip.starts_with("10.") || ip.starts_with("192.168.")) return true;
+  if (ip.starts_with("172.")) {
+    int second = 0;
+    for (size_t i = 4; i < ip.size() && ip[i] != '.'; ++i) second = second * 10 + (ip[i] - '0');
+    return second >= 16 && second <= 31;
+  }
+  return ip.starts_with("100.64.");
+}
+
+bool isIpLiteral(const sip::Uri& u) {
+  if (u.ipv6) return true;
+  for (char c : u.host) {
+    if (!((c >= '0' && c <= '9') || c == '.')) return false;
+  }
+  return !u.host.empty();
+}
+
+// Where to send an INVITE for a binding. Over a stream the UA is reached on the connection it
+// registered on (RFC 3261 §18 / RFC 5626 style); over UDP its Contact is used when it names a
+// usable address, and the source flow when the Contact is a private address other than the one
+// the REGISTER came from (a UA behind NAT) or not an IP literal.
+sip::SendTarget nextHopFor(const registrar::Binding& b) {
+  std::string transport = b.source.transport;
+  for (auto& c : transport) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (transport.empty()) transport = "UDP";
+  sip::SendTarget flow{transport, b.source.address, b.source.port};
+  if (transport != "UDP") return flow;
+  auto uri = sip::parseUri(b.contact);
+  if (!uri || !isIpLiteral(*uri)) return flow;
+  if (isPrivateV4(uri->host) && uri->host != b.source.address) return flow;
+  if (auto t = uri->params.get("transport"); t && !sip::iequals(*t, "udp")) return flow;
+  return sip::SendTarget{"UDP", std::string(uri->host), uri->port ? uri->port : uint16_t{5060}};
+}
+
 bool looksLikeNumber(std::string_view s) {
   if (s.empty()) return false;
   size_t digits = 0;
@@ -336,11 +371,7 @@ std::vector<b2bua::Target> VoiceCenter::targetsFor(const std::string& tenant,
   for (const auto& b : registrar_->lookup(tenant, user, clock_.now())) {
     b2bua::Target t;
     t.request_uri = b.contact;
-    std::string transport = b.source.transport;
-    for (auto& c : transport) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    t.next_hop.transport = transport.empty() ? "UDP" : transport;
-    t.next_hop.address = b.source.address;
-    t.next_hop.port = b.source.port;
+    t.next_hop = nextHopFor(b);
     t.route = b.path;
     targets.push_back(std::move(t));
   }
