@@ -122,7 +122,9 @@ TEST_F(RouterTest, EveryRouteHasMetadataAndAppearsInOpenApi) {
         << "duplicate operationId " << op["operationId"];
     // Every referenced schema is defined.
     for (const auto& name : {s->request_schema, s->response_schema}) {
-      if (!name.empty()) EXPECT_TRUE(schemas.contains(name)) << name;
+      if (!name.empty()) {
+        EXPECT_TRUE(schemas.contains(name)) << name;
+      }
     }
     if (s->permission == Permission::Public) {
       EXPECT_TRUE(op["security"].empty());
