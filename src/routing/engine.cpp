@@ -77,30 +77,31 @@ struct AgentQueue {
   Cand cand;
 };
 
+// Hot fields first: candidate scans touch only the first two cache lines of each agent.
 struct AgentRec {
-  AgentId id;
-  TenantId tenant_id;
-  std::uint32_t tenant = 0;
-  bool alive = false;
-  std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
-  std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
-  Capacity cap;
-  AgentState requested = AgentState::Offline;
-  std::string reason;
-  Presence presence = Presence::Available;
-  bool reachable = true;
-  AgentState state = AgentState::Offline;
   bool open = false;
+  bool alive = false;
+  bool reachable = true;
+  AgentState requested = AgentState::Offline;
+  AgentState state = AgentState::Offline;
+  Presence presence = Presence::Available;
+  std::uint32_t tenant = 0;
+  std::uint32_t mark = 0;
+  int used_units = 0;
+  int total_count = 0;
+  std::array<int, kChannelCount> count{};
+  MonoTime last_idle{};
   std::uint64_t today = 0;
   Duration talk{};
-  MonoTime last_idle{};
-  int consecutive_timeouts = 0;
-  int used_units = 0;
-  std::array<int, kChannelCount> count{};
-  int total_count = 0;
-  std::vector<Slot> work;
+  Capacity cap;
+  std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
   std::vector<AgentQueue> queues;
-  std::uint32_t mark = 0;
+  std::vector<Slot> work;
+  int consecutive_timeouts = 0;
+  std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
+  AgentId id;
+  TenantId tenant_id;
+  std::string reason;
 
   int skill(std::uint32_t s) const {
     auto it = std::lower_bound(skills.begin(), skills.end(), s,
@@ -115,6 +116,9 @@ struct StepRule {
 };
 
 struct QueueRec {
+  std::set<WaitKey> waiting;
+  std::uint32_t open_count = 0;
+  Strategy strategy = Strategy::LongestIdle;  // copy of spec.strategy (hot)
   QueueSpec spec;
   std::uint32_t tenant = 0;
   bool alive = false;
@@ -122,39 +126,38 @@ struct QueueRec {
   std::unordered_map<AgentId, QueueMember> members;
   std::unordered_map<AgentId, std::uint32_t> added;  // escalation add_agents -> first step
   std::vector<Cand> cands;  // sorted by (penalty, position, agent id)
-  std::uint32_t open_count = 0;
-  std::set<WaitKey> waiting;
   std::uint32_t channel_mask = 0;
   std::optional<std::pair<int, AgentId>> rr_last;  // (position, id) of the last offer
 };
 
 enum class Phase : std::uint8_t { Waiting, Offered, Active };
 
+// Hot fields first: the agent-available scan reads these for each queue head.
 struct IxRec {
-  InteractionId id;
-  TenantId tenant_id;
-  std::uint32_t tenant = 0;
+  bool alive = false;
+  bool in_sets = false;
+  Phase phase = Phase::Waiting;
   Channel ch = Channel::Voice;
+  std::uint32_t tenant = 0;
   std::uint32_t queue = kNone;
-  QueueId queue_id;
-  std::vector<std::uint32_t> extra;
+  std::uint32_t step = 0;
   int priority = 0;
-  std::vector<std::pair<std::uint32_t, std::string>> attrs;
-  std::vector<Req> own;
+  std::uint32_t agent = kNone;
   MonoTime enq{};
   std::uint64_t seq = 0;
-  std::uint32_t step = 0;
-  Phase phase = Phase::Waiting;
-  bool in_sets = false;
-  bool alive = false;
-  std::vector<std::pair<std::uint32_t, MonoTime>> skips;
+  std::vector<Req> own;
   std::vector<std::uint64_t> offers;
-  std::uint32_t agent = kNone;
+  std::vector<std::pair<std::uint32_t, MonoTime>> skips;
+  std::vector<std::uint32_t> extra;
+  std::vector<std::pair<std::uint32_t, std::string>> attrs;
   std::uint64_t active_res = 0;
   MonoTime answered{};
   Duration wrap{};
   Duration sl{};
   Duration short_abandon{};
+  InteractionId id;
+  TenantId tenant_id;
+  QueueId queue_id;
 };
 
 struct ResRec {
@@ -178,6 +181,8 @@ struct Timer {
   }
 };
 
+// Filled while the agent's record is hot in cache, so strategies never touch it again
+// (except for the agent-id tie-break).
 struct Eligible {
   std::uint32_t agent;
   int penalty;
@@ -185,6 +190,8 @@ struct Eligible {
   double weight;
   std::uint32_t queue;
   double score = 0;
+  MonoTime idle{};
+  double metric = 0;  // today (fewest), talk seconds (least-talk) or proficiency (best-skill)
 };
 
 }  // namespace
@@ -209,12 +216,17 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint32_t>> tenant_queues;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
   EngineStats stats;
-  std::unordered_map<InteractionId, std::deque<WhyPtr>> why;
-  std::deque<InteractionId> why_order;
+  // Bounded why history: a ring of the newest cfg.why_history records (cheap on the hot path;
+  // why() scans it, which is fine for an occasional query).
+  std::vector<std::pair<InteractionId, WhyPtr>> why_ring;
+  std::size_t why_next = 0;
   std::uint64_t rng;
   std::uint32_t epoch = 0;
   std::vector<Eligible> scratch_elig;
   std::vector<CandidateNote> scratch_notes;
+  std::vector<CandidateNote> scratch_lower;
+  std::vector<std::size_t> scratch_winners;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_picks;
 
   // ---- small helpers ----
   std::uint64_t nextRandom() {
@@ -344,18 +356,13 @@ struct Engine::Impl {
   }
 
   void storeWhy(const InteractionId& id, WhyPtr w) {
-    if (cfg.why_history == 0 || cfg.why_per_interaction == 0) return;
-    auto [it, inserted] = why.try_emplace(id);
-    if (inserted) {
-      why_order.push_back(id);
-      if (why_order.size() > cfg.why_history) {
-        why.erase(why_order.front());
-        why_order.pop_front();
-        it = why.find(id);
-      }
+    if (cfg.why_history == 0) return;
+    if (why_ring.size() < cfg.why_history) {
+      why_ring.emplace_back(id, std::move(w));
+      return;
     }
-    it->second.push_back(std::move(w));
-    while (it->second.size() > cfg.why_per_interaction) it->second.pop_front();
+    why_ring[why_next] = {id, std::move(w)};
+    why_next = (why_next + 1) % why_ring.size();
   }
 
   WaitKey keyFor(const IxRec& x, std::uint32_t xi, const QueueRec& q) const {
@@ -384,11 +391,19 @@ struct Engine::Impl {
   // ---- eligibility ----
   Exclusion qualifies(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step, const IxRec& x,
                       const QueueRec& q, std::uint32_t step, MonoTime now) const {
-    if (a.tenant != x.tenant || a.requested != AgentState::Available ||
-        a.state == AgentState::WrapUp || a.state == AgentState::Offline || !a.alive)
+    if (a.requested != AgentState::Available || a.state == AgentState::WrapUp ||
+        a.state == AgentState::Offline || !a.alive)
       return Exclusion::NotRoutable;
     if (a.presence != Presence::Available) return Exclusion::PresenceNotAvailable;
     if (!a.reachable) return Exclusion::Unreachable;
+    return qualifiesOpen(ai, a, min_step, x, q, step, now);
+  }
+
+  // qualifies() for an agent already known to be open (routable with some spare capacity).
+  Exclusion qualifiesOpen(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step, const IxRec& x,
+                          const QueueRec& q, std::uint32_t step, MonoTime now) const {
+    // Candidates come from per-tenant lists; a mismatch would be an engine bug, never routed.
+    if (a.tenant != x.tenant) return Exclusion::NotRoutable;
     if (min_step > step) return Exclusion::NotYetEscalated;
     if (!fits(a, x.ch)) return Exclusion::NoCapacity;
     for (const Req& r : x.own) {
@@ -620,9 +635,13 @@ struct Engine::Impl {
         if (a.mark == epoch) continue;
         a.mark = epoch;
         ++considered;
-        Exclusion e = a.open ? qualifies(c.agent, a, c.min_step, x, q, step, now) : Exclusion::NotRoutable;
+        Exclusion e = a.open ? qualifiesOpen(c.agent, a, c.min_step, x, q, step, now) : Exclusion::NotRoutable;
         if (e == Exclusion::None) {
-          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi});
+          double metric = 0;
+          if (st == Strategy::FewestInteractions) metric = static_cast<double>(a.today);
+          else if (st == Strategy::LeastTalkTime) metric = seconds(a.talk);
+          else if (st == Strategy::BestSkill) metric = proficiency(a, x, q, step);
+          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, a.last_idle, metric});
         } else if (e == Exclusion::NotRoutable && !a.open && a.requested == AgentState::Available &&
                    a.state != AgentState::WrapUp) {
           // Open is false only for capacity or routability; report the precise reason.
@@ -640,7 +659,8 @@ struct Engine::Impl {
     int tier = elig.front().penalty;
     for (const Eligible& e : elig) tier = std::min(tier, e.penalty);
     std::size_t n_all = elig.size();
-    std::vector<CandidateNote> lower;
+    auto& lower = scratch_lower;
+    lower.clear();
     for (const Eligible& e : elig) {
       if (e.penalty != tier && lower.size() < cfg.why_candidates)
         lower.push_back({agents[e.agent].id, Exclusion::LowerTier, static_cast<double>(e.penalty)});
@@ -649,16 +669,17 @@ struct Engine::Impl {
 
     const std::uint32_t step = x.step;
     auto idLess = [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; };
-    auto idle = [&](std::uint32_t l) { return agents[l].last_idle; };
-    std::vector<std::size_t> winners;
+
+    auto& winners = scratch_winners;
+    winners.clear();
     std::string_view rule;
     switch (st) {
       case Strategy::LongestIdle: {
         rule = "longest-idle: earliest last_idle, then agent id";
-        for (auto& e : elig) e.score = seconds(now - idle(e.agent));
+        for (auto& e : elig) e.score = seconds(now - e.idle);
         std::size_t b = 0;
         for (std::size_t i = 1; i < elig.size(); ++i) {
-          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          auto li = elig[i].idle, lb = elig[b].idle;
           if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
         }
         winners.push_back(b);
@@ -669,17 +690,14 @@ struct Engine::Impl {
         bool fewest = st == Strategy::FewestInteractions;
         rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id"
                       : "least-talk-time: least talk time, then earliest last_idle, then agent id";
-        for (auto& e : elig) {
-          const AgentRec& a = agents[e.agent];
-          e.score = fewest ? static_cast<double>(a.today) : seconds(a.talk);
-        }
+        for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
         for (std::size_t i = 1; i < elig.size(); ++i) {
           if (elig[i].score != elig[b].score) {
             if (elig[i].score < elig[b].score) b = i;
             continue;
           }
-          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          auto li = elig[i].idle, lb = elig[b].idle;
           if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
         }
         winners.push_back(b);
@@ -687,14 +705,14 @@ struct Engine::Impl {
       }
       case Strategy::BestSkill: {
         rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
-        for (auto& e : elig) e.score = proficiency(agents[e.agent], x, queues[e.queue], e.queue == x.queue ? step : 0);
+        for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
         for (std::size_t i = 1; i < elig.size(); ++i) {
           if (elig[i].score != elig[b].score) {
             if (elig[i].score > elig[b].score) b = i;
             continue;
           }
-          auto li = idle(elig[i].agent), lb = idle(elig[b].agent);
+          auto li = elig[i].idle, lb = elig[b].idle;
           if (li < lb || (li == lb && idLess(elig[i].agent, elig[b].agent))) b = i;
         }
         winners.push_back(b);
@@ -786,9 +804,12 @@ struct Engine::Impl {
       w->candidates.push_back(std::move(n));
     }
     WhyPtr wp = std::move(w);
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> picks;
+    auto& picks = scratch_picks;
+    picks.clear();
     for (std::size_t i : winners) picks.emplace_back(elig[i].agent, elig[i].queue);
-    for (auto [ai, qi] : picks) {
+    // makeOffer() never re-enters dispatch, so the scratch vectors stay valid here.
+    for (std::size_t pi = 0; pi < picks.size(); ++pi) {
+      auto [ai, qi] = picks[pi];
       if (st == Strategy::RoundRobinMemory || st == Strategy::RoundRobinOrdered) {
         int pos = 0;
         for (const AgentQueue& aq : agents[ai].queues) {
@@ -818,9 +839,9 @@ struct Engine::Impl {
         if (q.waiting.empty()) continue;
         for (const WaitKey& k : q.waiting) {
           const IxRec& x = ixs[k.ix];
-          if (x.phase == Phase::Offered && queues[x.queue].spec.strategy != Strategy::RingAll) continue;
+          if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll) continue;
           const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
-          if (qualifies(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
+          if (qualifiesOpen(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
           ++compared;
           double score = q.spec.weight * (x.priority + q.spec.aging_rate * seconds(now - x.enq));
           if (best_x == kNone || score > best_score ||
@@ -1181,6 +1202,7 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   bool rekey = replaced && q.spec.aging_rate != spec.aging_rate;
   Duration old_max_wait = q.spec.max_wait;
   q.spec = std::move(spec);
+  q.strategy = q.spec.strategy;
   q.tenant = tenant;
   q.alive = true;
   q.rules = std::move(rules);
@@ -1417,7 +1439,6 @@ Status Engine::endWrapUp(const AgentId& id, MonoTime now, Output& out) {
 Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now, Output& out) {
   Impl& m = *impl_;
   if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "interaction id is empty", "id");
-  if (m.ix_index.contains(spec.id)) return fail(Errc::AlreadyExists, "interaction already routed", "id");
   auto qit = m.queue_index.find(spec.queue);
   if (qit == m.queue_index.end() || !m.queues[qit->second].alive)
     return fail(Errc::NotFound, "no such queue: " + spec.queue.value(), "queue");
@@ -1427,9 +1448,14 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
   if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
     return fail(Errc::InvalidArgument, std::string("queue does not serve channel ") + channelName(spec.channel), "channel");
-  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size)
-    return fail(Errc::Unavailable, "queue is full", "queue");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
+  // One hash lookup for the duplicate check and the insert; the index is fixed up below.
+  auto [slot, inserted] = m.ix_index.try_emplace(spec.id, kNone);
+  if (!inserted) return fail(Errc::AlreadyExists, "interaction already routed", "id");
+  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size) {
+    m.ix_index.erase(slot);
+    return fail(Errc::Unavailable, "queue is full", "queue");
+  }
 
   std::uint32_t xi;
   if (!m.free_ixs.empty()) {
@@ -1455,7 +1481,7 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   x.phase = Phase::Waiting;
   x.sl = q.spec.service_level_threshold;
   x.short_abandon = q.spec.short_abandon_threshold;
-  m.ix_index.emplace(spec.id, xi);
+  slot->second = xi;
   ++m.stats.enqueued;
   ++m.stats.interactions;
   m.event(SegmentKind::Enqueue, x, nullptr, now, out);
@@ -1685,9 +1711,17 @@ std::optional<QueueSnapshot> Engine::queue(const QueueId& id) const {
 }
 
 std::vector<WhyPtr> Engine::why(const InteractionId& id) const {
-  auto it = impl_->why.find(id);
-  if (it == impl_->why.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  const Impl& m = *impl_;
+  std::vector<WhyPtr> found;
+  const std::size_t n = m.why_ring.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto& [rid, w] = m.why_ring[(m.why_next + k) % n];  // oldest first
+    if (rid == id) found.push_back(w);
+  }
+  if (found.size() > m.cfg.why_per_interaction) {
+    found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(m.cfg.why_per_interaction));
+  }
+  return found;
 }
 
 const EngineStats& Engine::stats() const { return impl_->stats; }

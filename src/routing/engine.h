@@ -22,8 +22,8 @@ namespace sb::routing {
 struct EngineConfig {
   std::uint64_t seed = 1;                // Random / WeightedRandom strategies
   int max_consecutive_timeouts = 3;      // offer timeouts in a row -> Away; 0 disables
-  std::size_t why_history = 4096;        // interactions whose why records are kept (LRU by insert)
-  std::size_t why_per_interaction = 8;   // why records kept per interaction (newest)
+  std::size_t why_history = 16384;       // why records kept, newest first out (ring buffer)
+  std::size_t why_per_interaction = 8;   // at most this many (newest) returned by why()
   std::size_t why_candidates = 8;        // candidate notes kept per why record
   Duration max_busy = std::chrono::hours(12);  // busy lease; reconcile() releases older ones
 };
