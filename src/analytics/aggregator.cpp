@@ -7,27 +7,42 @@ namespace sb::analytics {
 
 std::string_view segmentKindName(SegmentKind kind) noexcept {
   switch (kind) {
-    case SegmentKind::Enqueue: return "enqueue";
-    case SegmentKind::Offer: return "offer";
-    case SegmentKind::Answer: return "answer";
-    case SegmentKind::HoldStart: return "hold_start";
-    case SegmentKind::HoldEnd: return "hold_end";
-    case SegmentKind::Disconnect: return "disconnect";
-    case SegmentKind::WrapUpStart: return "wrap_up_start";
-    case SegmentKind::WrapUpEnd: return "wrap_up_end";
-    case SegmentKind::Abandon: return "abandon";
-    case SegmentKind::FlowOut: return "flow_out";
+    case SegmentKind::Enqueue:
+      return "enqueue";
+    case SegmentKind::Offer:
+      return "offer";
+    case SegmentKind::Answer:
+      return "answer";
+    case SegmentKind::HoldStart:
+      return "hold_start";
+    case SegmentKind::HoldEnd:
+      return "hold_end";
+    case SegmentKind::Disconnect:
+      return "disconnect";
+    case SegmentKind::WrapUpStart:
+      return "wrap_up_start";
+    case SegmentKind::WrapUpEnd:
+      return "wrap_up_end";
+    case SegmentKind::Abandon:
+      return "abandon";
+    case SegmentKind::FlowOut:
+      return "flow_out";
   }
   return "?";
 }
 
 std::string_view agentStateName(AgentState state) noexcept {
   switch (state) {
-    case AgentState::LoggedOut: return "logged_out";
-    case AgentState::Available: return "available";
-    case AgentState::Busy: return "busy";
-    case AgentState::WrapUp: return "wrap_up";
-    case AgentState::Away: return "away";
+    case AgentState::LoggedOut:
+      return "logged_out";
+    case AgentState::Available:
+      return "available";
+    case AgentState::Busy:
+      return "busy";
+    case AgentState::WrapUp:
+      return "wrap_up";
+    case AgentState::Away:
+      return "away";
   }
   return "?";
 }
@@ -136,9 +151,8 @@ void Aggregator::onSegment(const SegmentEvent& e) {
       const QueueId queue = it->second.queue;
       open_.erase(it);
       const bool abandon = e.kind == SegmentKind::Abandon;
-      addAll(queue, AgentId{}, at, [&](Tally& t) {
-        (abandon ? t.abandon_waits : t.flow_out_waits).push_back(wait);
-      });
+      addAll(queue, AgentId{}, at,
+             [&](Tally& t) { (abandon ? t.abandon_waits : t.flow_out_waits).push_back(wait); });
       return;
     }
   }
@@ -149,7 +163,8 @@ void Aggregator::onAgentState(const AgentStateEvent& e) {
   if (live.state != AgentState::LoggedOut && e.at > live.since) {
     agentTallies(e.agent).addStateInterval(live.state, live.since, e.at);
     overall_.addStateInterval(live.state, live.since, e.at);
-    for (const QueueId& q : live.queues) queueTallies(q).addStateInterval(live.state, live.since, e.at);
+    for (const QueueId& q : live.queues)
+      queueTallies(q).addStateInterval(live.state, live.since, e.at);
   }
   live.state = e.state;
   live.since = e.at;
@@ -168,18 +183,26 @@ QueueLive Aggregator::queueLive(const QueueId& queue, MonoTime now) const {
   for (const auto& [id, live] : agents_) {
     if (std::find(live.queues.begin(), live.queues.end(), queue) == live.queues.end()) continue;
     switch (live.state) {
-      case AgentState::Available: ++out.agents_available; break;
-      case AgentState::Busy: ++out.agents_busy; break;
-      case AgentState::WrapUp: ++out.agents_wrap_up; break;
-      case AgentState::Away: ++out.agents_away; break;
-      case AgentState::LoggedOut: break;
+      case AgentState::Available:
+        ++out.agents_available;
+        break;
+      case AgentState::Busy:
+        ++out.agents_busy;
+        break;
+      case AgentState::WrapUp:
+        ++out.agents_wrap_up;
+        break;
+      case AgentState::Away:
+        ++out.agents_away;
+        break;
+      case AgentState::LoggedOut:
+        break;
     }
   }
   return out;
 }
 
-void Aggregator::addOpenInterval(Tally& out, const AgentLive& live, Span span,
-                                 MonoTime now) const {
+void Aggregator::addOpenInterval(Tally& out, const AgentLive& live, Span span, MonoTime now) const {
   if (live.state == AgentState::LoggedOut || now <= live.since) return;
   MonoTime start;
   if (span == Span::Window) {

@@ -2,9 +2,9 @@
 // Rolling-window and day-boundary behaviour of the Aggregator.
 #include "analytics/aggregator.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+
+#include <gtest/gtest.h>
 
 namespace sb::analytics {
 namespace {

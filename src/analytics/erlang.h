@@ -8,12 +8,12 @@
 namespace sb::analytics {
 
 struct ErlangC {
-  double traffic = 0;        // A = λ / μ (Erlangs)
-  double p_wait = 0;         // P(wait > 0)
-  double occupancy = 0;      // A / c
+  double traffic = 0;    // A = λ / μ (Erlangs)
+  double p_wait = 0;     // P(wait > 0)
+  double occupancy = 0;  // A / c
   // SL(T) = 1 − P(wait)·e^{−(cμ−λ)T}
   double serviceLevel(double threshold_s) const;
-  double asa_s = 0;          // P(wait) / (cμ − λ)
+  double asa_s = 0;  // P(wait) / (cμ − λ)
   double mu = 0;
   double lambda = 0;
   int agents = 0;

@@ -48,9 +48,8 @@ std::optional<double> serviceLevel(const Tally& t, const ServiceLevelFormula& f)
 std::optional<double> abandonRate(const Tally& t, const AbandonRateFormula& f) {
   const OutcomeCounts c = countOutcomes(t, Duration::zero(), f.short_abandon);
   const std::uint64_t long_abandons = c.abandoned - c.short_abandoned;
-  const std::uint64_t base = f.base == AbandonRateFormula::Base::Enqueued
-                                 ? c.enqueued
-                                 : c.answered + long_abandons;
+  const std::uint64_t base =
+      f.base == AbandonRateFormula::Base::Enqueued ? c.enqueued : c.answered + long_abandons;
   if (base == 0) return std::nullopt;
   return static_cast<double>(long_abandons) / static_cast<double>(base);
 }

@@ -27,12 +27,12 @@ struct ServiceLevelFormula {
     Enqueued,   // every contact that entered the queue in the period (Amazon Connect)
   };
   Duration threshold = std::chrono::seconds(20);
-  Duration short_abandon{};             // abandons with wait < this are ignored entirely
+  Duration short_abandon{};  // abandons with wait < this are ignored entirely
   Base base = Base::Concluded;
-  bool abandons_in_base = true;         // Concluded base: add abandons (Asterisk SL: false)
-  bool flow_outs_in_base = false;       // Concluded base: add flow-outs (Genesys switch)
-  bool abandons_within_met = false;     // abandons with wait <= threshold count as met (SL2)
-  bool flow_outs_within_met = false;    // flow-outs with wait <= threshold count as met
+  bool abandons_in_base = true;       // Concluded base: add abandons (Asterisk SL: false)
+  bool flow_outs_in_base = false;     // Concluded base: add flow-outs (Genesys switch)
+  bool abandons_within_met = false;   // abandons with wait <= threshold count as met (SL2)
+  bool flow_outs_within_met = false;  // flow-outs with wait <= threshold count as met
 };
 
 // Abandon rate = abandoned (not short) ÷ base.
@@ -76,9 +76,9 @@ struct OutcomeCounts {
   std::uint64_t enqueued = 0;
   std::uint64_t answered = 0;
   std::uint64_t answered_within = 0;
-  std::uint64_t abandoned = 0;        // all abandons, short ones included
+  std::uint64_t abandoned = 0;  // all abandons, short ones included
   std::uint64_t short_abandoned = 0;
-  std::uint64_t abandoned_within = 0; // not short, wait <= threshold
+  std::uint64_t abandoned_within = 0;  // not short, wait <= threshold
   std::uint64_t flowed_out = 0;
   std::uint64_t flowed_out_within = 0;
 };

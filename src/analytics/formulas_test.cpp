@@ -2,9 +2,9 @@
 // Every formula and preset checked against one hand-computed trace (docs/metrics.md §Trace).
 #include "analytics/formulas.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
+
+#include <gtest/gtest.h>
 
 #include "analytics/aggregator.h"
 
@@ -84,13 +84,13 @@ class TraceTest : public ::testing::Test {
 
 TEST_F(TraceTest, RawCounts) {
   const OutcomeCounts c = countOutcomes(tally(), seconds(20), seconds(5));
-  EXPECT_EQ(c.enqueued, 8u);         // c1..c8
-  EXPECT_EQ(c.answered, 3u);         // c1 (8 s), c2 (25 s), c7 (20 s)
-  EXPECT_EQ(c.answered_within, 2u);  // 8 ≤ 20, 20 ≤ 20; 25 is late
-  EXPECT_EQ(c.abandoned, 3u);        // c3 (3 s), c4 (25 s), c5 (50 s)
-  EXPECT_EQ(c.short_abandoned, 1u);  // 3 < 5
-  EXPECT_EQ(c.abandoned_within, 0u); // of the long ones (25, 50) none ≤ 20
-  EXPECT_EQ(c.flowed_out, 1u);       // c6 (60 s)
+  EXPECT_EQ(c.enqueued, 8u);          // c1..c8
+  EXPECT_EQ(c.answered, 3u);          // c1 (8 s), c2 (25 s), c7 (20 s)
+  EXPECT_EQ(c.answered_within, 2u);   // 8 ≤ 20, 20 ≤ 20; 25 is late
+  EXPECT_EQ(c.abandoned, 3u);         // c3 (3 s), c4 (25 s), c5 (50 s)
+  EXPECT_EQ(c.short_abandoned, 1u);   // 3 < 5
+  EXPECT_EQ(c.abandoned_within, 0u);  // of the long ones (25, 50) none ≤ 20
+  EXPECT_EQ(c.flowed_out, 1u);        // c6 (60 s)
   EXPECT_EQ(c.flowed_out_within, 0u);
 }
 
@@ -177,7 +177,7 @@ TEST_F(TraceTest, Live) {
   EXPECT_EQ(live.longest_wait, seconds(40));  // 170 − 130
   EXPECT_EQ(live.agents_available, 1u);       // a1
   EXPECT_EQ(live.agents_busy, 0u);
-  EXPECT_EQ(live.agents_away, 1u);            // a2
+  EXPECT_EQ(live.agents_away, 1u);  // a2
 }
 
 TEST_F(TraceTest, ReportBundlesThePreset) {

@@ -20,12 +20,12 @@ struct AnsweredSample {
 };
 
 struct Tally {
-  std::uint64_t enqueued = 0;                // contacts that entered the queue
-  std::vector<AnsweredSample> answered;      // one per Answer
-  std::vector<Duration> abandon_waits;       // enqueue → abandon, one per Abandon
-  std::vector<Duration> flow_out_waits;      // enqueue → flow-out, one per FlowOut
-  std::uint64_t handled = 0;                 // Disconnects after an Answer
-  Duration talk{};                           // answer → disconnect, minus hold
+  std::uint64_t enqueued = 0;            // contacts that entered the queue
+  std::vector<AnsweredSample> answered;  // one per Answer
+  std::vector<Duration> abandon_waits;   // enqueue → abandon, one per Abandon
+  std::vector<Duration> flow_out_waits;  // enqueue → flow-out, one per FlowOut
+  std::uint64_t handled = 0;             // Disconnects after an Answer
+  Duration talk{};                       // answer → disconnect, minus hold
   Duration hold{};
   Duration wrap_up{};
   std::array<Duration, kAgentStateCount> state_time{};  // indexed by AgentState

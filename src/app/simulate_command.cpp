@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // `switchboard simulate`: runs the routing engine on synthetic or replayed traffic in simulated
 // time and prints SL, ASA, abandonment and occupancy (docs/metrics.md "Simulator").
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #ifdef SB_HAVE_SIM
 #include "sim/scenario.h"
@@ -39,8 +39,9 @@ CLI::App* g_command = nullptr;
 void registerSimulateCommand(CLI::App& cli) {
 #ifdef SB_HAVE_SIM
   auto* sim = cli.add_subcommand(
-      "simulate", "Run the routing engine on synthetic traffic in simulated time and print SL, ASA, "
-                  "abandonment and occupancy");
+      "simulate",
+      "Run the routing engine on synthetic traffic in simulated time and print SL, ASA, "
+      "abandonment and occupancy");
   auto& f = g_flags;
   sim->add_option("--agents", f.agents, "Agents (single-queue mode)")->check(CLI::Range(1, 100000));
   sim->add_option("--arrivals-per-hour", f.arrivals_per_hour, "Poisson arrival rate")
@@ -56,8 +57,9 @@ void registerSimulateCommand(CLI::App& cli) {
   sim->add_option("--patience-s", f.patience_s,
                   "Mean caller patience, exponential (s, single-queue mode; 0 = never abandon)")
       ->check(CLI::Range(0.0, 1e7));
-  sim->add_option("--preset", f.preset,
-                  "Metric definitions: switchboard, asterisk-sl, asterisk-sl2, genesys, amazon-connect");
+  sim->add_option(
+      "--preset", f.preset,
+      "Metric definitions: switchboard, asterisk-sl, asterisk-sl2, genesys, amazon-connect");
   sim->add_option("--scenario", f.scenario, "YAML scenario (queues, skills, agents, shifts)");
   sim->add_option("--journal", f.journal, "Replay arrivals from a JSON-lines journal");
   sim->add_option("--record-journal", f.record_journal, "Write the arrivals as a journal file");

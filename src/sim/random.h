@@ -37,9 +37,12 @@ class Rng {
   }
   double sample(const Distribution& d) {
     switch (d.kind) {
-      case Distribution::Kind::Constant: return d.mean_s;
-      case Distribution::Kind::Exponential: return exponential(d.mean_s);
-      case Distribution::Kind::LogNormal: return logNormal(d.mean_s, d.sd_s);
+      case Distribution::Kind::Constant:
+        return d.mean_s;
+      case Distribution::Kind::Exponential:
+        return exponential(d.mean_s);
+      case Distribution::Kind::LogNormal:
+        return logNormal(d.mean_s, d.sd_s);
     }
     return d.mean_s;
   }

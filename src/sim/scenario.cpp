@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/scenario.h"
 
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <fstream>
 #include <initializer_list>
 #include <set>
 #include <sstream>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 namespace sb::sim {
 
@@ -175,10 +175,10 @@ void readSkillMap(Reader& r, const YAML::Node& node, std::string_view where, Fn&
 }
 
 void readQueue(Reader& r, const YAML::Node& node, Scenario& s) {
-  if (!r.expectMap(node, "queues[]",
-                   {"id", "arrivals_per_hour", "strategy", "skills", "members", "priority",
-                    "handle_time", "patience", "wrap_up_s", "max_wait_s", "sl_threshold_s",
-                    "short_abandon_s"})) {
+  if (!r.expectMap(
+          node, "queues[]",
+          {"id", "arrivals_per_hour", "strategy", "skills", "members", "priority", "handle_time",
+           "patience", "wrap_up_s", "max_wait_s", "sl_threshold_s", "short_abandon_s"})) {
     return;
   }
   QueueScenario q;
@@ -197,8 +197,9 @@ void readQueue(Reader& r, const YAML::Node& node, Scenario& s) {
     if (!st) return r.fail(node["strategy"], "unknown strategy '" + strategy + "'");
     q.strategy = *st;
   }
-  readSkillMap(r, node["skills"], "skills",
-               [&](const std::string& name, int level) { q.skills.push_back({name, level}); });
+  readSkillMap(r, node["skills"], "skills", [&](const std::string& name, int level) {
+    q.skills.push_back({name, level});
+  });
   if (const YAML::Node members = node["members"]) {
     if (!members.IsSequence()) return r.fail(members, "members must be a list of agent ids");
     for (const auto& m : members) {
@@ -233,11 +234,13 @@ void readAgent(Reader& r, const YAML::Node& node, Scenario& s) {
     if (!shifts.IsSequence()) return r.fail(shifts, "shifts must be a list");
     for (const auto& item : shifts) {
       if (!r.expectMap(item, "shifts[]", {"start_h", "end_h"})) return;
-      if (!item["start_h"] || !item["end_h"]) return r.fail(item, "a shift needs start_h and end_h");
+      if (!item["start_h"] || !item["end_h"])
+        return r.fail(item, "a shift needs start_h and end_h");
       Shift sh;
       r.readNumber(item, "start_h", sh.start_h, 0, 1e5);
       r.readNumber(item, "end_h", sh.end_h, 0, 1e5);
-      if (r.ok() && sh.end_h <= sh.start_h) return r.fail(item, "shift end_h must be after start_h");
+      if (r.ok() && sh.end_h <= sh.start_h)
+        return r.fail(item, "shift end_h must be after start_h");
       a.shifts.push_back(sh);
     }
   }
@@ -248,7 +251,8 @@ void readAgent(Reader& r, const YAML::Node& node, Scenario& s) {
   for (int i = 1; i <= count; ++i) {
     AgentScenario copy = a;
     if (count > 1) copy.id = a.id + "-" + std::to_string(i);
-    if (!seen.insert(copy.id).second) return r.fail(node["id"], "duplicate agent id '" + copy.id + "'");
+    if (!seen.insert(copy.id).second)
+      return r.fail(node["id"], "duplicate agent id '" + copy.id + "'");
     s.agents.push_back(std::move(copy));
   }
 }
@@ -260,13 +264,15 @@ InputResult<Scenario> parseScenario(const std::string& text, const std::string& 
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return std::unexpected(InputError{name, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg});
+    return std::unexpected(
+        InputError{name, e.mark.line + 1, e.mark.column + 1, "YAML syntax: " + e.msg});
   }
   Reader r(name);
   Scenario s;
   s.queues.clear();
-  if (!r.expectMap(root, "scenario",
-                   {"seed", "hours", "sl_threshold_s", "short_abandon_s", "preset", "queues", "agents"})) {
+  if (!r.expectMap(
+          root, "scenario",
+          {"seed", "hours", "sl_threshold_s", "short_abandon_s", "preset", "queues", "agents"})) {
     return std::unexpected(r.error());
   }
   r.readInt(root, "seed", s.seed, 0, 1.8e19);

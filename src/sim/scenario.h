@@ -63,8 +63,8 @@ struct AgentScenario {
 struct Scenario {
   std::uint64_t seed = 1;
   double hours = 8;
-  double sl_threshold_s = 20;   // overall line; default of every queue
-  double short_abandon_s = 0;   // overall line; default of every queue (switchboard preset)
+  double sl_threshold_s = 20;  // overall line; default of every queue
+  double short_abandon_s = 0;  // overall line; default of every queue (switchboard preset)
   std::string preset = "switchboard";
   std::vector<QueueScenario> queues;
   std::vector<AgentScenario> agents;

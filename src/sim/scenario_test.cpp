@@ -69,7 +69,8 @@ struct BadCase {
 
 TEST(ScenarioTest, ErrorsNameFileLineAndReason) {
   const BadCase cases[] = {
-      {"hours: 2\nqueues:\n  - id: a\n    arivals_per_hour: 3\n", 4, "unknown key 'arivals_per_hour'"},
+      {"hours: 2\nqueues:\n  - id: a\n    arivals_per_hour: 3\n", 4,
+       "unknown key 'arivals_per_hour'"},
       {"queues:\n  - id: a\n    strategy: fastest\n", 3, "unknown strategy 'fastest'"},
       {"queues:\n  - id: a\n    handle_time: {distribution: gamma, mean_s: 3}\n", 3,
        "distribution must be exponential, lognormal or constant"},
@@ -78,7 +79,8 @@ TEST(ScenarioTest, ErrorsNameFileLineAndReason) {
       {"queues:\n  - id: a\n    arrivals_per_hour: lots\n", 3, "must be a number"},
       {"queues:\n  - id: a\n    wrap_up_s: -4\n", 3, "between 0 and"},
       {"queues:\n  - id: a\n  - id: a\n", 3, "duplicate queue id 'a'"},
-      {"queues:\n  - id: a\n    members: [bob]\nagents:\n  - id: alice\n", 3, "unknown agent 'bob'"},
+      {"queues:\n  - id: a\n    members: [bob]\nagents:\n  - id: alice\n", 3,
+       "unknown agent 'bob'"},
       {"queues:\n  - id: a\nagents:\n  - id: x\n    shifts: [{start_h: 5, end_h: 2}]\n", 5,
        "end_h must be after start_h"},
       {"hours: 2\nqueues: []\n", 2, "queues must be a non-empty list"},
@@ -90,8 +92,8 @@ TEST(ScenarioTest, ErrorsNameFileLineAndReason) {
     ASSERT_FALSE(s.has_value()) << c.text;
     EXPECT_EQ(s.error().file, "bad.yaml");
     EXPECT_EQ(s.error().line, c.line) << c.text << "\n" << s.error().toString();
-    EXPECT_NE(s.error().reason.find(c.reason_part), std::string::npos)
-        << c.text << "\n" << s.error().toString();
+    EXPECT_NE(s.error().reason.find(c.reason_part), std::string::npos) << c.text << "\n"
+                                                                       << s.error().toString();
     EXPECT_EQ(s.error().toString().rfind("bad.yaml:" + std::to_string(c.line) + ":", 0), 0u);
   }
 }

@@ -28,33 +28,49 @@ Duration seconds(double s) {
 
 std::optional<an::SegmentKind> toAnalytics(rt::SegmentKind k) {
   switch (k) {
-    case rt::SegmentKind::Enqueue: return an::SegmentKind::Enqueue;
-    case rt::SegmentKind::Offer: return an::SegmentKind::Offer;
-    case rt::SegmentKind::Answer: return an::SegmentKind::Answer;
-    case rt::SegmentKind::HoldOn: return an::SegmentKind::HoldStart;
-    case rt::SegmentKind::HoldOff: return an::SegmentKind::HoldEnd;
-    case rt::SegmentKind::End: return an::SegmentKind::Disconnect;
-    case rt::SegmentKind::WrapUpStart: return an::SegmentKind::WrapUpStart;
-    case rt::SegmentKind::WrapUpEnd: return an::SegmentKind::WrapUpEnd;
-    case rt::SegmentKind::Abandon: return an::SegmentKind::Abandon;
-    case rt::SegmentKind::FlowOut: return an::SegmentKind::FlowOut;
+    case rt::SegmentKind::Enqueue:
+      return an::SegmentKind::Enqueue;
+    case rt::SegmentKind::Offer:
+      return an::SegmentKind::Offer;
+    case rt::SegmentKind::Answer:
+      return an::SegmentKind::Answer;
+    case rt::SegmentKind::HoldOn:
+      return an::SegmentKind::HoldStart;
+    case rt::SegmentKind::HoldOff:
+      return an::SegmentKind::HoldEnd;
+    case rt::SegmentKind::End:
+      return an::SegmentKind::Disconnect;
+    case rt::SegmentKind::WrapUpStart:
+      return an::SegmentKind::WrapUpStart;
+    case rt::SegmentKind::WrapUpEnd:
+      return an::SegmentKind::WrapUpEnd;
+    case rt::SegmentKind::Abandon:
+      return an::SegmentKind::Abandon;
+    case rt::SegmentKind::FlowOut:
+      return an::SegmentKind::FlowOut;
     case rt::SegmentKind::Decline:
     case rt::SegmentKind::OfferTimeout:
     case rt::SegmentKind::Rescind:
-    case rt::SegmentKind::Escalate: return std::nullopt;
+    case rt::SegmentKind::Escalate:
+      return std::nullopt;
   }
   return std::nullopt;
 }
 
 an::AgentState toAnalytics(rt::AgentState s) {
   switch (s) {
-    case rt::AgentState::Offline: return an::AgentState::LoggedOut;
-    case rt::AgentState::Available: return an::AgentState::Available;
+    case rt::AgentState::Offline:
+      return an::AgentState::LoggedOut;
+    case rt::AgentState::Available:
+      return an::AgentState::Available;
     case rt::AgentState::Reserved:
-    case rt::AgentState::Busy: return an::AgentState::Busy;
-    case rt::AgentState::WrapUp: return an::AgentState::WrapUp;
+    case rt::AgentState::Busy:
+      return an::AgentState::Busy;
+    case rt::AgentState::WrapUp:
+      return an::AgentState::WrapUp;
     case rt::AgentState::Away:
-    case rt::AgentState::Break: return an::AgentState::Away;
+    case rt::AgentState::Break:
+      return an::AgentState::Away;
   }
   return an::AgentState::LoggedOut;
 }
@@ -76,15 +92,22 @@ class Simulation {
       : scenario_(scenario),
         options_(options),
         engine_(rt::EngineConfig{.seed = scenario.seed}),
-        aggregator_(an::WindowOptions{.day_origin = kEpoch,
-                                      .day_length = seconds(scenario.hours * 3600.0) +
-                                                    std::chrono::hours(1)}),
+        aggregator_(an::WindowOptions{
+            .day_origin = kEpoch,
+            .day_length = seconds(scenario.hours * 3600.0) + std::chrono::hours(1)}),
         horizon_(kEpoch + seconds(scenario.hours * 3600.0)) {}
 
   InputResult<SimResult> run();
 
  private:
-  enum class EvKind : std::uint8_t { Arrival, JournalArrival, ServiceEnd, Patience, ShiftStart, ShiftEnd };
+  enum class EvKind : std::uint8_t {
+    Arrival,
+    JournalArrival,
+    ServiceEnd,
+    Patience,
+    ShiftStart,
+    ShiftEnd
+  };
   struct Event {
     MonoTime at;
     std::uint64_t seq;
@@ -200,7 +223,8 @@ InputResult<void> Simulation::configure() {
     for (std::uint32_t qi = 0; qi < scenario_.queues.size(); ++qi) {
       const double rate = scenario_.queues[qi].arrivals_per_hour;
       if (rate > 0) {
-        schedule(kEpoch + seconds(arrival_rng_[qi].exponential(3600.0 / rate)), EvKind::Arrival, qi);
+        schedule(kEpoch + seconds(arrival_rng_[qi].exponential(3600.0 / rate)), EvKind::Arrival,
+                 qi);
       }
     }
   }
@@ -249,7 +273,8 @@ void Simulation::handle(const Event& ev) {
       const std::uint32_t qi = ev.index;
       const double t_s = std::chrono::duration<double>(now_ - kEpoch).count();
       arrive(qi, "c" + std::to_string(next_call_++), std::nullopt, std::nullopt, 0, {}, t_s);
-      schedule(now_ + seconds(arrival_rng_[qi].exponential(3600.0 / scenario_.queues[qi].arrivals_per_hour)),
+      schedule(now_ + seconds(arrival_rng_[qi].exponential(3600.0 /
+                                                           scenario_.queues[qi].arrivals_per_hour)),
                EvKind::Arrival, qi);
       return;
     }
@@ -382,9 +407,9 @@ InputResult<SimResult> Simulation::run() {
     }
     result_.queues.push_back(std::move(qo));
   }
-  result_.overall = an::makeReport(aggregator_.overallTally(an::Span::Today, now_),
-                                   presetFor(*base, scenario_.sl_threshold_s,
-                                             scenario_.short_abandon_s));
+  result_.overall =
+      an::makeReport(aggregator_.overallTally(an::Span::Today, now_),
+                     presetFor(*base, scenario_.sl_threshold_s, scenario_.short_abandon_s));
   return std::move(result_);
 }
 
@@ -429,9 +454,8 @@ std::string formatReport(const SimResult& r) {
     if (q.erlang) {
       out += "erlang-c " + q.id + ": sl=" + fixed(q.erlang->serviceLevel(q.sl_threshold_s), 4) +
              " asa_s=" + fixed(q.erlang->asa_s, 2) + " p_wait=" + fixed(q.erlang->p_wait, 4) +
-             " occupancy=" + fixed(q.erlang->occupancy, 4) + " (A=" +
-             fixed(q.erlang->traffic, 3) + " Erlangs, c=" + std::to_string(q.erlang->agents) +
-             ")\n";
+             " occupancy=" + fixed(q.erlang->occupancy, 4) + " (A=" + fixed(q.erlang->traffic, 3) +
+             " Erlangs, c=" + std::to_string(q.erlang->agents) + ")\n";
     }
   }
   out += summaryLine(r.overall) + "\n";

@@ -20,7 +20,7 @@ namespace sb::sim {
 struct SimOptions {
   const std::vector<JournalEntry>* journal = nullptr;  // replaces Poisson arrivals when set
   std::string journal_name = "journal";                // for errors about journal lines
-  bool record_journal = false;                          // fill SimResult::journal
+  bool record_journal = false;                         // fill SimResult::journal
 };
 
 struct QueueOutcome {
@@ -40,8 +40,8 @@ struct SimResult {
   std::uint64_t seed = 0;
   std::size_t agents = 0;
   std::uint64_t arrivals = 0;
-  std::uint64_t blocked = 0;      // refused by the engine (queue full)
-  std::uint64_t sim_events = 0;   // events processed, engine ticks included
+  std::uint64_t blocked = 0;          // refused by the engine (queue full)
+  std::uint64_t sim_events = 0;       // events processed, engine ticks included
   std::vector<JournalEntry> journal;  // the arrivals, when SimOptions::record_journal
 };
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/simulator.h"
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cmath>
 #include <regex>
+
+#include <gtest/gtest.h>
 
 namespace sb::sim {
 namespace {
@@ -74,7 +74,8 @@ TEST(SimulatorTest, ReportEndsWithTheSummaryLine) {
   const std::string text = formatReport(*r);
   const std::string last = lastLine(text);
   EXPECT_TRUE(std::regex_match(
-      last, std::regex(R"(sl=[01]\.\d{4} asa_s=\d+\.\d{2} abandon=[01]\.\d{4} occupancy=[01]\.\d{4})")))
+      last,
+      std::regex(R"(sl=[01]\.\d{4} asa_s=\d+\.\d{2} abandon=[01]\.\d{4} occupancy=[01]\.\d{4})")))
       << last;
   EXPECT_EQ(last, summaryLine(r->overall));
   EXPECT_NE(text.find("queue default: offered="), std::string::npos) << text;
@@ -88,7 +89,8 @@ TEST(SimulatorTest, SummaryLineFormatsValues) {
   rep.abandon_rate = 0.05;
   rep.occupancy = 0.75;
   EXPECT_EQ(summaryLine(rep), "sl=0.8000 asa_s=12.35 abandon=0.0500 occupancy=0.7500");
-  EXPECT_EQ(summaryLine(analytics::Report{}), "sl=0.0000 asa_s=0.00 abandon=0.0000 occupancy=0.0000");
+  EXPECT_EQ(summaryLine(analytics::Report{}),
+            "sl=0.0000 asa_s=0.00 abandon=0.0000 occupancy=0.0000");
 }
 
 TEST(SimulatorTest, SameSeedSameOutputDifferentSeedDifferent) {
