@@ -9,6 +9,9 @@
 #include <sstream>
 #include <string_view>
 
+#include "routing/expression.h"
+#include "routing/model.h"
+
 namespace sb::app {
 
 std::string ConfigError::toString() const {
@@ -168,11 +171,6 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   }
 }
 
-constexpr std::string_view kStrategies[] = {
-    "leastrecent", "longest-idle-agent", "rrmemory",  "round-robin", "rrordered", "fewestcalls",
-    "agent-with-fewest-calls", "least-talk-time", "agent-with-least-talk-time", "best-skill",
-    "linear", "top-down", "ringall", "ring-all", "ring-progressively", "random", "wrandom"};
-
 void readQueue(Reader& r, const YAML::Node& node, QueueConfig& q) {
   if (!r.expectMap(node, "queues[]",
                    {"id", "name", "strategy", "channels", "skills", "expression", "priority",
@@ -184,14 +182,20 @@ void readQueue(Reader& r, const YAML::Node& node, QueueConfig& q) {
   if (q.id.empty()) r.error(node, "a queue needs an id");
   r.readString(node, "name", q.name);
   r.readString(node, "strategy", q.strategy);
-  bool known = false;
-  for (auto s : kStrategies) known = known || s == q.strategy;
-  if (!known && node["strategy"]) {
+  if (!routing::strategyFromName(q.strategy) && node["strategy"]) {
     r.error(node["strategy"], "unknown strategy '" + q.strategy + "'");
   }
   r.readStringList(node, "channels", q.channels);
   r.readLevels(node, "skills", q.skills, 1, 10);
   r.readString(node, "expression", q.expression);
+  if (!q.expression.empty()) {
+    // The engine compiles it again when the queue is loaded; checking here puts the line in
+    // the error.
+    routing::NameTable names;
+    if (auto e = routing::Expression::parse(q.expression, names); !e) {
+      r.error(node["expression"], "expression: " + e.error().message);
+    }
+  }
   r.readInt(node, "priority", q.priority, -1000, 1000);
   r.readInt(node, "max_wait_s", q.max_wait_s, 1, 86400);
   r.readInt(node, "max_size", q.max_size, 1, 1000000);

@@ -110,6 +110,7 @@ tenants:
     domain: t.example
     queues:
       - {id: q, strategy: telepathy}
+      - {id: q2, expression: "skills.spanish >= AND"}
     numbers:
       - {number: "+1", queue: nope}
     users:
@@ -124,6 +125,8 @@ tenants:
   EXPECT_NE(all.find("unknown queue 'nope'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown queue 'missing'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown tenant 'ghost'"), std::string::npos) << all;
+  EXPECT_NE(all.find("r.yaml:9:") , std::string::npos) << all;  // the expression's line
+  EXPECT_NE(all.find("expression: position"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/center_store.h"
+
+#include <charconv>
+
+#include "common/log.h"
+
+namespace sb::app {
+
+namespace {
+
+store::Disposition toStore(center::Disposition d) {
+  switch (d) {
+    case center::Disposition::Answered: return store::Disposition::Answered;
+    case center::Disposition::Abandoned: return store::Disposition::Abandoned;
+    case center::Disposition::TimedOut: return store::Disposition::TimedOut;
+    case center::Disposition::Rejected: return store::Disposition::Rejected;
+  }
+  return store::Disposition::Rejected;
+}
+
+std::string aorOf(const registrar::Binding& b) { return b.tenant + "/" + b.user; }
+
+}  // namespace
+
+store::InteractionRecord toStore(const center::InteractionRecord& r) {
+  store::InteractionRecord s;
+  s.tenant_id = store::TenantId(r.tenant);
+  s.id = store::InteractionId(r.id);
+  s.channel = r.channel;
+  s.direction = "inbound";
+  if (!r.queue.empty()) s.queue_id = store::QueueId(r.queue);
+  s.caller = r.caller;
+  s.callee = r.called;
+  if (!r.agent.empty()) s.agent_id = store::UserId(r.agent);
+  s.arrived_at = r.arrived;
+  s.queued_at = r.queued;
+  s.offered_at = r.offered;
+  s.answered_at = r.answered;
+  s.ended_at = r.ended;
+  s.end_reason = r.end_reason;
+  s.disposition = toStore(r.disposition);
+  return s;
+}
+
+store::Binding toStore(const registrar::Binding& b) {
+  store::Binding s;
+  s.tenant_id = store::TenantId(b.tenant);
+  s.aor = aorOf(b);
+  s.contact_uri = b.contact;
+  s.expires_at = b.expires_wall;
+  s.q_milli = b.q;
+  s.call_id = b.call_id;
+  s.cseq = b.cseq;
+  s.path = b.path;
+  s.source = b.source.address + "|" + std::to_string(b.source.port);
+  s.transport = b.source.transport;
+  s.instance = b.instance;
+  return s;
+}
+
+registrar::Binding fromStore(const store::Binding& s) {
+  registrar::Binding b;
+  b.tenant = s.tenant_id.value();
+  const auto slash = s.aor.find('/');
+  b.user = slash == std::string::npos ? s.aor : s.aor.substr(slash + 1);
+  b.contact = s.contact_uri;
+  b.expires_wall = s.expires_at;
+  b.q = static_cast<uint16_t>(s.q_milli);
+  b.call_id = s.call_id;
+  b.cseq = s.cseq;
+  b.path = s.path;
+  b.instance = s.instance;
+  b.source.transport = s.transport;
+  // "address|port": '|' because IPv6 addresses contain ':'.
+  const auto bar = s.source.rfind('|');
+  b.source.address = s.source.substr(0, bar);
+  if (bar != std::string::npos) {
+    const std::string_view port(s.source.data() + bar + 1, s.source.size() - bar - 1);
+    std::from_chars(port.data(), port.data() + port.size(), b.source.port);
+  }
+  return b;
+}
+
+AsyncCenterStore::AsyncCenterStore(store::Store& store)
+    : store_(store), thread_([this] { run(); }) {}
+
+AsyncCenterStore::~AsyncCenterStore() { close(); }
+
+Status AsyncCenterStore::seedTenants(const center::Directory& directory) {
+  for (const auto& t : directory.tenants()) {
+    if (store_.tenants().get(store::TenantId(t.id))) continue;
+    store::Tenant tenant;
+    tenant.id = store::TenantId(t.id);
+    tenant.name = t.name.empty() ? t.id : t.name;
+    auto created = store_.tenants().create(tenant);
+    if (!created) return std::unexpected(created.error());
+  }
+  return {};
+}
+
+void AsyncCenterStore::post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) {
+      // After close() the writer is gone: write synchronously rather than lose it.
+      job();
+      return;
+    }
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void AsyncCenterStore::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
+    if (jobs_.empty() && closing_) return;
+    auto job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+  }
+}
+
+void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {
+  post([this, r = toStore(record)] {
+    if (auto s = store_.interactions().create(r); !s) {
+      SB_LOG_ERROR("interaction record {} not written: {}", r.id.value(), s.error().toString());
+      std::lock_guard lock(mutex_);
+      ++failed_;
+    }
+  });
+}
+
+void AsyncCenterStore::saveBinding(const registrar::Binding& binding) {
+  post([this, b = toStore(binding)] {
+    if (auto s = store_.bindings().upsert(b); !s) {
+      SB_LOG_ERROR("binding {} not saved: {}", b.aor, s.error().toString());
+    }
+  });
+}
+
+void AsyncCenterStore::removeBinding(const registrar::Binding& binding) {
+  post([this, b = toStore(binding)] {
+    (void)store_.bindings().remove(b.tenant_id, b.aor, b.contact_uri);
+  });
+}
+
+std::vector<registrar::Binding> AsyncCenterStore::loadBindings() {
+  std::vector<registrar::Binding> out;
+  auto active = store_.bindings().listActive(std::chrono::system_clock::now());
+  if (!active) {
+    SB_LOG_WARN("bindings not restored: {}", active.error().toString());
+    return out;
+  }
+  for (const auto& b : *active) out.push_back(fromStore(b));
+  return out;
+}
+
+void AsyncCenterStore::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (closing_) return;
+    closing_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+uint64_t AsyncCenterStore::failedWrites() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
+}
+
+}  // namespace sb::app

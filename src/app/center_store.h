@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+// AsyncCenterStore: the voice path's durable side effects (CDRs, registrar bindings) written
+// to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
+// queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
+// any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "center/voice_center.h"
+#include "store/store.h"
+
+namespace sb::app {
+
+class AsyncCenterStore final : public center::CenterStore {
+ public:
+  explicit AsyncCenterStore(store::Store& store);
+  ~AsyncCenterStore() override;  // close()s
+  AsyncCenterStore(const AsyncCenterStore&) = delete;
+  AsyncCenterStore& operator=(const AsyncCenterStore&) = delete;
+
+  // Creates the config's tenants in the store when missing (records reference them).
+  Status seedTenants(const center::Directory& directory);
+
+  void writeRecord(const center::InteractionRecord& record) override;
+  void saveBinding(const registrar::Binding& binding) override;
+  void removeBinding(const registrar::Binding& binding) override;
+  std::vector<registrar::Binding> loadBindings() override;  // blocking, start-up only
+
+  // Writes everything queued, then stops the writer thread. Idempotent.
+  void close();
+  uint64_t failedWrites() const;
+
+ private:
+  void post(std::function<void()> job);
+  void run();
+
+  store::Store& store_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mutex_
+  bool closing_ = false;                    // guarded by mutex_
+  uint64_t failed_ = 0;                     // guarded by mutex_
+  std::thread thread_;
+};
+
+// Conversions between the voice path's records and the store's.
+store::InteractionRecord toStore(const center::InteractionRecord& r);
+store::Binding toStore(const registrar::Binding& b);
+registrar::Binding fromStore(const store::Binding& b);
+
+}  // namespace sb::app

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "app/center_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "app/config.h"
+#include "app/voice_config.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace sb::app {
+namespace {
+
+class CenterStoreTest : public ::testing::Test {
+ protected:
+  std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
+                               ("sb-center-store-" + std::to_string(::getpid()));
+  void SetUp() override { std::filesystem::create_directories(dir_); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string db() const { return (dir_ / "sb.db").string(); }
+
+  std::shared_ptr<const center::Directory> demo() {
+    auto c = loadConfigFile(std::string(std::getenv("SB_SOURCE_DIR")) + "/examples/demo.yaml");
+    EXPECT_TRUE(c);
+    return buildDirectory(*c, {});
+  }
+};
+
+TEST_F(CenterStoreTest, RecordsAndBindingsSurviveAReopen) {
+  const WallTime t0 = std::chrono::time_point_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::now());
+  {
+    auto store = store::openSqliteStore(db());
+    ASSERT_TRUE(store) << store.error().toString();
+    AsyncCenterStore async(**store);
+    ASSERT_TRUE(async.seedTenants(*demo()));
+    for (int i = 0; i < 50; ++i) {
+      center::InteractionRecord r;
+      r.id = "i" + std::to_string(i);
+      r.tenant = "demo";
+      r.queue = "support";
+      r.caller = "sip:+15551234@carrier.example";
+      r.called = "+15550100";
+      r.agent = i % 2 ? "alice" : "";
+      r.arrived = t0;
+      r.queued = t0 + std::chrono::seconds(1);
+      r.ended = t0 + std::chrono::seconds(10);
+      r.disposition = i % 2 ? center::Disposition::Answered : center::Disposition::Abandoned;
+      r.end_reason = "caller_hangup";
+      async.writeRecord(r);
+    }
+    registrar::Binding b;
+    b.tenant = "demo";
+    b.user = "alice";
+    b.contact = "sip:alice@127.0.0.1:5070";
+    b.expires_wall = t0 + std::chrono::hours(1);
+    b.call_id = "reg-1";
+    b.cseq = 2;
+    b.source = {"udp", "::1", 5070};
+    async.saveBinding(b);
+    async.close();  // drains the queue: a clean shutdown keeps everything
+    EXPECT_EQ(async.failedWrites(), 0u);
+  }
+  auto store = store::openSqliteStore(db());
+  ASSERT_TRUE(store);
+  auto page = (*store)->interactions().search(store::TenantId("demo"), {});
+  ASSERT_TRUE(page) << page.error().toString();
+  EXPECT_EQ(page->items.size(), 50u);
+  AsyncCenterStore async(**store);
+  auto bindings = async.loadBindings();
+  ASSERT_EQ(bindings.size(), 1u);
+  EXPECT_EQ(bindings[0].user, "alice");
+  EXPECT_EQ(bindings[0].source.address, "::1");
+  EXPECT_EQ(bindings[0].source.port, 5070);
+  EXPECT_EQ(bindings[0].expires_wall, t0 + std::chrono::hours(1));
+}
+
+TEST(VoiceConfigTest, DemoDirectoryMapsQueuesUsersAndTrunks) {
+  auto c = loadConfigFile(std::string(std::getenv("SB_SOURCE_DIR")) + "/examples/demo.yaml");
+  ASSERT_TRUE(c);
+  auto dir = buildDirectory(*c, {true});
+  const auto* support = dir->queue("demo", "support");
+  ASSERT_NE(support, nullptr);
+  EXPECT_EQ(support->routing.id.value(), "demo/support");
+  EXPECT_EQ(support->routing.members.size(), 3u);  // alice, bob, carol
+  EXPECT_EQ(support->routing.wrap_up_time, std::chrono::seconds(5));
+  EXPECT_EQ(dir->queue("demo", "sales")->routing.strategy, routing::Strategy::BestSkill);
+  auto creds = dir->findUser("demo", "alice");
+  ASSERT_TRUE(creds);
+  EXPECT_EQ(creds->ha1_md5, sip::digestHa1(sip::DigestAlgorithm::Md5, "alice",
+                                           "demo.switchboard.test", "alice-demo"));
+  EXPECT_FALSE(dir->findUser("demo", "admin"));  // no SIP credentials
+  auto match = dir->matchNumber(dir->matchTrunk("127.0.0.1", 5080, center::TrunkTransport::Udp),
+                                "+15550101");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->number->queue, "sales");
+  // --open-trunk: any loopback port.
+  EXPECT_NE(dir->matchTrunk("127.0.0.1", 40000, center::TrunkTransport::Udp), nullptr);
+  EXPECT_EQ(buildDirectory(*c, {false})->matchTrunk("127.0.0.1", 40000, center::TrunkTransport::Udp),
+            nullptr);
+}
+
+}  // namespace
+}  // namespace sb::app
