@@ -77,6 +77,16 @@ struct AgentQueue {
   Cand cand;
 };
 
+// Compact mirror of what an arrival's candidate scan needs, 24 bytes per agent so that
+// scanning a queue's candidates stays in cache. Written only by Impl::syncHot().
+struct AgentHot {
+  MonoTime last_idle{};
+  std::uint32_t tenant = 0;
+  std::uint32_t mark = 0;       // dedupe across entry + overflow queues in one scan
+  bool open = false;
+  std::uint8_t fit_mask = 0;    // bit c: an offer of channel c fits the capacity now
+};
+
 // Hot fields first: candidate scans touch only the first two cache lines of each agent.
 struct AgentRec {
   bool open = false;
@@ -86,7 +96,6 @@ struct AgentRec {
   AgentState state = AgentState::Offline;
   Presence presence = Presence::Available;
   std::uint32_t tenant = 0;
-  std::uint32_t mark = 0;
   int used_units = 0;
   int total_count = 0;
   std::array<int, kChannelCount> count{};
@@ -203,6 +212,7 @@ struct Engine::Impl {
   NameTable names;    // skills and attribute keys
   NameTable tenants;  // tenant ids
   std::vector<AgentRec> agents;
+  std::vector<AgentHot> hot;  // parallel to agents
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
   std::unordered_map<QueueId, std::uint32_t> queue_index;
@@ -335,7 +345,22 @@ struct Engine::Impl {
         else --queues[aq.queue].open_count;
       }
     }
+    syncHot(ai);
     return o;
+  }
+
+  // Every mutation of an agent ends in refreshAgent(), which calls this.
+  void syncHot(std::uint32_t ai) {
+    const AgentRec& a = agents[ai];
+    AgentHot& h = hot[ai];
+    h.last_idle = a.last_idle;
+    h.tenant = a.tenant;
+    h.open = a.open;
+    std::uint8_t mask = 0;
+    for (std::size_t c = 0; c < kChannelCount; ++c) {
+      if (fits(a, static_cast<Channel>(c))) mask |= static_cast<std::uint8_t>(1u << c);
+    }
+    h.fit_mask = mask;
   }
 
   void event(SegmentKind kind, const IxRec& x, const AgentRec* a, MonoTime now, Output& out,
@@ -598,13 +623,29 @@ struct Engine::Impl {
     if (x.phase == Phase::Waiting || isRing(queues[x.queue].spec.strategy)) insertSets(xi);
   }
 
-  void finish(std::uint32_t xi, FinishReason reason, Output& out) {
+  void finish(std::uint32_t xi, FinishReason reason, Output& out) { finish(xi, reason, out, ix_index.find(ixs[xi].id)); }
+
+  // `pos` is ixs[xi]'s entry in ix_index (saves a second hash lookup when the caller has it).
+  void finish(std::uint32_t xi, FinishReason reason, Output& out,
+              std::unordered_map<InteractionId, std::uint32_t>::iterator pos) {
     IxRec& x = ixs[xi];
     removeSets(xi);
     out.decisions.emplace_back(InteractionFinished{x.id, x.queue_id, reason});
     ++stats.finished;
-    ix_index.erase(x.id);
-    x = IxRec{};
+    ix_index.erase(pos);
+    // Reset but keep vector capacity for the next interaction using this slot.
+    x.alive = false;
+    x.in_sets = false;
+    x.phase = Phase::Waiting;
+    x.agent = kNone;
+    x.step = 0;
+    x.seq = 0;
+    x.active_res = 0;
+    x.own.clear();
+    x.offers.clear();
+    x.skips.clear();
+    x.extra.clear();
+    x.attrs.clear();
     free_ixs.push_back(xi);
     --stats.interactions;
   }
@@ -626,29 +667,38 @@ struct Engine::Impl {
     elig.clear();
     notes.clear();
     std::uint32_t considered = 0;
+    // Agent-record-free fast path when the interaction adds nothing agent-specific.
+    const bool simple = x.own.empty() && x.offers.empty() && x.skips.empty();
     auto scan = [&](std::uint32_t qi) {
       QueueRec& q = queues[qi];
       if (!q.alive || q.open_count == 0) return;
       const std::uint32_t step = qi == x.queue ? x.step : 0;
+      const StepRule& rule = q.rules[std::min<std::size_t>(step, q.rules.size() - 1)];
+      const bool no_expr = !rule.expr || rule.expr->alwaysTrue();
       for (const Cand& c : q.cands) {
-        AgentRec& a = agents[c.agent];
-        if (a.mark == epoch) continue;
-        a.mark = epoch;
+        AgentHot& h = hot[c.agent];
+        if (h.mark == epoch) continue;
+        h.mark = epoch;
         ++considered;
-        Exclusion e = a.open ? qualifiesOpen(c.agent, a, c.min_step, x, q, step, now) : Exclusion::NotRoutable;
+        Exclusion e;
+        if (!h.open) {
+          if (notes.size() >= cfg.why_candidates) continue;
+          e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
+        } else if (simple && no_expr && h.tenant == x.tenant) {
+          e = c.min_step > step                         ? Exclusion::NotYetEscalated
+              : ((h.fit_mask >> ci(x.ch)) & 1u) == 0u ? Exclusion::NoCapacity
+                                                      : Exclusion::None;
+        } else {
+          e = qualifiesOpen(c.agent, agents[c.agent], c.min_step, x, q, step, now);
+        }
         if (e == Exclusion::None) {
           double metric = 0;
-          if (st == Strategy::FewestInteractions) metric = static_cast<double>(a.today);
-          else if (st == Strategy::LeastTalkTime) metric = seconds(a.talk);
-          else if (st == Strategy::BestSkill) metric = proficiency(a, x, q, step);
-          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, a.last_idle, metric});
-        } else if (e == Exclusion::NotRoutable && !a.open && a.requested == AgentState::Available &&
-                   a.state != AgentState::WrapUp) {
-          // Open is false only for capacity or routability; report the precise reason.
-          e = qualifies(c.agent, a, c.min_step, x, q, step, now);
-          if (notes.size() < cfg.why_candidates) notes.push_back({a.id, e, 0});
+          if (st == Strategy::FewestInteractions) metric = static_cast<double>(agents[c.agent].today);
+          else if (st == Strategy::LeastTalkTime) metric = seconds(agents[c.agent].talk);
+          else if (st == Strategy::BestSkill) metric = proficiency(agents[c.agent], x, q, step);
+          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
         } else if (notes.size() < cfg.why_candidates) {
-          notes.push_back({a.id, e, 0});
+          notes.push_back({agents[c.agent].id, e, 0});
         }
       }
     };
@@ -1328,6 +1378,7 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
   } else {
     ai = static_cast<std::uint32_t>(m.agents.size());
     m.agents.emplace_back();
+    m.hot.emplace_back();
     m.agent_index.emplace(spec.id, ai);
     AgentRec& a = m.agents[ai];
     a.id = spec.id;
@@ -1545,7 +1596,7 @@ Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
   m.endActive(xi, now, out, true, {});
-  m.finish(xi, FinishReason::Completed, out);
+  m.finish(xi, FinishReason::Completed, out, it);
   if (m.refreshAgent(ai, out)) m.dispatchAgent(ai, now, out, "agent-available");
   return {};
 }
