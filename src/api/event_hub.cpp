@@ -66,6 +66,7 @@ void EventHub::onPublish(EventInput input) {
   ev->permission = input.permission;
   ev->user_id = std::move(input.user_id);
   ev->json = renderEvent(*ev);
+  last_published_.store(ev->id);
   std::shared_ptr<const Event> shared = std::move(ev);
   buffer_.push_back(shared);
   if (buffer_.size() > capacity_) buffer_.pop_front();

@@ -80,8 +80,8 @@ class EventHub {
   void subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal principal,
                  std::optional<std::uint64_t> last_event_id);
 
-  // For tests and /metrics: read on the hub strand via post, or racy otherwise.
-  std::uint64_t lastIdForTest() const { return next_id_ - 1; }
+  // Id of the newest published event (0 before the first). Any thread.
+  std::uint64_t lastPublishedId() const { return last_published_.load(); }
   std::size_t subscriberCount() const { return subscriber_count_.load(); }
 
  private:
@@ -100,6 +100,7 @@ class EventHub {
   std::deque<std::shared_ptr<const Event>> buffer_;
   std::vector<Sub> subs_;
   std::atomic<std::size_t> subscriber_count_{0};
+  std::atomic<std::uint64_t> last_published_{0};
   metrics::Counter* published_ = nullptr;
   metrics::Gauge* subscribers_gauge_ = nullptr;
 };

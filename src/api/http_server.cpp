@@ -307,10 +307,11 @@ class HttpSession final : public SessionBase,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
   HttpSession(std::shared_ptr<HttpServer::Impl> srv, Stream&& stream)
-      : srv_(std::move(srv)), stream_(std::move(stream)) {}
+      : srv_(std::move(srv)), stream_(std::move(stream)), executor_(stream_.get_executor()) {}
 
   void stop(bool force) override {
-    asio::post(stream_.get_executor(), [self = this->shared_from_this(), force] {
+    // executor_, not stream_: after a WebSocket upgrade stream_ is moved-from.
+    asio::post(executor_, [self = this->shared_from_this(), force] {
       self->stopping_ = true;
       if ((force || !self->busy_) && !self->handed_off_) {
         beast::error_code ignored;
@@ -492,6 +493,7 @@ class HttpSession final : public SessionBase,
 
   std::shared_ptr<HttpServer::Impl> srv_;
   Stream stream_;
+  asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
   bool busy_ = false;
   bool stopping_ = false;

@@ -97,7 +97,7 @@ TEST(WebSocketTest, ResyncWhenTheClientFellOutOfTheBuffer) {
   s.start();
   for (int i = 0; i < 10; ++i) s.hub->publish({"e", "t1"});
   auto token = s.userToken("t1", {Role::Supervisor});
-  ASSERT_TRUE(waitFor([&] { return s.hub->lastIdForTest() == 10; }));
+  ASSERT_TRUE(waitFor([&] { return s.hub->lastPublishedId() == 10; }));
   WsClient ws(s.port, "/api/v1/events?lastEventId=2", bearer(token));
   ASSERT_TRUE(ws.open());
   auto e = ws.next();
