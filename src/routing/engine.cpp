@@ -44,6 +44,12 @@ struct WaitKey {
   std::int64_t enq;
   std::uint64_t seq;
   std::uint32_t ix;
+  // Not part of the order. kSimple: no own skills, no skips, not a ring strategy and always at
+  // step 0 in this queue, so an agent qualifies iff it is a step-0 candidate with capacity for
+  // the channel (and the queue's base expression is trivial): decided without the IxRec.
+  std::uint8_t flags = 0;
+  static constexpr std::uint8_t kSimple = 0x80;
+  Channel channel() const { return static_cast<Channel>(flags & 0x0F); }
   bool operator<(const WaitKey& o) const {
     if (key != o.key) return key > o.key;
     if (enq != o.enq) return enq < o.enq;
@@ -128,6 +134,7 @@ struct QueueRec {
   std::set<WaitKey> waiting;
   std::uint32_t open_count = 0;
   Strategy strategy = Strategy::LongestIdle;  // copy of spec.strategy (hot)
+  bool trivial_base_expr = true;              // rules[0] has no (or an always-true) expression
   QueueSpec spec;
   std::uint32_t tenant = 0;
   bool alive = false;
@@ -391,8 +398,12 @@ struct Engine::Impl {
   }
 
   WaitKey keyFor(const IxRec& x, std::uint32_t xi, const QueueRec& q) const {
+    const QueueRec& entry = queues[x.queue];
+    bool simple = x.own.empty() && x.skips.empty() && !isRing(entry.strategy) &&
+                  (&q != &entry || q.spec.escalation.empty());
+    auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) | (simple ? WaitKey::kSimple : 0));
     return WaitKey{static_cast<double>(x.priority) - q.spec.aging_rate * epochSeconds(x.enq),
-                   x.enq.time_since_epoch().count(), x.seq, xi};
+                   x.enq.time_since_epoch().count(), x.seq, xi, flags};
   }
 
   void insertSets(std::uint32_t xi) {
@@ -883,23 +894,34 @@ struct Engine::Impl {
       if (!a.open) return;
       std::uint32_t best_x = kNone, best_q = kNone;
       double best_score = 0;
+      std::int64_t best_enq = 0;
+      std::uint64_t best_seq = 0;
       std::uint32_t compared = 0;
+      const double now_s = epochSeconds(now);
+      const AgentHot& h = hot[ai];
       for (const AgentQueue& aq : a.queues) {
         const QueueRec& q = queues[aq.queue];
         if (q.waiting.empty()) continue;
         for (const WaitKey& k : q.waiting) {
-          const IxRec& x = ixs[k.ix];
-          if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll) continue;
-          const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
-          if (qualifiesOpen(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
+          if ((k.flags & WaitKey::kSimple) != 0 && q.trivial_base_expr) {
+            // Fast path: the answer depends only on the agent's candidacy and capacity.
+            if (aq.cand.min_step != 0 || ((h.fit_mask >> ci(k.channel())) & 1u) == 0u) continue;
+          } else {
+            const IxRec& x = ixs[k.ix];
+            if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll) continue;
+            const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
+            if (qualifiesOpen(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
+          }
           ++compared;
-          double score = q.spec.weight * (x.priority + q.spec.aging_rate * seconds(now - x.enq));
+          // weight * (priority + aging * wait), computed from the static key.
+          double score = q.spec.weight * (k.key + q.spec.aging_rate * now_s);
           if (best_x == kNone || score > best_score ||
-              (score == best_score && (x.enq < ixs[best_x].enq ||
-                                       (x.enq == ixs[best_x].enq && x.seq < ixs[best_x].seq)))) {
+              (score == best_score && (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
             best_x = k.ix;
             best_q = aq.queue;
             best_score = score;
+            best_enq = k.enq;
+            best_seq = k.seq;
           }
           break;  // the first qualifying entry is the queue's best (same order as the score)
         }
@@ -1249,13 +1271,13 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   }
   if (!replaced) m.tenant_queues[tenant].push_back(qi);
   QueueRec& q = m.queues[qi];
-  bool rekey = replaced && q.spec.aging_rate != spec.aging_rate;
   Duration old_max_wait = q.spec.max_wait;
   q.spec = std::move(spec);
   q.strategy = q.spec.strategy;
   q.tenant = tenant;
   q.alive = true;
   q.rules = std::move(rules);
+  q.trivial_base_expr = !q.rules[0].expr || q.rules[0].expr->alwaysTrue();
   q.members.clear();
   for (const auto& mem : q.spec.members) q.members[mem.agent] = mem;
   q.added.clear();
@@ -1270,9 +1292,18 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     // Waiting interactions keep their place; re-key if the aging rate changed.
     std::vector<std::uint32_t> members;
     for (const WaitKey& k : q.waiting) members.push_back(k.ix);
-    if (rekey) {
-      q.waiting.clear();
-      for (std::uint32_t xi : members) q.waiting.insert(m.keyFor(m.ixs[xi], xi, q));
+    // Re-key always: the order may change with the aging rate, the kSimple flags with the
+    // strategy or escalation steps.
+    q.waiting.clear();
+    for (std::uint32_t xi : members) q.waiting.insert(m.keyFor(m.ixs[xi], xi, q));
+    for (std::uint32_t xi : members) {
+      const IxRec& x = m.ixs[xi];
+      if (x.queue != qi) continue;
+      for (std::uint32_t e : x.extra) {  // their overflow copies carry flags derived from this queue
+        QueueRec& oq = m.queues[e];
+        WaitKey k = m.keyFor(x, xi, oq);
+        if (oq.waiting.erase(k) > 0) oq.waiting.insert(k);
+      }
     }
     for (std::uint32_t xi : members) {
       IxRec& x = m.ixs[xi];
