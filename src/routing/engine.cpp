@@ -938,6 +938,12 @@ struct Engine::Impl {
       w->winning_score = best_score;
       if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
       makeOffer(best_x, ai, best_q, std::move(w), now, out);
+      const IxRec& bx = ixs[best_x];
+      if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
+        // A new progressive ring started from the agent side: schedule its next addition.
+        timers.push(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext, best_x,
+                          bx.seq});
+      }
     }
   }
 
@@ -1144,8 +1150,12 @@ struct Engine::Impl {
           Duration mw = queues[x.queue].spec.max_wait;
           if (mw > Duration::zero() && x.enq + mw <= now) timeoutInteraction(t.idx, now, out);
         } else if (t.kind == TimerKind::RingNext) {
-          if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered)
-            dispatchInteraction(t.idx, now, out, "ring-progressive");
+          if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered &&
+              !dispatchInteraction(t.idx, now, out, "ring-progressive")) {
+            // Nobody new to add right now: look again after another interval while it rings.
+            timers.push(Timer{now + queues[x.queue].spec.ring_progressive_interval, TimerKind::RingNext, t.idx,
+                              x.seq});
+          }
         } else {
           std::erase_if(x.skips, [&](const auto& s) { return s.second <= now; });
           dispatchInteraction(t.idx, now, out, "skip-expired");

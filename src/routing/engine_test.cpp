@@ -229,6 +229,28 @@ TEST_F(EngineTest, RingProgressivelyAddsOneAgentPerInterval) {
   EXPECT_EQ(take<Rescind>().size(), 2u);
 }
 
+TEST_F(EngineTest, RingProgressivelyStartedByAFreedAgentKeepsAddingAgents) {
+  auto q = queueSpec("q", Strategy::RingProgressively);
+  q.ring_progressive_interval = 5s;
+  q.reservation_timeout = 60s;
+  addQueue(q);
+  addAgent(agentSpec("a"), false);
+  addAgent(agentSpec("b"), false);
+  ASSERT_TRUE(enqueue("x1", "q"));
+  clear();
+  ASSERT_TRUE(eng_.setAgentState(AgentId("a"), AgentState::Available, "", now_, out_));
+  EXPECT_EQ(onlyOffer().agent.value(), "a");
+  advance(5s);  // nobody else yet: keeps looking
+  ASSERT_TRUE(eng_.setAgentState(AgentId("b"), AgentState::Away, "", now_, out_));
+  ASSERT_TRUE(eng_.setAgentState(AgentId("b"), AgentState::Available, "", now_, out_));
+  clear();
+  advance(5s);
+  Offer ob = onlyOffer();
+  EXPECT_EQ(ob.agent.value(), "b");
+  EXPECT_EQ(ob.why->trigger, "ring-progressive");
+  EXPECT_EQ(eng_.interaction(InteractionId("x1"))->offered_to.size(), 2u);
+}
+
 TEST_F(EngineTest, RandomIsSeededAndCoversAgents) {
   auto run = [](std::uint64_t seed) {
     EngineConfig cfg;
