@@ -2,13 +2,19 @@
 // `switchboard serve`: binds the SIP listeners from config, prints where it listens, runs the
 // SIP endpoint on its worker threads and stops cleanly on SIGINT/SIGTERM.
 #include <csignal>
+#include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 
+#include "app/center_store.h"
 #include "app/commands.h"
+#include "app/voice_config.h"
+#include "app/voice_stack.h"
 #include "common/asio.h"
 #include "common/log.h"
 #include "sip/transport/sip_endpoint.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace sb::app {
 namespace {
@@ -33,7 +39,7 @@ void installHandlers(sip::RequestRouter& router, unsigned /*shard*/) {
 
 }  // namespace
 
-int runServe(const Config& config, const ServeOptions& /*options*/) {
+int runServe(const Config& config, const ServeOptions& options) {
   log::init(config.log_level);
   SB_LOG_INFO("switchboard {} starting", kVersion);
 
@@ -45,6 +51,38 @@ int runServe(const Config& config, const ServeOptions& /*options*/) {
     io.stop();
   });
 
+  const bool voice = !config.tenants.empty();
+  if (voice && config.sip.workers > 1) {
+    // The voice path (B2BUA, registrar, routing engine) lives on one shard; see THREADING.md.
+    std::cerr << config.path << ": sip.workers must be 1 when tenants are configured\n";
+    return 1;
+  }
+
+  // The store: embedded SQLite under data_dir.
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<AsyncCenterStore> center_store;
+  std::unique_ptr<VoiceStack> voice_stack;
+  if (voice) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    const std::string path = (std::filesystem::path(config.data_dir) / "switchboard.db").string();
+    auto opened = store::openSqliteStore(path);
+    if (!opened) {
+      std::cerr << "switchboard: cannot open the store " << path << ": "
+                << opened.error().toString() << "\n";
+      return 1;
+    }
+    db = std::move(*opened);
+    center_store = std::make_unique<AsyncCenterStore>(*db);
+    auto directory = buildDirectory(config, DirectoryOptions{options.open_trunk});
+    if (auto seeded = center_store->seedTenants(*directory); !seeded) {
+      std::cerr << "switchboard: cannot seed tenants: " << seeded.error().toString() << "\n";
+      return 1;
+    }
+    voice_stack = std::make_unique<VoiceStack>(directory, *center_store, center::VoiceCenterOptions{});
+    std::cout << "Store: sqlite " << path << std::endl;
+  }
+
   sip::SipEndpointOptions so;
   so.workers = config.sip.workers;
   so.router.server = config.sip.server_name.empty()
@@ -53,7 +91,13 @@ int runServe(const Config& config, const ServeOptions& /*options*/) {
   so.transport.tls_certificate = config.sip.tls_certificate;
   so.transport.tls_private_key = config.sip.tls_private_key;
   so.transport.max_udp_message = config.sip.max_udp_message;
-  sip::SipEndpoint endpoint(so, installHandlers);
+  sip::SipEndpoint endpoint(so, [&](sip::RequestRouter& router, unsigned shard) {
+    if (voice_stack && shard == 0) {
+      voice_stack->install(router);
+    } else {
+      installHandlers(router, shard);
+    }
+  });
   for (const auto& l : config.sip.listen) {
     auto bound = endpoint.listen(toKind(l.transport), l.address, l.port);
     if (!bound) {
@@ -64,10 +108,27 @@ int runServe(const Config& config, const ServeOptions& /*options*/) {
     }
     std::cout << "SIP listening on " << bound->toString() << std::endl;
   }
+  if (voice_stack) {
+    if (auto attached = voice_stack->attach(endpoint.shardIo(0), endpoint.listeners()); !attached) {
+      std::cerr << "switchboard: cannot start the voice path: " << attached.error().toString()
+                << "\n";
+      return 1;
+    }
+  }
   endpoint.start();
 
   io.run();
+  if (voice_stack) {
+    // Hang up what is still up on the shard's thread, so every call's record is written.
+    std::promise<void> done;
+    boost::asio::post(endpoint.shardIo(0), [&] {
+      voice_stack->shutdown();
+      done.set_value();
+    });
+    done.get_future().wait_for(std::chrono::seconds(5));
+  }
   endpoint.stop();
+  if (center_store) center_store->close();
   SB_LOG_INFO("switchboard stopped");
   return 0;
 }

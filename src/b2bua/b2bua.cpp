@@ -198,16 +198,21 @@ void B2bua::handleCancel(sip::TransactionHandle txn, const sip::Message& cancel)
     return;
   }
   (void)layer_->sendResponse(txn, sip::makeResponse(cancel, 200), now);
-  auto ref = txn_owner_.find(*target);
+  onCancelled(*target);
+}
+
+void B2bua::onCancelled(sip::TransactionHandle invite_txn) {
+  auto ref = txn_owner_.find(invite_txn);
   if (ref == txn_owner_.end() || ref->second.kind != TxnRef::Kind::InboundInvite) return;
   Call* c = find(ref->second.call);
   // RFC 3261 §9.2: a CANCEL after the final response has no effect.
   if (c == nullptr || c->state != Call::State::Incoming) return;
   (void)layer_->sendResponse(c->inbound_txn,
                              sip::makeResponse(c->invite, 487, "Request Terminated", c->local_tag),
-                             now);
+                             clock_.now());
   cancelForks(*c, SIZE_MAX);
   endCall(*c, EndReason::CallerCancel);
+  reap();
 }
 
 void B2bua::handleInDialog(sip::TransactionHandle txn, const sip::Message& request,

@@ -136,6 +136,9 @@ class B2bua final : public sip::TransactionUser {
   bool ownsDialog(const sip::Message& request) const;
 
   void onTimer(uint64_t key);
+  // The caller's INVITE `invite_txn` was cancelled and the CANCEL already answered 200 (by a
+  // server core that matches CANCELs itself): answer 487 and end the call if unanswered.
+  void onCancelled(sip::TransactionHandle invite_txn);
 
   // --- sip::TransactionUser (the layer calls these) ---
   void onRequest(sip::TransactionHandle txn, const sip::Message& request,

@@ -156,14 +156,22 @@ void RequestRouter::onRequest(TransactionHandle txn, const Message& request,
   it->second->onRequest(IncomingRequest{*this, txn, request, source});
 }
 
-void RequestRouter::onResponse(TransactionHandle, const Message&) {}
-void RequestRouter::onStrayResponse(const Message&, const SendTarget&) {}
+void RequestRouter::onResponse(TransactionHandle txn, const Message& response) {
+  if (client_user_ != nullptr) client_user_->onResponse(txn, response);
+}
+void RequestRouter::onStrayResponse(const Message& response, const SendTarget& source) {
+  if (client_user_ != nullptr) client_user_->onStrayResponse(response, source);
+}
 void RequestRouter::onTimeout(TransactionHandle txn) {
   SB_LOG_DEBUG("sip transaction {} timed out", txn);
+  if (client_user_ != nullptr) client_user_->onTimeout(txn);
 }
 void RequestRouter::onTransportError(TransactionHandle txn, const Error& error) {
   SB_LOG_DEBUG("sip transaction {} transport error: {}", txn, error.toString());
+  if (client_user_ != nullptr) client_user_->onTransportError(txn, error);
 }
-void RequestRouter::onTerminated(TransactionHandle) {}
+void RequestRouter::onTerminated(TransactionHandle txn) {
+  if (client_user_ != nullptr) client_user_->onTerminated(txn);
+}
 
 }  // namespace sb::sip

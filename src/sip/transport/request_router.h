@@ -69,6 +69,10 @@ class RequestRouter final : public TransactionUser {
 
   // Must be called once before the layer delivers messages.
   void attach(TransactionLayer& layer) noexcept { layer_ = &layer; }
+  // The TU of the client transactions that handlers start (the B2BUA): responses, stray
+  // responses, timeouts, transport errors and terminations are forwarded to it. Server
+  // transaction events are forwarded too; it ignores handles it does not know.
+  void setClientUser(TransactionUser* user) noexcept { client_user_ = user; }
   TransactionLayer& layer() noexcept { return *layer_; }
 
   // Registers the handler for `method` (replacing any; OPTIONS is built in, ACK/CANCEL are
@@ -108,6 +112,7 @@ class RequestRouter final : public TransactionUser {
   RequestRouterOptions options_;
   const Clock& clock_;
   TransactionLayer* layer_ = nullptr;
+  TransactionUser* client_user_ = nullptr;
   std::map<Method, std::unique_ptr<RequestHandler>> handlers_;
   UasPolicy policy_;
   std::string allow_;

@@ -309,6 +309,8 @@ const std::vector<TransportAddress>& SipEndpoint::listeners() const {
 
 unsigned SipEndpoint::shardCount() const noexcept { return static_cast<unsigned>(shards_.size()); }
 
+boost::asio::io_context& SipEndpoint::shardIo(unsigned index) { return shards_.at(index)->io(); }
+
 void SipEndpoint::start() {
   if (started_) return;
   started_ = true;

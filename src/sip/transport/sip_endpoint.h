@@ -49,6 +49,9 @@ class SipEndpoint final {
   void stop();
 
   unsigned shardCount() const noexcept;
+  // The io_context of shard `index` (< shardCount()): handlers installed on that shard post
+  // their timers and work there. Valid for the endpoint's lifetime.
+  boost::asio::io_context& shardIo(unsigned index);
 
   class Shard;  // public for the .cpp
 
