@@ -135,7 +135,7 @@ class Reader {
 void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   if (!r.expectMap(node, "sip",
                    {"listen", "tls_certificate", "tls_private_key", "workers", "server_name",
-                    "max_udp_message"})) {
+                    "max_udp_message", "digest_algorithms"})) {
     return;
   }
   r.readString(node, "tls_certificate", sip.tls_certificate);
@@ -143,6 +143,14 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   r.readString(node, "server_name", sip.server_name);
   r.readInt(node, "workers", sip.workers, 1, 64);
   r.readInt(node, "max_udp_message", sip.max_udp_message, 500, 65000);
+  r.readStringList(node, "digest_algorithms", sip.digest_algorithms);
+  for (const auto& a : sip.digest_algorithms) {
+    if (a != "sha256" && a != "md5") {
+      r.error(node["digest_algorithms"], "digest_algorithms entries must be sha256 or md5, not '" +
+                                             a + "'");
+    }
+  }
+  if (sip.digest_algorithms.empty()) r.error(node, "digest_algorithms must not be empty");
   const auto listen = node["listen"];
   if (!listen) return;
   if (!listen.IsSequence()) return r.error(listen, "sip.listen must be a list");

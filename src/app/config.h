@@ -35,6 +35,7 @@ struct SipConfig {
   unsigned workers = 1;            // transaction/call shards
   std::string server_name = "Switchboard";
   uint32_t max_udp_message = 1300;  // RFC 3261 18.1.1: larger requests go over TCP
+  std::vector<std::string> digest_algorithms{"sha256", "md5"};  // offered in this order
 };
 
 struct HttpConfig {

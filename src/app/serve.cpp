@@ -79,7 +79,14 @@ int runServe(const Config& config, const ServeOptions& options) {
       std::cerr << "switchboard: cannot seed tenants: " << seeded.error().toString() << "\n";
       return 1;
     }
-    voice_stack = std::make_unique<VoiceStack>(directory, *center_store, center::VoiceCenterOptions{});
+    center::VoiceCenterOptions vo;
+    std::vector<sip::DigestAlgorithm> algorithms;
+    for (const auto& a : config.sip.digest_algorithms) {
+      algorithms.push_back(a == "md5" ? sip::DigestAlgorithm::Md5 : sip::DigestAlgorithm::Sha256);
+    }
+    vo.registrar.digest.algorithms = algorithms;
+    vo.invite_digest.algorithms = algorithms;
+    voice_stack = std::make_unique<VoiceStack>(directory, *center_store, vo);
     std::cout << "Store: sqlite " << path << std::endl;
   }
 

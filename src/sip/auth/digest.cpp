@@ -231,7 +231,7 @@ std::vector<std::string> DigestAuthenticator::challenge(std::string_view realm, 
                                                         bool stale) {
   const std::string nonce = makeNonce(realm, now);
   std::vector<std::string> out;
-  for (auto alg : {DigestAlgorithm::Sha256, DigestAlgorithm::Md5}) {
+  for (auto alg : config_.algorithms) {
     std::string v = "Digest realm=\"";
     v.append(realm).append("\", nonce=\"").append(nonce).append("\", algorithm=");
     v.append(digestAlgorithmName(alg)).append(", qop=\"auth\"");
@@ -252,6 +252,10 @@ DigestVerdict DigestAuthenticator::verify(const DigestResponse& cred, std::strin
                                           std::string_view expected_realm, std::string_view ha1,
                                           MonoTime now) {
   if (cred.realm != expected_realm) return DigestVerdict::Malformed;
+  if (std::find(config_.algorithms.begin(), config_.algorithms.end(), cred.algorithm) ==
+      config_.algorithms.end()) {
+    return DigestVerdict::BadNonce;  // an algorithm we did not offer: challenge again
+  }
   const auto issued = checkNonce(cred.nonce, expected_realm);
   if (!issued) return DigestVerdict::BadNonce;
   // The response is checked before staleness, so that stale=true is only ever said to a

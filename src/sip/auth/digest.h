@@ -54,6 +54,9 @@ struct DigestConfig {
   std::string secret;  // HMAC key for nonces; random per process if empty
   Duration nonce_lifetime = std::chrono::minutes(5);
   size_t max_tracked_nonces = 100000;  // bound on replay-protection state
+  // Offered in this order (RFC 8760 §2.4: preferred first). Clients that take the first
+  // challenge whatever its algorithm (SIPp: MD5 only) need {Md5} here.
+  std::vector<DigestAlgorithm> algorithms{DigestAlgorithm::Sha256, DigestAlgorithm::Md5};
 };
 
 enum class DigestVerdict {

@@ -156,6 +156,20 @@ TEST_F(AuthenticatorTest, ForgedOrForeignNonceIsRejected) {
             DigestVerdict::BadNonce);
 }
 
+TEST_F(AuthenticatorTest, OnlyTheConfiguredAlgorithmsAreOfferedAndAccepted) {
+  DigestConfig md5_only{"k", std::chrono::minutes(5), 100, {DigestAlgorithm::Md5}};
+  DigestAuthenticator auth(md5_only);
+  auto c = auth.challenge(kRealm, now_);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_NE(c[0].find("algorithm=MD5"), std::string::npos);
+  auto sha = answer(c[0], DigestAlgorithm::Sha256, "alice-demo");
+  EXPECT_EQ(auth.verify(sha, "REGISTER", kRealm, ha1(DigestAlgorithm::Sha256), now_),
+            DigestVerdict::BadNonce);
+  auto md5 = answer(c[0], DigestAlgorithm::Md5, "alice-demo");
+  EXPECT_EQ(auth.verify(md5, "REGISTER", kRealm, ha1(DigestAlgorithm::Md5), now_),
+            DigestVerdict::Ok);
+}
+
 TEST_F(AuthenticatorTest, RealmMismatchIsMalformed) {
   auto cred = answer(auth_.challenge(kRealm, now_)[0], DigestAlgorithm::Sha256, "alice-demo");
   EXPECT_EQ(auth_.verify(cred, "REGISTER", "acme.switchboard.test", ha1(DigestAlgorithm::Sha256),
