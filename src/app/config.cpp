@@ -135,7 +135,7 @@ class Reader {
 void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   if (!r.expectMap(node, "sip",
                    {"listen", "tls_certificate", "tls_private_key", "workers", "server_name",
-                    "max_udp_message", "digest_algorithms"})) {
+                    "max_udp_message", "digest_algorithms", "min_expires", "max_expires"})) {
     return;
   }
   r.readString(node, "tls_certificate", sip.tls_certificate);
@@ -144,6 +144,9 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   r.readInt(node, "workers", sip.workers, 1, 64);
   r.readInt(node, "max_udp_message", sip.max_udp_message, 500, 65000);
   r.readStringList(node, "digest_algorithms", sip.digest_algorithms);
+  r.readInt(node, "min_expires", sip.min_expires, 1, 86400);
+  r.readInt(node, "max_expires", sip.max_expires, 1, 604800);
+  if (sip.min_expires > sip.max_expires) r.error(node, "min_expires is above max_expires");
   for (const auto& a : sip.digest_algorithms) {
     if (a != "sha256" && a != "md5") {
       r.error(node["digest_algorithms"], "digest_algorithms entries must be sha256 or md5, not '" +

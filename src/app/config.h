@@ -36,6 +36,8 @@ struct SipConfig {
   std::string server_name = "Switchboard";
   uint32_t max_udp_message = 1300;  // RFC 3261 18.1.1: larger requests go over TCP
   std::vector<std::string> digest_algorithms{"sha256", "md5"};  // offered in this order
+  uint32_t min_expires = 60;    // REGISTER: shorter gets 423 Interval Too Brief
+  uint32_t max_expires = 7200;  // REGISTER: longer is shortened
 };
 
 struct HttpConfig {

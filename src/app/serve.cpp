@@ -85,6 +85,8 @@ int runServe(const Config& config, const ServeOptions& options) {
       algorithms.push_back(a == "md5" ? sip::DigestAlgorithm::Md5 : sip::DigestAlgorithm::Sha256);
     }
     vo.registrar.digest.algorithms = algorithms;
+    vo.registrar.min_expires = config.sip.min_expires;
+    vo.registrar.max_expires = config.sip.max_expires;
     vo.invite_digest.algorithms = algorithms;
     voice_stack = std::make_unique<VoiceStack>(directory, *center_store, vo);
     std::cout << "Store: sqlite " << path << std::endl;

@@ -2,6 +2,7 @@
 #include "center/voice_center.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/log.h"
 
@@ -125,7 +126,14 @@ VoiceCenter::VoiceCenter(std::shared_ptr<const Directory> directory, b2bua::B2bu
       store_(store),
       clock_(clock),
       options_(std::move(options)),
-      invite_auth_(options_.invite_digest) {}
+      invite_auth_(options_.invite_digest) {
+  char prefix[24];
+  std::snprintf(prefix, sizeof(prefix), "%llx",
+                static_cast<unsigned long long>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                    clock_.wallNow().time_since_epoch())
+                                                    .count()));
+  id_prefix_ = prefix;
+}
 
 VoiceCenter::~VoiceCenter() = default;
 
@@ -251,7 +259,7 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
                                  const sip::SendTarget& source) {
   auto owned = std::make_unique<Interaction>();
   Interaction& i = *owned;
-  i.id = "i" + std::to_string(next_interaction_++);
+  i.id = id_prefix_ + "-" + std::to_string(next_interaction_++);
   i.call = call;
   i.record.id = i.id;
   i.record.arrived = clock_.wallNow();
@@ -273,7 +281,11 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
                                                       transportOf(source))) {
     auto match = directory_->matchNumber(trunk, called);
     if (!match && invite.to()) match = directory_->matchNumber(trunk, invite.to()->uri.user);
-    if (!match) return rejectWith(404, "Not Found");
+    if (!match) {
+      // A single-tenant trunk's calls are that tenant's, even to a number it does not own.
+      if (trunk->tenants.size() == 1) i.record.tenant = trunk->tenants.front();
+      return rejectWith(404, "Not Found");
+    }
     i.record.tenant = match->tenant->id;
     return queueCall(i, *match->tenant, match->number->queue);
   }
@@ -591,8 +603,11 @@ void VoiceCenter::onHold(b2bua::CallHandle call, b2bua::Side /*by*/, bool on) {
 
 void VoiceCenter::finish(Interaction& i) {
   i.record.ended = clock_.wallNow();
-  store_.writeRecord(i.record);
-  if (observer_ != nullptr) observer_->onRecord(i.record);
+  // A request attributable to no tenant (unknown source and domain) is nobody's record.
+  if (!i.record.tenant.empty()) {
+    store_.writeRecord(i.record);
+    if (observer_ != nullptr) observer_->onRecord(i.record);
+  }
   by_interaction_.erase(i.id);
   calls_.erase(i.call);  // `i` is gone after this line
 }

@@ -147,6 +147,7 @@ class VoiceCenter final : public b2bua::CallListener {
   VoiceCenterOptions options_;
   sip::DigestAuthenticator invite_auth_;
   CenterObserver* observer_ = nullptr;
+  std::string id_prefix_;  // start time: ids stay unique across restarts of the process
   uint64_t next_interaction_ = 1;
   uint64_t next_delayed_ = 1;
   std::unordered_map<b2bua::CallHandle, std::unique_ptr<Interaction>> calls_;
