@@ -56,7 +56,8 @@ class MemoryStore final : public CenterStore {
   std::vector<registrar::Binding> bindings;
 };
 
-std::shared_ptr<const Directory> demoDirectory(Duration max_wait = seconds(60)) {
+std::shared_ptr<const Directory> demoDirectory(Duration max_wait = seconds(60),
+                                               std::string overflow = "") {
   TenantSpec t;
   t.id = "demo";
   t.domain = "demo.switchboard.test";
@@ -71,20 +72,30 @@ std::shared_ptr<const Directory> demoDirectory(Duration max_wait = seconds(60)) 
   q.routing.reservation_timeout = seconds(15);
   q.routing.wrap_up_time = seconds(5);
   q.routing.max_wait = max_wait;
-  for (const char* name : {"alice", "bob", "dave"}) {
+  for (const char* name : {"alice", "bob", "carol", "dave"}) {
     UserSpec u;
     u.id = name;
-    u.extension = std::string(name) == "alice" ? "1001" : std::string(name) == "bob" ? "1002" : "1004";
+    const std::string n = name;
+    u.extension = n == "alice" ? "1001" : n == "bob" ? "1002" : n == "carol" ? "1003" : "1004";
     u.role = std::string(name) == "dave" ? UserRole::Sme : UserRole::Agent;
     setPassword(u, t.domain, std::string(name) + "-demo");
-    if (u.role == UserRole::Agent) {
+    if (n == "carol") {
+      u.queues = {"backup"};  // no support skill: never eligible for support
+    } else if (u.role == UserRole::Agent) {
       u.skills = {{"support", 5}};
       u.queues = {"support"};
       q.routing.members.push_back({agentIdFor("demo", name), 0, position++, 1.0});
     }
     t.users.push_back(u);
   }
+  q.overflow_queue = overflow;
   t.queues.push_back(q);
+  QueueSpecLite backup;
+  backup.id = "backup";
+  backup.routing.id = queueIdFor("demo", "backup");
+  backup.routing.tenant = routing::TenantId("demo");
+  backup.routing.members.push_back({agentIdFor("demo", "carol"), 0, 0, 1.0});
+  t.queues.push_back(backup);
   t.numbers.push_back({"+15550100", "support"});
   TrunkSpec trunk;
   trunk.id = "carrier";
@@ -398,6 +409,47 @@ TEST_F(VoiceCenterTest, WrongPasswordOnInviteIs403) {
       "Content-Length: 0\r\n\r\n";
   deliver(inv, {"UDP", "127.0.0.1", 5070});
   EXPECT_TRUE(takeOne(5070, "407"));  // a nonce we never issued: challenged again
+}
+
+TEST_F(VoiceCenterTest, AgentDialsAnExternalNumberThroughTheOutboundTrunk) {
+  auto invite = [&](const std::string& auth, const std::string& branch) {
+    return "INVITE sip:+14155550123@demo.switchboard.test SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK" + branch + "\r\nMax-Forwards: 70\r\n"
+           "From: <sip:alice@demo.switchboard.test>;tag=al\r\n"
+           "To: <sip:+14155550123@demo.switchboard.test>\r\n"
+           "Call-ID: out1\r\nCSeq: " + (auth.empty() ? "1" : "2") + " INVITE\r\n"
+           "Contact: <sip:alice@127.0.0.1:5070>\r\n" + auth +
+           "Content-Type: application/sdp\r\nContent-Length: 4\r\n\r\nv=0\n";
+  };
+  const sip::SendTarget alice{"UDP", "127.0.0.1", 5070};
+  deliver(invite("", "o1"), alice);
+  auto challenge = takeOne(5070, "407");
+  ASSERT_TRUE(challenge);
+  deliver(invite(digestHeader("Proxy-Authorization", "alice", "INVITE",
+                              "sip:+14155550123@demo.switchboard.test",
+                              std::string(challenge->headers(sip::HeaderId::ProxyAuthenticate)[0])),
+                 "o2"),
+          alice);
+  auto to_trunk = takeOne(5080, "INVITE");  // the tenant's outbound trunk is 127.0.0.1:5080
+  ASSERT_TRUE(to_trunk);
+  EXPECT_EQ(to_trunk->requestUriText(), "sip:+14155550123@127.0.0.1:5080");
+  deliver(answer(*to_trunk, 200, "carrier"), trunk_);
+  EXPECT_TRUE(takeOne(5070, "200"));
+}
+
+TEST_F(VoiceCenterTest, MaxWaitOverflowsToAnotherQueue) {
+  build(demoDirectory(seconds(20), "backup"));
+  registerAgent("carol", 5076);  // serves backup only
+  deliver(trunkInvite(), trunk_);
+  EXPECT_TRUE(takeOne(5080, "180"));
+  EXPECT_FALSE(takeOne(5076, "INVITE"));  // support has nobody
+  advance(seconds(20));                   // max wait in support: overflow, the caller stays
+  EXPECT_FALSE(takeOne(5080, "480"));
+  auto inv = takeOne(5076, "INVITE");
+  ASSERT_TRUE(inv) << "carol should ring once the call overflowed to backup";
+  deliver(answer(*inv, 200, "c1"), {"UDP", "127.0.0.1", 5076});
+  EXPECT_TRUE(takeOne(5080, "200"));
+  EXPECT_EQ(stateOf("carol"), routing::AgentState::Busy);
 }
 
 }  // namespace

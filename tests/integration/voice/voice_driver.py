@@ -455,6 +455,18 @@ def case_rejected(c):
         fail(f"records: {recs}")
 
 
+def case_restart_keeps_binding(c):
+    c.start()
+    port = free_port()
+    c.agent("alice", port)
+    c.server.stop()
+    c.start()  # same store: alice's binding is restored, she need not register again
+    uas = c.uas("uas-answer.xml", port)
+    uac = c.uac("uac-call.xml", extra=["-d", 200])
+    expect_ok(uac, uas)
+    check_record(one_record(c), "answered", "alice")
+
+
 def case_calls_200(c):
     c.start()
     port = free_port()
