@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <functional>
+
+#include "b2bua/testing/wire.h"
+#include "sip/transaction/testing/fake_transaction_env.h"
 
 namespace sb::b2bua {
 namespace {
@@ -18,29 +20,6 @@ constexpr const char* kSdpCaller =
 constexpr const char* kSdpAgent =
     "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 42000 RTP/AVP 0\r\na=sendrecv\r\n";
-
-struct Sent {
-  sip::SendTarget to;
-  sip::Message msg;
-};
-
-// Captures everything the transaction layer sends.
-class CaptureSender final : public sip::TransactionSender {
- public:
-  Status send(sip::TransactionHandle, const sip::SendTarget& to, std::string_view bytes) override {
-    auto m = sip::Message::parse(bytes);
-    EXPECT_TRUE(m) << m.error().toString() << "\n" << bytes;
-    if (m) sent.push_back({to, std::move(*m)});
-    return {};
-  }
-  std::deque<Sent> sent;
-};
-
-class NullTimers final : public sip::TransactionTimerService {
- public:
-  void startTimer(sip::TransactionTimerKey, Duration) override {}
-  void cancelTimer(sip::TransactionTimerKey) override {}
-};
 
 class FakeEnv final : public B2buaEnvironment {
  public:
@@ -85,8 +64,8 @@ struct Events final : public CallListener {
 class B2buaTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  CaptureSender sender_;
-  NullTimers txn_timers_;
+  testing::Wire sender_;
+  sip::testing::FakeTimerService txn_timers_{clock_};
   FakeEnv env_;
   Events events_;
   B2bua b2bua_{events_, env_, clock_};
@@ -111,26 +90,9 @@ class B2buaTest : public ::testing::Test {
     ASSERT_TRUE(layer_.onMessage(m, from, clock_.now()));
   }
 
-  // Removes and returns the sent messages addressed to `port`.
-  std::vector<sip::Message> take(uint16_t port) {
-    std::vector<sip::Message> out;
-    for (auto it = sender_.sent.begin(); it != sender_.sent.end();) {
-      if (it->to.port == port) {
-        out.push_back(std::move(it->msg));
-        it = sender_.sent.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    return out;
-  }
+  std::vector<sip::Message> take(uint16_t port) { return sender_.take(port); }
   std::optional<sip::Message> takeOne(uint16_t port, std::string_view what) {
-    for (auto& m : take(port)) {
-      const std::string label = m.isRequest() ? std::string(m.methodName())
-                                              : std::to_string(m.statusCode());
-      if (label == what) return m;
-    }
-    return std::nullopt;
+    return sender_.takeOne(port, what);
   }
 
   static std::string invite(const std::string& extra = "", const std::string& call_id = "call-1") {

@@ -3,34 +3,13 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
+#include "b2bua/testing/wire.h"
+#include "sip/transaction/testing/fake_transaction_env.h"
 
 namespace sb::center {
 namespace {
 
 using std::chrono::seconds;
-
-struct Sent {
-  sip::SendTarget to;
-  sip::Message msg;
-};
-
-class CaptureSender final : public sip::TransactionSender {
- public:
-  Status send(sip::TransactionHandle, const sip::SendTarget& to, std::string_view bytes) override {
-    auto m = sip::Message::parse(bytes);
-    EXPECT_TRUE(m) << m.error().toString();
-    if (m) sent.push_back({to, std::move(*m)});
-    return {};
-  }
-  std::deque<Sent> sent;
-};
-
-class NullTxnTimers final : public sip::TransactionTimerService {
- public:
-  void startTimer(sip::TransactionTimerKey, Duration) override {}
-  void cancelTimer(sip::TransactionTimerKey) override {}
-};
 
 class Env final : public b2bua::B2buaEnvironment, public CenterEnvironment {
  public:
@@ -110,8 +89,8 @@ std::shared_ptr<const Directory> demoDirectory(Duration max_wait = seconds(60),
 class VoiceCenterTest : public ::testing::Test {
  protected:
   ManualClock clock_;
-  CaptureSender sender_;
-  NullTxnTimers txn_timers_;
+  b2bua::testing::Wire sender_;
+  sip::testing::FakeTimerService txn_timers_{clock_};
   Env env_;
   MemoryStore store_;
   routing::Engine engine_;
@@ -181,17 +160,7 @@ class VoiceCenterTest : public ::testing::Test {
     ASSERT_TRUE(layer_->onMessage(m, from, clock_.now()));
   }
   std::optional<sip::Message> takeOne(uint16_t port, std::string_view what) {
-    for (auto it = sender_.sent.begin(); it != sender_.sent.end(); ++it) {
-      if (it->to.port != port) continue;
-      const std::string label = it->msg.isRequest() ? std::string(it->msg.methodName())
-                                                    : std::to_string(it->msg.statusCode());
-      if (label == what) {
-        auto m = std::move(it->msg);
-        sender_.sent.erase(it);
-        return m;
-      }
-    }
-    return std::nullopt;
+    return sender_.takeOne(port, what);
   }
   void advance(Duration d) {
     clock_.advance(d);
