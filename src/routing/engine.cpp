@@ -22,6 +22,7 @@
 
 #include "common/assert.h"
 #include "routing/expression.h"
+#include "routing/flat_index.h"
 
 namespace sb::routing {
 
@@ -225,8 +226,9 @@ struct Engine::Impl {
   std::unordered_map<QueueId, std::uint32_t> queue_index;
   std::vector<IxRec> ixs;
   std::vector<std::uint32_t> free_ixs;
-  std::unordered_map<InteractionId, std::uint32_t> ix_index;
-  std::unordered_map<std::uint64_t, ResRec> res;
+  // Interaction id -> index into ixs (the id itself is stored once, in the IxRec).
+  detail::HashIndex ix_index;
+  detail::U64Map<ResRec> res;
   std::uint64_t next_res = 1;
   std::uint64_t next_seq = 1;
   std::vector<std::vector<std::uint32_t>> tenant_agents;
@@ -246,6 +248,13 @@ struct Engine::Impl {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_picks;
 
   // ---- small helpers ----
+  static std::uint64_t idHash(const InteractionId& id) { return std::hash<std::string>{}(id.value()); }
+  // Position of the live interaction `id` in ix_index, or HashIndex::kNpos.
+  std::size_t ixFind(const InteractionId& id, std::uint64_t h) const {
+    return ix_index.find(h, [&](std::uint32_t v) { return ixs[v].id == id; });
+  }
+  std::size_t ixFind(const InteractionId& id) const { return ixFind(id, idHash(id)); }
+
   std::uint64_t nextRandom() {
     // splitmix64: deterministic for a given EngineConfig::seed.
     std::uint64_t z = (rng += 0x9E3779B97F4A7C15ULL);
@@ -387,6 +396,28 @@ struct Engine::Impl {
     out.events.push_back(std::move(e));
   }
 
+  // A Why to fill for a new decision. Recycles the record the ring is about to overwrite when
+  // nobody outside the engine still holds it (use_count 1: only the ring), so a steady stream
+  // of decisions allocates no why records; its candidate vector keeps its capacity. The record
+  // was created non-const by make_shared, and the ring held the only reference, so writing it
+  // is safe. Otherwise (ring still filling, or a caller kept the Offer) a new one is made.
+  std::shared_ptr<Why> freshWhy() {
+    if (cfg.why_history != 0 && why_ring.size() == cfg.why_history) {
+      WhyPtr& slot = why_ring[why_next].second;
+      if (slot && slot.use_count() == 1) {
+        auto w = std::const_pointer_cast<Why>(slot);
+        w->step = 0;
+        w->considered = 0;
+        w->eligible = 0;
+        w->interactions_compared = 0;
+        w->winning_score = 0;
+        w->candidates.clear();
+        return w;
+      }
+    }
+    return std::make_shared<Why>();
+  }
+
   void storeWhy(const InteractionId& id, WhyPtr w) {
     if (cfg.why_history == 0) return;
     if (why_ring.size() < cfg.why_history) {
@@ -446,8 +477,8 @@ struct Engine::Impl {
       if (a.skill(r.skill) < r.min) return Exclusion::MissingSkill;
     }
     for (std::uint64_t r : x.offers) {
-      auto it = res.find(r);
-      if (it != res.end() && it->second.agent == ai) return Exclusion::AlreadyOffered;
+      const ResRec* rr = res.find(r);
+      if (rr != nullptr && rr->agent == ai) return Exclusion::AlreadyOffered;
     }
     for (const auto& [ag, until] : x.skips) {
       if (ag == ai && until > now) return Exclusion::Skipped;
@@ -586,9 +617,8 @@ struct Engine::Impl {
 
   // Removes reservation r from the books (agent slot, interaction offers). Does not requeue.
   ResRec dropReservation(std::uint64_t r) {
-    auto it = res.find(r);
-    ResRec rr = it->second;
-    res.erase(it);
+    ResRec rr = *res.find(r);
+    res.erase(r);
     AgentRec& a = agents[rr.agent];
     auto sit = std::find_if(a.work.begin(), a.work.end(),
                             [&](const Slot& s) { return s.kind == SlotKind::Reserved && s.res == r; });
@@ -634,11 +664,10 @@ struct Engine::Impl {
     if (x.phase == Phase::Waiting || isRing(queues[x.queue].spec.strategy)) insertSets(xi);
   }
 
-  void finish(std::uint32_t xi, FinishReason reason, Output& out) { finish(xi, reason, out, ix_index.find(ixs[xi].id)); }
+  void finish(std::uint32_t xi, FinishReason reason, Output& out) { finish(xi, reason, out, ixFind(ixs[xi].id)); }
 
   // `pos` is ixs[xi]'s entry in ix_index (saves a second hash lookup when the caller has it).
-  void finish(std::uint32_t xi, FinishReason reason, Output& out,
-              std::unordered_map<InteractionId, std::uint32_t>::iterator pos) {
+  void finish(std::uint32_t xi, FinishReason reason, Output& out, std::size_t pos) {
     IxRec& x = ixs[xi];
     removeSets(xi);
     out.decisions.emplace_back(InteractionFinished{x.id, x.queue_id, reason});
@@ -844,7 +873,7 @@ struct Engine::Impl {
       }
     }
 
-    auto w = std::make_shared<Why>();
+    auto w = freshWhy();
     w->rule = rule;
     w->queue = eq.spec.id;
     w->step = step;
@@ -927,7 +956,7 @@ struct Engine::Impl {
         }
       }
       if (best_x == kNone) return;
-      auto w = std::make_shared<Why>();
+      auto w = freshWhy();
       w->rule = "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then arrival order";
       w->queue = queues[best_q].spec.id;
       w->step = best_q == ixs[best_x].queue ? ixs[best_x].step : 0;
@@ -1122,8 +1151,8 @@ struct Engine::Impl {
   void runTimer(const Timer& t, MonoTime now, Output& out) {
     switch (t.kind) {
       case TimerKind::Reservation: {
-        auto it = res.find(t.token);
-        if (it != res.end() && it->second.deadline <= now) timeoutReservation(t.token, now, out);
+        const ResRec* rr = res.find(t.token);
+        if (rr != nullptr && rr->deadline <= now) timeoutReservation(t.token, now, out);
         break;
       }
       case TimerKind::WrapUp: {
@@ -1188,18 +1217,26 @@ struct Engine::Impl {
     return out;
   }
 
-  std::vector<std::pair<std::uint32_t, std::string>> internAttrs(
-      const std::vector<std::pair<std::string, std::string>>& attrs) {
-    std::vector<std::pair<std::uint32_t, std::string>> out;
-    for (const auto& [k, v] : attrs) out.emplace_back(names.intern(k), v);
-    std::stable_sort(out.begin(), out.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
-    // Last write wins on duplicate keys.
-    std::vector<std::pair<std::uint32_t, std::string>> dedup;
-    for (auto& p : out) {
-      if (!dedup.empty() && dedup.back().first == p.first) dedup.back() = std::move(p);
-      else dedup.push_back(std::move(p));
+  // Fills `out` (keeping its capacity) with the attributes sorted by interned key; the last
+  // write wins on duplicate keys.
+  void internAttrs(const std::vector<std::pair<std::string, std::string>>& attrs,
+                   std::vector<std::pair<std::uint32_t, std::string>>& out) {
+    out.clear();
+    bool sorted_unique = true;
+    for (const auto& [k, v] : attrs) {
+      std::uint32_t id = names.intern(k);
+      if (!out.empty() && out.back().first >= id) sorted_unique = false;
+      out.emplace_back(id, v);
     }
-    return dedup;
+    if (sorted_unique) return;
+    std::stable_sort(out.begin(), out.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (w > 0 && out[w - 1].first == out[i].first) out[w - 1] = std::move(out[i]);
+      else if (w != i) out[w++] = std::move(out[i]);
+      else ++w;
+    }
+    out.resize(w);
   }
 };
 
@@ -1436,7 +1473,7 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
   a.skills.erase(std::unique(a.skills.begin(), a.skills.end(),
                              [](const auto& l, const auto& r) { return l.first == r.first; }),
                  a.skills.end());
-  a.attrs = m.internAttrs(spec.attributes);
+  m.internAttrs(spec.attributes, a.attrs);
   // Recompute the unit load with the new costs; counts are unchanged.
   a.cap = spec.capacity;
   a.used_units = 0;
@@ -1541,13 +1578,11 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
     return fail(Errc::InvalidArgument, std::string("queue does not serve channel ") + channelName(spec.channel), "channel");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
-  // One hash lookup for the duplicate check and the insert; the index is fixed up below.
-  auto [slot, inserted] = m.ix_index.try_emplace(spec.id, kNone);
-  if (!inserted) return fail(Errc::AlreadyExists, "interaction already routed", "id");
-  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size) {
-    m.ix_index.erase(slot);
-    return fail(Errc::Unavailable, "queue is full", "queue");
-  }
+  // The id is hashed once, for the duplicate check and the insert.
+  const std::uint64_t id_hash = Impl::idHash(spec.id);
+  if (m.ixFind(spec.id, id_hash) != detail::HashIndex::kNpos)
+    return fail(Errc::AlreadyExists, "interaction already routed", "id");
+  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size) return fail(Errc::Unavailable, "queue is full", "queue");
 
   std::uint32_t xi;
   if (!m.free_ixs.empty()) {
@@ -1565,30 +1600,33 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   x.queue = qi;
   x.queue_id = q.spec.id;
   x.priority = spec.priority + q.spec.priority;
-  x.attrs = m.internAttrs(spec.attributes);
-  x.own = m.internReqs(spec.skills);
+  m.internAttrs(spec.attributes, x.attrs);
+  x.own.clear();
+  for (const auto& r : spec.skills) x.own.push_back({m.names.intern(r.skill), r.min_level});
   x.enq = spec.enqueued_at.value_or(now);
   x.seq = m.next_seq++;
   x.alive = true;
   x.phase = Phase::Waiting;
   x.sl = q.spec.service_level_threshold;
   x.short_abandon = q.spec.short_abandon_threshold;
-  slot->second = xi;
+  m.ix_index.insert(id_hash, xi);
   ++m.stats.enqueued;
   ++m.stats.interactions;
   m.event(SegmentKind::Enqueue, x, nullptr, now, out);
-  m.insertSets(xi);
   if (q.spec.max_wait > Duration::zero())
     m.timers.push(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+  // The waiting sets are not consulted while deciding an arrival, so the interaction enters
+  // them only if it is still waiting afterwards (or rings under a ring strategy, which keeps
+  // ringing interactions in the sets): an immediate offer costs no set insert + erase.
   m.advanceEscalation(xi, now, out);
   bool offered = m.dispatchInteraction(xi, now, out, "arrival");
+  m.requeue(xi);
   return EnqueueResult{offered, m.queues[qi].waiting.size()};
 }
 
 Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.res.find(reservation.value());
-  if (it == m.res.end()) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   std::vector<std::uint32_t> freed;
   m.rescindAll(rr.ix, RescindReason::AnotherAccepted, now, out, freed);
@@ -1616,8 +1654,7 @@ Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
 
 Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.res.find(reservation.value());
-  if (it == m.res.end()) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   m.event(SegmentKind::Decline, m.ixs[rr.ix], &m.agents[rr.agent], now, out);
   ++m.stats.declines;
@@ -1631,22 +1668,22 @@ Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
 
 Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.ix_index.find(id);
-  if (it == m.ix_index.end()) return fail(Errc::NotFound, "no such interaction", "interaction");
-  std::uint32_t xi = it->second;
+  const std::size_t pos = m.ixFind(id);
+  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  std::uint32_t xi = m.ix_index.value(pos);
   if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
   m.endActive(xi, now, out, true, {});
-  m.finish(xi, FinishReason::Completed, out, it);
+  m.finish(xi, FinishReason::Completed, out, pos);
   if (m.refreshAgent(ai, out)) m.dispatchAgent(ai, now, out, "agent-available");
   return {};
 }
 
 Status Engine::abandon(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.ix_index.find(id);
-  if (it == m.ix_index.end()) return fail(Errc::NotFound, "no such interaction", "interaction");
-  std::uint32_t xi = it->second;
+  const std::size_t pos = m.ixFind(id);
+  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  std::uint32_t xi = m.ix_index.value(pos);
   if (m.ixs[xi].phase == Phase::Active) return complete(id, now, out);
   std::vector<std::uint32_t> freed;
   m.rescindAll(xi, RescindReason::Abandoned, now, out, freed);
@@ -1658,10 +1695,10 @@ Status Engine::abandon(const InteractionId& id, MonoTime now, Output& out) {
 
 Status Engine::hold(const InteractionId& id, bool on, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.ix_index.find(id);
-  if (it == m.ix_index.end() || m.ixs[it->second].phase != Phase::Active)
+  const std::size_t pos = m.ixFind(id);
+  if (pos == detail::HashIndex::kNpos || m.ixs[m.ix_index.value(pos)].phase != Phase::Active)
     return fail(Errc::NotFound, "no such active interaction", "interaction");
-  const IxRec& x = m.ixs[it->second];
+  const IxRec& x = m.ixs[m.ix_index.value(pos)];
   m.event(on ? SegmentKind::HoldOn : SegmentKind::HoldOff, x, &m.agents[x.agent], now, out);
   return {};
 }
@@ -1764,9 +1801,9 @@ std::optional<AgentSnapshot> Engine::agent(const AgentId& id) const {
 
 std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) const {
   const Impl& m = *impl_;
-  auto it = m.ix_index.find(id);
-  if (it == m.ix_index.end()) return std::nullopt;
-  const IxRec& x = m.ixs[it->second];
+  const std::size_t pos = m.ixFind(id);
+  if (pos == detail::HashIndex::kNpos) return std::nullopt;
+  const IxRec& x = m.ixs[m.ix_index.value(pos)];
   InteractionSnapshot s;
   s.id = x.id;
   s.tenant = x.tenant_id;
@@ -1779,7 +1816,7 @@ std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) 
   s.priority = x.priority;
   s.step = x.step;
   s.enqueued_at = x.enq;
-  for (std::uint64_t r : x.offers) s.offered_to.push_back(m.agents[m.res.at(r).agent].id);
+  for (std::uint64_t r : x.offers) s.offered_to.push_back(m.agents[m.res.find(r)->agent].id);
   if (x.phase == Phase::Active) s.agent = m.agents[x.agent].id;
   return s;
 }
@@ -1831,7 +1868,7 @@ std::size_t Engine::approximateMemory() const {
   for (const QueueRec& q : m.queues) {
     bytes += q.waiting.size() * (sizeof(WaitKey) + 32) + q.cands.capacity() * sizeof(Cand);
   }
-  bytes += m.ix_index.size() * (sizeof(InteractionId) + 32) + m.res.size() * (sizeof(ResRec) + 32);
+  bytes += m.ix_index.capacity() * 8 + m.res.capacity() * (sizeof(ResRec) + 8);
   bytes += m.timers.size() * sizeof(Timer);
   return bytes;
 }
