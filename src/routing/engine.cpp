@@ -64,6 +64,7 @@ struct Cand {
   int position;
   double weight;
   std::uint32_t min_step;
+  int prof0 = 0;  // summed proficiency on the base rule's skills (best-skill at step 0)
 };
 
 enum class SlotKind : std::uint8_t { Reserved, Active, WrapUp };
@@ -84,10 +85,13 @@ struct AgentQueue {
   Cand cand;
 };
 
-// Compact mirror of what an arrival's candidate scan needs, 24 bytes per agent so that
-// scanning a queue's candidates stays in cache. Written only by Impl::syncHot().
+// Compact mirror of what an arrival's candidate scan needs, 40 bytes per agent so that
+// scanning a queue's candidates stays in cache and never touches the AgentRec. Written only
+// by Impl::syncHot().
 struct AgentHot {
   MonoTime last_idle{};
+  std::uint64_t today = 0;  // fewest-interactions metric
+  double talk_s = 0;        // least-talk-time metric (seconds)
   std::uint32_t tenant = 0;
   std::uint32_t mark = 0;       // dedupe across entry + overflow queues in one scan
   bool open = false;
@@ -223,7 +227,14 @@ struct Engine::Impl {
   std::vector<AgentHot> hot;  // parallel to agents
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
-  std::unordered_map<QueueId, std::uint32_t> queue_index;
+  // Queue id -> index into queues (never shrinks: a removed queue keeps its slot, alive=false).
+  detail::HashIndex queue_index;
+  std::optional<std::uint32_t> queueFind(const QueueId& id) const {
+    std::size_t pos = queue_index.find(std::hash<std::string>{}(id.value()),
+                                       [&](std::uint32_t v) { return queues[v].spec.id == id; });
+    if (pos == detail::HashIndex::kNpos) return std::nullopt;
+    return queue_index.value(pos);
+  }
   std::vector<IxRec> ixs;
   std::vector<std::uint32_t> free_ixs;
   // Interaction id -> index into ixs (the id itself is stored once, in the IxRec).
@@ -370,6 +381,8 @@ struct Engine::Impl {
     const AgentRec& a = agents[ai];
     AgentHot& h = hot[ai];
     h.last_idle = a.last_idle;
+    h.today = a.today;
+    h.talk_s = seconds(a.talk);
     h.tenant = a.tenant;
     h.open = a.open;
     std::uint8_t mask = 0;
@@ -446,12 +459,18 @@ struct Engine::Impl {
     ++stats.waiting;
   }
 
-  void removeSets(std::uint32_t xi) {
+  using WaitIt = std::set<WaitKey>::const_iterator;
+  // `hint`, when hint_q != kNone, is xi's entry in queues[hint_q].waiting (saves the descent).
+  void removeSets(std::uint32_t xi, std::uint32_t hint_q = kNone, WaitIt hint = {}) {
     IxRec& x = ixs[xi];
     if (!x.in_sets) return;
     x.in_sets = false;
-    queues[x.queue].waiting.erase(keyFor(x, xi, queues[x.queue]));
-    for (std::uint32_t q : x.extra) queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+    auto eraseFrom = [&](std::uint32_t q) {
+      if (q == hint_q) queues[q].waiting.erase(hint);
+      else queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+    };
+    eraseFrom(x.queue);
+    for (std::uint32_t q : x.extra) eraseFrom(q);
     --stats.waiting;
   }
 
@@ -536,6 +555,7 @@ struct Engine::Impl {
     // Agents named by an escalation step are eligible from that step regardless of skills.
     if (auto it = q.added.find(a.id); it != q.added.end()) c.min_step = std::min(c.min_step, it->second);
     if (c.min_step == kNone) return std::nullopt;
+    for (const Req& r : q.rules[0].reqs) c.prof0 += a.skill(r.skill);
     return c;
   }
 
@@ -593,8 +613,8 @@ struct Engine::Impl {
   }
 
   // ---- offers ----
-  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now,
-                 Output& out) {
+  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now, Output& out,
+                 std::uint32_t hint_q = kNone, WaitIt hint = {}) {
     IxRec& x = ixs[xi];
     AgentRec& a = agents[ai];
     const QueueRec& entry = queues[x.queue];
@@ -604,7 +624,7 @@ struct Engine::Impl {
     a.work.push_back(Slot{SlotKind::Reserved, x.ch, xi, r, deadline, x.id, x.queue_id, x.tenant_id, x.enq});
     addLoad(a, x.ch, +1);
     x.offers.push_back(r);
-    if (!isRing(entry.spec.strategy)) removeSets(xi);
+    if (!isRing(entry.spec.strategy)) removeSets(xi, hint_q, hint);
     x.phase = Phase::Offered;
     timers.push(Timer{deadline, TimerKind::Reservation, ai, r});
     event(SegmentKind::Offer, x, &a, now, out);
@@ -715,10 +735,14 @@ struct Engine::Impl {
       const std::uint32_t step = qi == x.queue ? x.step : 0;
       const StepRule& rule = q.rules[std::min<std::size_t>(step, q.rules.size() - 1)];
       const bool no_expr = !rule.expr || rule.expr->alwaysTrue();
+      // One queue has no duplicate candidates: the dedupe marks are only needed with overflows.
+      const bool dedupe = !x.extra.empty();
       for (const Cand& c : q.cands) {
         AgentHot& h = hot[c.agent];
-        if (h.mark == epoch) continue;
-        h.mark = epoch;
+        if (dedupe) {
+          if (h.mark == epoch) continue;
+          h.mark = epoch;
+        }
         ++considered;
         Exclusion e;
         if (!h.open) {
@@ -733,9 +757,10 @@ struct Engine::Impl {
         }
         if (e == Exclusion::None) {
           double metric = 0;
-          if (st == Strategy::FewestInteractions) metric = static_cast<double>(agents[c.agent].today);
-          else if (st == Strategy::LeastTalkTime) metric = seconds(agents[c.agent].talk);
-          else if (st == Strategy::BestSkill) metric = proficiency(agents[c.agent], x, q, step);
+          if (st == Strategy::FewestInteractions) metric = static_cast<double>(h.today);
+          else if (st == Strategy::LeastTalkTime) metric = h.talk_s;
+          else if (st == Strategy::BestSkill)
+            metric = step == 0 && x.own.empty() ? c.prof0 : proficiency(agents[c.agent], x, q, step);
           elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
         } else if (notes.size() < cfg.why_candidates) {
           notes.push_back({agents[c.agent].id, e, 0});
@@ -925,13 +950,15 @@ struct Engine::Impl {
       double best_score = 0;
       std::int64_t best_enq = 0;
       std::uint64_t best_seq = 0;
+      WaitIt best_it{};
       std::uint32_t compared = 0;
       const double now_s = epochSeconds(now);
       const AgentHot& h = hot[ai];
       for (const AgentQueue& aq : a.queues) {
         const QueueRec& q = queues[aq.queue];
         if (q.waiting.empty()) continue;
-        for (const WaitKey& k : q.waiting) {
+        for (auto it = q.waiting.begin(); it != q.waiting.end(); ++it) {
+          const WaitKey& k = *it;
           if ((k.flags & WaitKey::kSimple) != 0 && q.trivial_base_expr) {
             // Fast path: the answer depends only on the agent's candidacy and capacity.
             if (aq.cand.min_step != 0 || ((h.fit_mask >> ci(k.channel())) & 1u) == 0u) continue;
@@ -951,6 +978,7 @@ struct Engine::Impl {
             best_score = score;
             best_enq = k.enq;
             best_seq = k.seq;
+            best_it = it;
           }
           break;  // the first qualifying entry is the queue's best (same order as the score)
         }
@@ -966,7 +994,7 @@ struct Engine::Impl {
       w->interactions_compared = compared;
       w->winning_score = best_score;
       if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
-      makeOffer(best_x, ai, best_q, std::move(w), now, out);
+      makeOffer(best_x, ai, best_q, std::move(w), now, out, best_q, best_it);
       const IxRec& bx = ixs[best_x];
       if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
         // A new progressive ring started from the agent side: schedule its next addition.
@@ -998,9 +1026,9 @@ struct Engine::Impl {
       out.decisions.emplace_back(Escalated{x.id, q.spec.id, x.step});
       event(SegmentKind::Escalate, x, nullptr, now, out, std::to_string(x.step));
       for (const QueueId& oq : s.overflow_queues) {
-        auto it = queue_index.find(oq);
-        if (it == queue_index.end()) continue;
-        std::uint32_t oi = it->second;
+        auto it = queueFind(oq);
+        if (!it) continue;
+        std::uint32_t oi = *it;
         const QueueRec& o = queues[oi];
         if (!o.alive || o.tenant != x.tenant || oi == x.queue ||
             std::find(x.extra.begin(), x.extra.end(), oi) != x.extra.end())
@@ -1264,14 +1292,14 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   }
   std::stable_sort(spec.escalation.begin(), spec.escalation.end(),
                    [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
-  auto existing = m.queue_index.find(spec.id);
+  auto existing = m.queueFind(spec.id);
   std::uint32_t tenant = m.tenantIndex(spec.tenant);
-  if (existing != m.queue_index.end() && m.queues[existing->second].alive &&
-      m.queues[existing->second].tenant != tenant)
+  if (existing.has_value() && m.queues[*existing].alive &&
+      m.queues[*existing].tenant != tenant)
     return fail(Errc::InvalidArgument, "a queue cannot move to another tenant", "tenant");
   for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow} : std::vector<QueueId>{}) {
-    auto it = m.queue_index.find(oq);
-    if (it != m.queue_index.end() && m.queues[it->second].alive && m.queues[it->second].tenant != tenant)
+    auto it = m.queueFind(oq);
+    if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
       return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", "on_remove_overflow");
   }
   // Compile everything before touching state.
@@ -1300,21 +1328,21 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
       r.expr = std::make_shared<const Expression>(std::move(*e));
     }
     for (const QueueId& oq : s.overflow_queues) {
-      auto it = m.queue_index.find(oq);
-      if (it != m.queue_index.end() && m.queues[it->second].alive && m.queues[it->second].tenant != tenant)
+      auto it = m.queueFind(oq);
+      if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
         return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", field + ".overflow_queues");
     }
     rules.push_back(std::move(r));
   }
 
   std::uint32_t qi;
-  bool replaced = existing != m.queue_index.end() && m.queues[existing->second].alive;
-  if (existing != m.queue_index.end()) {
-    qi = existing->second;
+  bool replaced = existing.has_value() && m.queues[*existing].alive;
+  if (existing.has_value()) {
+    qi = *existing;
   } else {
     qi = static_cast<std::uint32_t>(m.queues.size());
     m.queues.emplace_back();
-    m.queue_index.emplace(spec.id, qi);
+    m.queue_index.insert(std::hash<std::string>{}(spec.id.value()), qi);
   }
   if (!replaced) m.tenant_queues[tenant].push_back(qi);
   QueueRec& q = m.queues[qi];
@@ -1375,15 +1403,15 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
 
 Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  auto it = m.queue_index.find(id);
-  if (it == m.queue_index.end() || !m.queues[it->second].alive) return fail(Errc::NotFound, "no such queue", "id");
-  std::uint32_t qi = it->second;
+  auto it = m.queueFind(id);
+  if (!it || !m.queues[*it].alive) return fail(Errc::NotFound, "no such queue", "id");
+  std::uint32_t qi = *it;
   std::optional<std::uint32_t> target;
   if (auto ov = m.queues[qi].spec.on_remove_overflow) {
-    auto t = m.queue_index.find(*ov);
-    if (t != m.queue_index.end() && m.queues[t->second].alive && t->second != qi &&
-        m.queues[t->second].tenant == m.queues[qi].tenant)
-      target = t->second;
+    auto t = m.queueFind(*ov);
+    if (t.has_value() && m.queues[*t].alive && *t != qi &&
+        m.queues[*t].tenant == m.queues[qi].tenant)
+      target = *t;
   }
   std::vector<std::uint32_t> freed, moved;
   for (std::uint32_t xi = 0; xi < m.ixs.size(); ++xi) {
@@ -1568,10 +1596,10 @@ Status Engine::endWrapUp(const AgentId& id, MonoTime now, Output& out) {
 Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now, Output& out) {
   Impl& m = *impl_;
   if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "interaction id is empty", "id");
-  auto qit = m.queue_index.find(spec.queue);
-  if (qit == m.queue_index.end() || !m.queues[qit->second].alive)
+  auto qit = m.queueFind(spec.queue);
+  if (!qit || !m.queues[*qit].alive)
     return fail(Errc::NotFound, "no such queue: " + spec.queue.value(), "queue");
-  std::uint32_t qi = qit->second;
+  std::uint32_t qi = *qit;
   QueueRec& q = m.queues[qi];
   auto tid = m.tenants.find(spec.tenant.value());
   if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
@@ -1823,9 +1851,9 @@ std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) 
 
 std::optional<QueueSnapshot> Engine::queue(const QueueId& id) const {
   const Impl& m = *impl_;
-  auto it = m.queue_index.find(id);
-  if (it == m.queue_index.end() || !m.queues[it->second].alive) return std::nullopt;
-  const QueueRec& q = m.queues[it->second];
+  auto it = m.queueFind(id);
+  if (!it || !m.queues[*it].alive) return std::nullopt;
+  const QueueRec& q = m.queues[*it];
   QueueSnapshot s;
   s.id = q.spec.id;
   s.tenant = q.spec.tenant;
