@@ -135,11 +135,22 @@ struct StepRule {
   std::shared_ptr<const Expression> expr;
 };
 
+// Dense per-queue mirror of what an agent-available pick and the open-count bookkeeping read,
+// so that visiting an agent's ~10 queues touches one small record each (in cache) instead of
+// the QueueRec and the first node of its waiting set. Kept in sync by Impl::syncHead() after
+// every change of the waiting set and by upsertQueue() for the copied spec fields.
+struct QueueHot {
+  WaitKey head{};              // copy of *waiting.begin() when has_head
+  double weight = 1;           // spec.weight
+  double aging_rate = 0;       // spec.aging_rate
+  std::uint32_t open_count = 0;  // candidates routable with spare capacity now
+  bool has_head = false;
+  bool trivial_base_expr = true;  // rules[0] has no (or an always-true) expression
+};
+
 struct QueueRec {
   std::set<WaitKey> waiting;
-  std::uint32_t open_count = 0;
   Strategy strategy = Strategy::LongestIdle;  // copy of spec.strategy (hot)
-  bool trivial_base_expr = true;              // rules[0] has no (or an always-true) expression
   QueueSpec spec;
   std::uint32_t tenant = 0;
   bool alive = false;
@@ -227,6 +238,7 @@ struct Engine::Impl {
   std::vector<AgentHot> hot;  // parallel to agents
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
+  std::vector<QueueHot> qhot;  // parallel to queues
   // Queue id -> index into queues (never shrinks: a removed queue keeps its slot, alive=false).
   detail::HashIndex queue_index;
   std::optional<std::uint32_t> queueFind(const QueueId& id) const {
@@ -368,8 +380,8 @@ struct Engine::Impl {
     if (o != a.open) {
       a.open = o;
       for (const AgentQueue& aq : a.queues) {
-        if (o) ++queues[aq.queue].open_count;
-        else --queues[aq.queue].open_count;
+        if (o) ++qhot[aq.queue].open_count;
+        else --qhot[aq.queue].open_count;
       }
     }
     syncHot(ai);
@@ -450,12 +462,23 @@ struct Engine::Impl {
                    x.enq.time_since_epoch().count(), x.seq, xi, flags};
   }
 
+  void syncHead(std::uint32_t qi) {
+    const std::set<WaitKey>& w = queues[qi].waiting;
+    QueueHot& h = qhot[qi];
+    h.has_head = !w.empty();
+    if (h.has_head) h.head = *w.begin();
+  }
+
   void insertSets(std::uint32_t xi) {
     IxRec& x = ixs[xi];
     if (x.in_sets) return;
     x.in_sets = true;
     queues[x.queue].waiting.insert(keyFor(x, xi, queues[x.queue]));
-    for (std::uint32_t q : x.extra) queues[q].waiting.insert(keyFor(x, xi, queues[q]));
+    syncHead(x.queue);
+    for (std::uint32_t q : x.extra) {
+      queues[q].waiting.insert(keyFor(x, xi, queues[q]));
+      syncHead(q);
+    }
     ++stats.waiting;
   }
 
@@ -468,6 +491,7 @@ struct Engine::Impl {
     auto eraseFrom = [&](std::uint32_t q) {
       if (q == hint_q) queues[q].waiting.erase(hint);
       else queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+      syncHead(q);
     };
     eraseFrom(x.queue);
     for (std::uint32_t q : x.extra) eraseFrom(q);
@@ -571,7 +595,7 @@ struct Engine::Impl {
     auto it = std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
     if (it == q.cands.end()) return;
     q.cands.erase(it);
-    if (a.open) --q.open_count;
+    if (a.open) --qhot[qi].open_count;
     std::erase_if(a.queues, [&](const AgentQueue& aq) { return aq.queue == qi; });
   }
 
@@ -585,7 +609,7 @@ struct Engine::Impl {
     } else {
       q.cands.push_back(c);
     }
-    if (a.open) ++q.open_count;
+    if (a.open) ++qhot[qi].open_count;
     a.queues.push_back({qi, c});
   }
 
@@ -595,7 +619,7 @@ struct Engine::Impl {
       std::erase_if(agents[c.agent].queues, [&](const AgentQueue& aq) { return aq.queue == qi; });
     }
     q.cands.clear();
-    q.open_count = 0;
+    qhot[qi].open_count = 0;
     if (!q.alive) return;
     for (std::uint32_t ai : tenant_agents[q.tenant]) {
       if (auto c = candidateFor(q, ai)) attachCandidate(qi, *c, false);
@@ -731,7 +755,7 @@ struct Engine::Impl {
     const bool simple = x.own.empty() && x.offers.empty() && x.skips.empty();
     auto scan = [&](std::uint32_t qi) {
       QueueRec& q = queues[qi];
-      if (!q.alive || q.open_count == 0) return;
+      if (!q.alive || qhot[qi].open_count == 0) return;
       const std::uint32_t step = qi == x.queue ? x.step : 0;
       const StepRule& rule = q.rules[std::min<std::size_t>(step, q.rules.size() - 1)];
       const bool no_expr = !rule.expr || rule.expr->alwaysTrue();
@@ -951,16 +975,40 @@ struct Engine::Impl {
       std::int64_t best_enq = 0;
       std::uint64_t best_seq = 0;
       WaitIt best_it{};
+      bool best_from_head = false;
       std::uint32_t compared = 0;
       const double now_s = epochSeconds(now);
       const AgentHot& h = hot[ai];
+      // Scores one qualifying waiting entry of queue aq.queue against the best so far.
+      auto consider = [&](const AgentQueue& aq, const QueueHot& qh, const WaitKey& k, bool from_head, WaitIt it) {
+        ++compared;
+        // weight * (priority + aging * wait), computed from the static key.
+        double score = qh.weight * (k.key + qh.aging_rate * now_s);
+        if (best_x == kNone || score > best_score ||
+            (score == best_score && (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
+          best_x = k.ix;
+          best_q = aq.queue;
+          best_score = score;
+          best_enq = k.enq;
+          best_seq = k.seq;
+          best_from_head = from_head;
+          best_it = it;
+        }
+      };
       for (const AgentQueue& aq : a.queues) {
+        const QueueHot& qh = qhot[aq.queue];
+        if (!qh.has_head) continue;
+        // Fast path: a simple head entry qualifies from the agent's candidacy and capacity
+        // alone, and the head is the queue's best, so neither the set nor the IxRec is read.
+        const bool head_simple = (qh.head.flags & WaitKey::kSimple) != 0 && qh.trivial_base_expr;
+        if (head_simple && aq.cand.min_step == 0 && ((h.fit_mask >> ci(qh.head.channel())) & 1u) != 0u) {
+          consider(aq, qh, qh.head, true, WaitIt{});
+          continue;
+        }
         const QueueRec& q = queues[aq.queue];
-        if (q.waiting.empty()) continue;
         for (auto it = q.waiting.begin(); it != q.waiting.end(); ++it) {
           const WaitKey& k = *it;
-          if ((k.flags & WaitKey::kSimple) != 0 && q.trivial_base_expr) {
-            // Fast path: the answer depends only on the agent's candidacy and capacity.
+          if ((k.flags & WaitKey::kSimple) != 0 && qh.trivial_base_expr) {
             if (aq.cand.min_step != 0 || ((h.fit_mask >> ci(k.channel())) & 1u) == 0u) continue;
           } else {
             const IxRec& x = ixs[k.ix];
@@ -968,18 +1016,7 @@ struct Engine::Impl {
             const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
             if (qualifiesOpen(ai, a, aq.cand.min_step, x, q, step, now) != Exclusion::None) continue;
           }
-          ++compared;
-          // weight * (priority + aging * wait), computed from the static key.
-          double score = q.spec.weight * (k.key + q.spec.aging_rate * now_s);
-          if (best_x == kNone || score > best_score ||
-              (score == best_score && (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
-            best_x = k.ix;
-            best_q = aq.queue;
-            best_score = score;
-            best_enq = k.enq;
-            best_seq = k.seq;
-            best_it = it;
-          }
+          consider(aq, qh, k, false, it);
           break;  // the first qualifying entry is the queue's best (same order as the score)
         }
       }
@@ -994,6 +1031,7 @@ struct Engine::Impl {
       w->interactions_compared = compared;
       w->winning_score = best_score;
       if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
+      if (best_from_head) best_it = queues[best_q].waiting.begin();
       makeOffer(best_x, ai, best_q, std::move(w), now, out, best_q, best_it);
       const IxRec& bx = ixs[best_x];
       if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
@@ -1034,7 +1072,10 @@ struct Engine::Impl {
             std::find(x.extra.begin(), x.extra.end(), oi) != x.extra.end())
           continue;
         x.extra.push_back(oi);
-        if (x.in_sets) queues[oi].waiting.insert(keyFor(x, xi, queues[oi]));
+        if (x.in_sets) {
+          queues[oi].waiting.insert(keyFor(x, xi, queues[oi]));
+          syncHead(oi);
+        }
         out.decisions.emplace_back(Overflowed{x.id, q.spec.id, o.spec.id});
       }
     }
@@ -1342,6 +1383,7 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   } else {
     qi = static_cast<std::uint32_t>(m.queues.size());
     m.queues.emplace_back();
+    m.qhot.emplace_back();
     m.queue_index.insert(std::hash<std::string>{}(spec.id.value()), qi);
   }
   if (!replaced) m.tenant_queues[tenant].push_back(qi);
@@ -1352,7 +1394,9 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   q.tenant = tenant;
   q.alive = true;
   q.rules = std::move(rules);
-  q.trivial_base_expr = !q.rules[0].expr || q.rules[0].expr->alwaysTrue();
+  m.qhot[qi].trivial_base_expr = !q.rules[0].expr || q.rules[0].expr->alwaysTrue();
+  m.qhot[qi].weight = q.spec.weight;
+  m.qhot[qi].aging_rate = q.spec.aging_rate;
   q.members.clear();
   for (const auto& mem : q.spec.members) q.members[mem.agent] = mem;
   q.added.clear();
@@ -1371,6 +1415,7 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     // strategy or escalation steps.
     q.waiting.clear();
     for (std::uint32_t xi : members) q.waiting.insert(m.keyFor(m.ixs[xi], xi, q));
+    m.syncHead(qi);
     for (std::uint32_t xi : members) {
       const IxRec& x = m.ixs[xi];
       if (x.queue != qi) continue;
@@ -1378,6 +1423,7 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
         QueueRec& oq = m.queues[e];
         WaitKey k = m.keyFor(x, xi, oq);
         if (oq.waiting.erase(k) > 0) oq.waiting.insert(k);
+        m.syncHead(e);
       }
     }
     for (std::uint32_t xi : members) {
@@ -1419,7 +1465,10 @@ Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
     if (!x.alive) continue;
     if (x.queue != qi) {
       if (std::find(x.extra.begin(), x.extra.end(), qi) != x.extra.end()) {
-        if (x.in_sets) m.queues[qi].waiting.erase(m.keyFor(x, xi, m.queues[qi]));
+        if (x.in_sets) {
+          m.queues[qi].waiting.erase(m.keyFor(x, xi, m.queues[qi]));
+          m.syncHead(qi);
+        }
         std::erase(x.extra, qi);
       }
       continue;
@@ -1454,6 +1503,7 @@ Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
   QueueRec& q = m.queues[qi];
   q.alive = false;
   q.waiting.clear();
+  m.syncHead(qi);
   m.rebuildCandidates(qi);  // alive == false: detaches every candidate
   std::erase(m.tenant_queues[q.tenant], qi);
   for (std::uint32_t xi : moved) m.dispatchInteraction(xi, now, out, "overflow");
@@ -1859,7 +1909,7 @@ std::optional<QueueSnapshot> Engine::queue(const QueueId& id) const {
   s.tenant = q.spec.tenant;
   s.waiting = q.waiting.size();
   s.candidates = q.cands.size();
-  s.open_candidates = q.open_count;
+  s.open_candidates = m.qhot[*it].open_count;
   for (const WaitKey& k : q.waiting) {
     MonoTime e = m.ixs[k.ix].enq;
     if (!s.oldest_enqueued_at || e < *s.oldest_enqueued_at) s.oldest_enqueued_at = e;
