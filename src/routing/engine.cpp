@@ -94,6 +94,7 @@ struct AgentHot {
   double talk_s = 0;        // least-talk-time metric (seconds)
   std::uint32_t tenant = 0;
   std::uint32_t mark = 0;       // dedupe across entry + overflow queues in one scan
+  std::uint32_t id_rank = 0;    // position in agent-id order (Impl::ensureIdRanks)
   bool open = false;
   std::uint8_t fit_mask = 0;    // bit c: an offer of channel c fits the capacity now
 };
@@ -164,8 +165,9 @@ struct QueueRec {
 
 enum class Phase : std::uint8_t { Waiting, Offered, Active };
 
-// Hot fields first: the agent-available scan reads these for each queue head.
-struct IxRec {
+// Hot fields first, with the id in the same (first) cache line: an id lookup confirms the
+// match against `id` and then reads phase/agent/queue without a second miss.
+struct alignas(64) IxRec {
   bool alive = false;
   bool in_sets = false;
   Phase phase = Phase::Waiting;
@@ -176,6 +178,7 @@ struct IxRec {
   int priority = 0;
   std::uint32_t agent = kNone;
   MonoTime enq{};
+  InteractionId id;
   std::uint64_t seq = 0;
   std::vector<Req> own;
   std::vector<std::uint64_t> offers;
@@ -187,7 +190,6 @@ struct IxRec {
   Duration wrap{};
   Duration sl{};
   Duration short_abandon{};
-  InteractionId id;
   TenantId tenant_id;
   QueueId queue_id;
 };
@@ -236,6 +238,7 @@ struct Engine::Impl {
   NameTable tenants;  // tenant ids
   std::vector<AgentRec> agents;
   std::vector<AgentHot> hot;  // parallel to agents
+  bool id_ranks_dirty = false;
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
   std::vector<QueueHot> qhot;  // parallel to queues
@@ -460,6 +463,17 @@ struct Engine::Impl {
     auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) | (simple ? WaitKey::kSimple : 0));
     return WaitKey{static_cast<double>(x.priority) - q.spec.aging_rate * epochSeconds(x.enq),
                    x.enq.time_since_epoch().count(), x.seq, xi, flags};
+  }
+
+  // Recomputes AgentHot::id_rank (the order of agent ids) after agents were added. Removing
+  // an agent leaves a gap, which keeps the order of the rest, so only additions dirty it.
+  void ensureIdRanks() {
+    if (!id_ranks_dirty) return;
+    id_ranks_dirty = false;
+    std::vector<std::uint32_t> order(agents.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
+    for (std::uint32_t k = 0; k < order.size(); ++k) hot[order[k]].id_rank = k;
   }
 
   void syncHead(std::uint32_t qi) {
@@ -807,7 +821,9 @@ struct Engine::Impl {
     std::erase_if(elig, [&](const Eligible& e) { return e.penalty != tier; });
 
     const std::uint32_t step = x.step;
-    auto idLess = [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; };
+    // Agent-id tie-breaks compare ranks in the hot records instead of the id strings.
+    ensureIdRanks();
+    auto idLess = [&](std::uint32_t l, std::uint32_t r) { return hot[l].id_rank < hot[r].id_rank; };
 
     auto& winners = scratch_winners;
     winners.clear();
@@ -1535,6 +1551,7 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
     ai = static_cast<std::uint32_t>(m.agents.size());
     m.agents.emplace_back();
     m.hot.emplace_back();
+    m.id_ranks_dirty = true;
     m.agent_index.emplace(spec.id, ai);
     AgentRec& a = m.agents[ai];
     a.id = spec.id;
