@@ -160,7 +160,8 @@ struct QueueRec {
   std::unordered_map<AgentId, std::uint32_t> added;  // escalation add_agents -> first step
   std::vector<Cand> cands;  // sorted by (penalty, position, agent id)
   std::uint32_t channel_mask = 0;
-  std::optional<std::pair<int, AgentId>> rr_last;  // (position, id) of the last offer
+  // (position, agent index) of the last offer; the record keeps its id even if removed.
+  std::optional<std::pair<int, std::uint32_t>> rr_last;
 };
 
 enum class Phase : std::uint8_t { Waiting, Offered, Active };
@@ -465,15 +466,21 @@ struct Engine::Impl {
                    x.enq.time_since_epoch().count(), x.seq, xi, flags};
   }
 
-  // Recomputes AgentHot::id_rank (the order of agent ids) after agents were added. Removing
-  // an agent leaves a gap, which keeps the order of the rest, so only additions dirty it.
+  // Recomputes AgentHot::id_rank (the order of agent ids, over every record ever created,
+  // removed ones included) after agents were added; only additions dirty it.
   void ensureIdRanks() {
     if (!id_ranks_dirty) return;
     id_ranks_dirty = false;
     std::vector<std::uint32_t> order(agents.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
-    for (std::uint32_t k = 0; k < order.size(); ++k) hot[order[k]].id_rank = k;
+    // Dense ranks: records with equal ids (a removed agent and its re-added successor) tie,
+    // exactly as the strings would.
+    std::uint32_t rank = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      if (k > 0 && agents[order[k - 1]].id != agents[order[k]].id) ++rank;
+      hot[order[k]].id_rank = rank;
+    }
   }
 
   void syncHead(std::uint32_t qi) {
@@ -893,14 +900,14 @@ struct Engine::Impl {
         rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) order, wrapping"
                        : "rrmemory: next after the last offered agent in agent id order, wrapping";
         auto keyOf = [&](const Eligible& e) {
-          return std::pair<int, const AgentId&>(ordered ? e.position : 0, agents[e.agent].id);
+          return std::pair<int, std::uint32_t>(ordered ? e.position : 0, hot[e.agent].id_rank);
         };
         std::optional<std::size_t> after, first;
         for (std::size_t i = 0; i < elig.size(); ++i) {
           auto k = keyOf(elig[i]);
           if (!first || k < keyOf(elig[*first])) first = i;
           if (eq.rr_last) {
-            std::pair<int, const AgentId&> last(ordered ? eq.rr_last->first : 0, eq.rr_last->second);
+            std::pair<int, std::uint32_t> last(ordered ? eq.rr_last->first : 0, hot[eq.rr_last->second].id_rank);
             if (last < k && (!after || k < keyOf(elig[*after]))) after = i;
           }
         }
@@ -970,7 +977,7 @@ struct Engine::Impl {
         for (const AgentQueue& aq : agents[ai].queues) {
           if (aq.queue == qi) pos = aq.cand.position;
         }
-        eq.rr_last = std::make_pair(pos, agents[ai].id);
+        eq.rr_last = std::make_pair(pos, ai);
       }
       makeOffer(xi, ai, qi, wp, now, out);
     }
