@@ -273,6 +273,8 @@ struct Engine::Impl {
   std::vector<CandidateNote> scratch_lower;
   std::vector<std::size_t> scratch_winners;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_picks;
+  std::vector<std::uint32_t> scratch_first;
+  std::vector<double> scratch_first_scores;
 
   // ---- small helpers ----
   static std::uint64_t idHash(const InteractionId& id) { return std::hash<std::string>{}(id.value()); }
@@ -755,6 +757,130 @@ struct Engine::Impl {
     --stats.interactions;
   }
 
+  // dispatchInteraction() for the common case, in one pass and without the Eligible list:
+  // one queue (no overflows), an interaction with no own skills, offers or skips, a trivial
+  // expression, and a strategy that picks one agent by a total order (longest-idle,
+  // fewest-interactions, least-talk-time, best-skill). The queue's candidates are sorted by
+  // penalty, so the first eligible one fixes the tier; the winner, the counts and the why
+  // record are exactly those of the general path (the property tests compare nothing else).
+  bool dispatchSinglePass(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
+    IxRec& x = ixs[xi];
+    QueueRec& q = queues[x.queue];
+    const std::uint32_t qi = x.queue;
+    const Strategy st = q.spec.strategy;
+    if (!q.alive || qhot[qi].open_count == 0) return false;
+    ensureIdRanks();
+    const std::uint32_t step = x.step;
+    const std::size_t max_notes = cfg.why_candidates;
+    auto& notes = scratch_notes;
+    auto& lower = scratch_lower;
+    notes.clear();
+    lower.clear();
+    struct Pick {
+      std::uint32_t agent;
+      MonoTime idle;
+      double score;
+    };
+    auto& first = scratch_first;  // the first why_candidates eligible agents of the tier
+    first.clear();
+    scratch_first_scores.clear();
+    std::uint32_t considered = 0, n_all = 0;
+    int tier = 0;
+    bool have = false;
+    Pick best{};
+    std::size_t best_pos = 0, tier_n = 0;
+    const unsigned ch_bit = 1u << ci(x.ch);
+    for (const Cand& c : q.cands) {
+      const AgentHot& h = hot[c.agent];
+      ++considered;
+      Exclusion e;
+      if (!h.open) {
+        if (notes.size() >= max_notes) continue;
+        e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
+      } else if (h.tenant == x.tenant) {
+        e = c.min_step > step ? Exclusion::NotYetEscalated
+            : (h.fit_mask & ch_bit) == 0u ? Exclusion::NoCapacity
+                                          : Exclusion::None;
+      } else {
+        e = qualifiesOpen(c.agent, agents[c.agent], c.min_step, x, q, step, now);
+      }
+      if (e != Exclusion::None) {
+        if (notes.size() < max_notes) notes.push_back({agents[c.agent].id, e, 0});
+        continue;
+      }
+      ++n_all;
+      if (!have) {
+        tier = c.penalty;
+        have = true;
+      } else if (c.penalty != tier) {
+        if (lower.size() < max_notes)
+          lower.push_back({agents[c.agent].id, Exclusion::LowerTier, static_cast<double>(c.penalty)});
+        continue;
+      }
+      Pick p{c.agent, h.last_idle, 0};
+      if (st == Strategy::LongestIdle) p.score = seconds(now - h.last_idle);
+      else if (st == Strategy::FewestInteractions) p.score = static_cast<double>(h.today);
+      else if (st == Strategy::LeastTalkTime) p.score = h.talk_s;
+      else p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+      if (first.size() < max_notes) {
+        first.push_back(p.agent);
+        scratch_first_scores.push_back(p.score);
+      }
+      if (tier_n == 0) {
+        best = p;
+        best_pos = 0;
+      } else {
+        bool take;
+        const bool idle_first = p.idle < best.idle || (p.idle == best.idle && h.id_rank < hot[best.agent].id_rank);
+        if (st == Strategy::LongestIdle) take = idle_first;
+        else if (p.score != best.score) take = st == Strategy::BestSkill ? p.score > best.score : p.score < best.score;
+        else take = idle_first;
+        if (take) {
+          best = p;
+          best_pos = tier_n;
+        }
+      }
+      ++tier_n;
+    }
+    if (tier_n == 0) return false;
+
+    std::string_view rule;
+    switch (st) {
+      case Strategy::LongestIdle: rule = "longest-idle: earliest last_idle, then agent id"; break;
+      case Strategy::FewestInteractions:
+        rule = "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id";
+        break;
+      case Strategy::LeastTalkTime:
+        rule = "least-talk-time: least talk time, then earliest last_idle, then agent id";
+        break;
+      default:
+        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        break;
+    }
+    auto w = freshWhy();
+    w->rule = rule;
+    w->queue = q.spec.id;
+    w->step = step;
+    w->considered = considered;
+    w->eligible = n_all;
+    w->trigger = trigger;
+    w->winning_score = best.score;
+    for (std::size_t i = 0; i < first.size() && w->candidates.size() < max_notes; ++i) {
+      w->candidates.push_back(
+          {agents[first[i]].id, i == best_pos ? Exclusion::None : Exclusion::NotPicked, scratch_first_scores[i]});
+    }
+    for (auto& n : lower) {
+      if (w->candidates.size() >= max_notes) break;
+      w->candidates.push_back(std::move(n));
+    }
+    for (auto& n : notes) {
+      if (w->candidates.size() >= max_notes) break;
+      w->candidates.push_back(std::move(n));
+    }
+    makeOffer(xi, best.agent, qi, std::move(w), now, out);
+    return true;
+  }
+
   // Interaction -> agents: apply the entry queue's strategy over every eligible candidate of the
   // entry queue and the overflow queues. Returns whether at least one offer was made.
   bool dispatchInteraction(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
@@ -765,6 +891,13 @@ struct Engine::Impl {
     if (x.phase == Phase::Offered) {
       if (!isRing(st)) return false;
       if (st == Strategy::RingProgressively && trigger != "ring-progressive") return false;
+    }
+    if (x.extra.empty() && x.own.empty() && x.offers.empty() && x.skips.empty() &&
+        (st == Strategy::LongestIdle || st == Strategy::FewestInteractions || st == Strategy::LeastTalkTime ||
+         st == Strategy::BestSkill)) {
+      const QueueRec& q = queues[x.queue];
+      const StepRule& rule = q.rules[std::min<std::size_t>(x.step, q.rules.size() - 1)];
+      if (!rule.expr || rule.expr->alwaysTrue()) return dispatchSinglePass(xi, now, out, trigger);
     }
     ++epoch;
     auto& elig = scratch_elig;
