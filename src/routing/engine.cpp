@@ -457,6 +457,13 @@ struct Engine::Impl {
     }
     why_ring[why_next] = {id, std::move(w)};
     why_next = (why_next + 1) % why_ring.size();
+    // The next decision recycles the record in this slot (freshWhy): start fetching it now.
+    const auto& next = why_ring[why_next];
+    __builtin_prefetch(&next);
+    if (const Why* nw = next.second.get()) {
+      __builtin_prefetch(nw);
+      __builtin_prefetch(reinterpret_cast<const char*>(nw) + 64);
+    }
   }
 
   WaitKey keyFor(const IxRec& x, std::uint32_t xi, const QueueRec& q) const {
@@ -752,7 +759,8 @@ struct Engine::Impl {
     x.offers.clear();
     x.skips.clear();
     x.extra.clear();
-    x.attrs.clear();
+    // x.attrs is left for enqueue() to overwrite (internAttrs clears it): freeing its strings
+    // here would only add a cache miss to complete().
     free_ixs.push_back(xi);
     --stats.interactions;
   }
