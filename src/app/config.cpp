@@ -135,7 +135,8 @@ class Reader {
 void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   if (!r.expectMap(node, "sip",
                    {"listen", "tls_certificate", "tls_private_key", "workers", "server_name",
-                    "max_udp_message", "digest_algorithms", "min_expires", "max_expires"})) {
+                    "max_udp_message", "digest_algorithms", "min_expires", "max_expires",
+                    "auth_failures"})) {
     return;
   }
   r.readString(node, "tls_certificate", sip.tls_certificate);
@@ -147,6 +148,17 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   r.readInt(node, "min_expires", sip.min_expires, 1, 86400);
   r.readInt(node, "max_expires", sip.max_expires, 1, 604800);
   if (sip.min_expires > sip.max_expires) r.error(node, "min_expires is above max_expires");
+  if (const auto af = node["auth_failures"]) {
+    if (r.expectMap(af, "sip.auth_failures",
+                    {"window_s", "delay_after", "delay_ms", "block_after", "block_s"})) {
+      auto& a = sip.auth_failures;
+      r.readInt(af, "window_s", a.window_s, 1, 86400);
+      r.readInt(af, "delay_after", a.delay_after, 1, 1000000);
+      r.readInt(af, "delay_ms", a.delay_ms, 0, 30000);
+      r.readInt(af, "block_after", a.block_after, 1, 1000000);
+      r.readInt(af, "block_s", a.block_s, 1, 604800);
+    }
+  }
   for (const auto& a : sip.digest_algorithms) {
     if (a != "sha256" && a != "md5") {
       r.error(node["digest_algorithms"], "digest_algorithms entries must be sha256 or md5, not '" +

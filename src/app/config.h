@@ -38,6 +38,15 @@ struct SipConfig {
   std::vector<std::string> digest_algorithms{"sha256", "md5"};  // offered in this order
   uint32_t min_expires = 60;    // REGISTER: shorter gets 423 Interval Too Brief
   uint32_t max_expires = 7200;  // REGISTER: longer is shortened
+  // Failed digest attempts per source and per user within window_s: after delay_after the
+  // answers are delayed by delay_ms, after block_after the key is blocked for block_s.
+  struct AuthFailures {
+    uint32_t window_s = 300;
+    uint32_t delay_after = 3;
+    uint32_t delay_ms = 2000;
+    uint32_t block_after = 10;
+    uint32_t block_s = 900;
+  } auth_failures;
 };
 
 struct HttpConfig {

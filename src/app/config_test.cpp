@@ -45,6 +45,19 @@ TEST(ConfigTest, ReportsEveryErrorNotJustTheFirst) {
   EXPECT_EQ(c.error()[2].line, 4);
 }
 
+TEST(ConfigTest, AuthFailureThrottlingIsConfigurable) {
+  auto c = loadConfigText("sip:\n  auth_failures: {delay_after: 2, block_after: 4, block_s: 60}\n",
+                          "a.yaml");
+  ASSERT_TRUE(c) << c.error().front().toString();
+  EXPECT_EQ(c->sip.auth_failures.delay_after, 2u);
+  EXPECT_EQ(c->sip.auth_failures.block_after, 4u);
+  EXPECT_EQ(c->sip.auth_failures.block_s, 60u);
+  EXPECT_EQ(c->sip.auth_failures.window_s, 300u);
+  auto bad = loadConfigText("sip:\n  auth_failures: {blockafter: 4}\n", "b.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error()[0].reason.find("blockafter"), std::string::npos);
+}
+
 TEST(ConfigTest, SyntaxErrorHasPosition) {
   auto c = loadConfigText("sip: [unclosed\n", "s.yaml");
   ASSERT_FALSE(c);

@@ -86,6 +86,12 @@ int runServe(const Config& config, const ServeOptions& options) {
     }
     vo.registrar.digest.algorithms = algorithms;
     vo.registrar.min_expires = config.sip.min_expires;
+    const auto& af = config.sip.auth_failures;
+    vo.registrar.limiter.window = std::chrono::seconds(af.window_s);
+    vo.registrar.limiter.delay_after = af.delay_after;
+    vo.registrar.limiter.delay = std::chrono::milliseconds(af.delay_ms);
+    vo.registrar.limiter.block_after = af.block_after;
+    vo.registrar.limiter.block_for = std::chrono::seconds(af.block_s);
     vo.registrar.max_expires = config.sip.max_expires;
     vo.invite_digest.algorithms = algorithms;
     voice_stack = std::make_unique<VoiceStack>(directory, *center_store, vo);
