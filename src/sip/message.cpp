@@ -114,7 +114,7 @@ inline bool isToken(char c) { return kToken[static_cast<unsigned char>(c)]; }
 inline bool isWs(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 inline bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool allToken(std::string_view s) {
+inline bool allToken(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     if (!isToken(c)) return false;
@@ -122,42 +122,43 @@ bool allToken(std::string_view s) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
+[[gnu::always_inline]] inline std::string_view trim(std::string_view s) {
   while (!s.empty() && isWs(s.front())) s.remove_prefix(1);
   while (!s.empty() && isWs(s.back())) s.remove_suffix(1);
   return s;
 }
 
-void skipWs(std::string_view s, size_t& i) {
+[[gnu::always_inline]] inline void skipWs(std::string_view s, size_t& i) {
   while (i < s.size() && isWs(s[i])) ++i;
 }
 
-std::string_view readToken(std::string_view s, size_t& i) {
+[[gnu::always_inline]] inline std::string_view readToken(std::string_view s, size_t& i) {
   size_t b = i;
   while (i < s.size() && isToken(s[i])) ++i;
   return s.substr(b, i - b);
 }
 
-// Index by lower-case first letter: the ids whose full name starts with it.
+// Index by (length, lower-case first letter): the ids whose full name has that length and
+// first letter (at most a few each), so a lookup compares one or two names.
+constexpr size_t kMaxNameLen = 20;  // "P-Preferred-Identity"
+constexpr size_t kPerSlot = 4;
 struct NameIndex {
-  std::array<std::array<HeaderId, 16>, 26> by_letter{};
-  std::array<uint8_t, 26> count{};
+  std::array<std::array<std::array<HeaderId, kPerSlot>, 26>, kMaxNameLen + 1> slot{};
+  std::array<std::array<uint8_t, 26>, kMaxNameLen + 1> count{};
   std::array<HeaderId, 26> compact{};
-  NameIndex() {
+  constexpr NameIndex() {
     for (size_t i = 1; i < std::size(kHeaders); ++i) {
       const HeaderInfo& h = kHeaders[i];
-      int l = kLower[static_cast<unsigned char>(h.name[0])] - 'a';
-      // Sized for the busiest letter ('r': 13 names); growing kHeaders may need more.
-      if (count[l] >= by_letter[l].size()) std::abort();
-      by_letter[l][count[l]++] = h.id;
-      if (h.compact) compact[h.compact - 'a'] = h.id;
+      size_t l = static_cast<size_t>(kLower[static_cast<unsigned char>(h.name[0])] - 'a');
+      size_t n = h.name.size();
+      // A compile-time error (out of bounds) if kHeaders outgrows the table.
+      slot[n][l][count[n][l]++] = h.id;
+      if (h.compact) compact[static_cast<size_t>(h.compact - 'a')] = h.id;
     }
   }
 };
-const NameIndex& nameIndex() {
-  static const NameIndex index;
-  return index;
-}
+constexpr NameIndex kNameIndex;
+const NameIndex& nameIndex() { return kNameIndex; }
 
 auto invalid(std::string msg, std::string_view field) {
   return fail(Errc::InvalidArgument, std::move(msg), std::string(field));
@@ -312,10 +313,15 @@ HeaderId headerIdFromName(std::string_view name) noexcept {
     HeaderId id = idx.compact[first - 'a'];
     return id;
   }
-  const auto& cands = idx.by_letter[first - 'a'];
-  for (uint8_t i = 0; i < idx.count[first - 'a']; ++i) {
+  if (name.size() > kMaxNameLen) return HeaderId::Unknown;
+  const auto& cands = idx.slot[name.size()][first - 'a'];
+  const uint8_t count = idx.count[name.size()][first - 'a'];
+  for (uint8_t i = 0; i < count; ++i) {
     std::string_view full = kHeaders[static_cast<size_t>(cands[i])].name;
-    if (full.size() == name.size() && iequals(full, name)) return cands[i];
+    // Names usually arrive in their canonical spelling: a plain compare settles most.
+    if (std::memcmp(full.data(), name.data(), full.size()) == 0 || iequals(full, name)) {
+      return cands[i];
+    }
   }
   return HeaderId::Unknown;
 }
@@ -350,8 +356,8 @@ Status splitList(std::string_view value, std::vector<std::string_view>& out) {
   return {};
 }
 
-Result<Via> parseVia(std::string_view text) noexcept {
-  Via v;
+Status parseViaInto(std::string_view text, Via& v) noexcept {
+  v = Via{};
   v.raw = trim(text);
   std::string_view s = v.raw;
   size_t i = 0;
@@ -430,12 +436,17 @@ Result<Via> parseVia(std::string_view text) noexcept {
       }
     }
   });
-  SB_TRY(st);
+  return st;
+}
+
+Result<Via> parseVia(std::string_view text) noexcept {
+  Via v;
+  SB_TRY(parseViaInto(text, v));
   return v;
 }
 
-Result<NameAddr> parseNameAddr(std::string_view text) noexcept {
-  NameAddr na;
+Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
+  na = NameAddr{};
   na.raw = trim(text);
   std::string_view s = na.raw;
   if (s.empty()) return invalid("empty address", "");
@@ -478,9 +489,7 @@ Result<NameAddr> parseNameAddr(std::string_view text) noexcept {
       return invalid("URI with headers must be enclosed in <>", "");
     }
   }
-  auto uri = parseUri(uri_text);
-  if (!uri) return std::unexpected(uri.error());
-  na.uri = *uri;
+  SB_TRY(parseUriInto(uri_text, na.uri));
   skipWs(s, i);
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after URI", "");
@@ -492,24 +501,38 @@ Result<NameAddr> parseNameAddr(std::string_view text) noexcept {
     });
     if (!ok) return invalid("bad parameter", "");
   }
+  return {};
+}
+
+Result<NameAddr> parseNameAddr(std::string_view text) noexcept {
+  NameAddr na;
+  SB_TRY(parseNameAddrInto(text, na));
   return na;
+}
+
+Status parseContactInto(std::string_view text, Contact& c) noexcept {
+  if (trim(text) == "*") {
+    c = Contact{};
+    c.star = true;
+    c.raw = trim(text);
+    return {};
+  }
+  SB_TRY(parseNameAddrInto(text, c));
+  c.star = false;
+  c.expires.reset();
+  if (!c.params.empty()) {
+    if (auto e = c.params.get("expires")) {
+      auto v = parseUint32(*e);
+      if (!v) return invalid("bad contact expires", "Contact");
+      c.expires = *v;
+    }
+  }
+  return {};
 }
 
 Result<Contact> parseContact(std::string_view text) noexcept {
   Contact c;
-  if (trim(text) == "*") {
-    c.star = true;
-    c.raw = trim(text);
-    return c;
-  }
-  auto na = parseNameAddr(text);
-  if (!na) return std::unexpected(na.error());
-  static_cast<NameAddr&>(c) = *na;
-  if (auto e = c.params.get("expires")) {
-    auto v = parseUint32(*e);
-    if (!v) return invalid("bad contact expires", "Contact");
-    c.expires = *v;
-  }
+  SB_TRY(parseContactInto(text, c));
   return c;
 }
 
@@ -544,8 +567,9 @@ std::optional<std::string_view> AuthValue::param(std::string_view name) const no
   return std::nullopt;
 }
 
-Result<AuthValue> parseAuth(std::string_view text) {
-  AuthValue a;
+Status parseAuthInto(std::string_view text, AuthValue& a) {
+  a.scheme = {};
+  a.params.clear();  // keeps the capacity of a reused value
   std::string_view s = trim(text);
   size_t i = 0;
   a.scheme = readToken(s, i);
@@ -579,6 +603,12 @@ Result<AuthValue> parseAuth(std::string_view text) {
       skipWs(s, i);
     }
   }
+  return {};
+}
+
+Result<AuthValue> parseAuth(std::string_view text) {
+  AuthValue a;
+  SB_TRY(parseAuthInto(text, a));
   return a;
 }
 
@@ -779,11 +809,6 @@ Result<Message> Message::parse(std::string bytes) {
 
 // ---------------------------------------------------------------- Message: access
 
-HeaderField Message::headerAt(size_t i) const noexcept {
-  const Entry& e = entries_[i];
-  return HeaderField{e.id, view(e.name), view(e.value)};
-}
-
 std::optional<std::string_view> Message::header(HeaderId id) const noexcept {
   for (const Entry& e : entries_) {
     if (e.id == id) return view(e.value);
@@ -857,9 +882,12 @@ Result<Via> Message::topVia() const {
   return fail(Errc::NotFound, "header missing", "Via");
 }
 
-// Parses every element of every field `id` with `parse`, appending to `out`.
+// Parses every element of every field `id` with `parse` (a parse*Into function) into `out`,
+// reusing the elements `out` already holds (and their storage); on success `out` holds exactly
+// the parsed elements.
 template <typename T, typename P>
 Status Message::parseListInto(HeaderId id, P&& parse, std::vector<T>& out) const {
+  size_t used = 0;
   bool any = false;
   Status st;
   for (const Entry& e : entries_) {
@@ -867,38 +895,55 @@ Status Message::parseListInto(HeaderId id, P&& parse, std::vector<T>& out) const
     any = true;
     bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
       if (!st) return;
-      auto r = parse(item);
+      if (used == out.size()) out.emplace_back();
+      auto r = parse(item, out[used]);
       if (!r) {
         st = invalid(r.error().message, headerName(id));
         if (r.error().code == Errc::OutOfRange) st.error().code = Errc::OutOfRange;
       } else {
-        out.push_back(std::move(*r));
+        ++used;
       }
     });
     if (!st) return st;
     if (!ok) return invalid("malformed list", headerName(id));
   }
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(used), out.end());
   if (!any) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
   return {};
+}
+
+Status Message::vias(std::vector<Via>& out) const {
+  return parseListInto(HeaderId::Via, parseViaInto, out);
 }
 
 Result<std::vector<Via>> Message::vias() const {
   std::vector<Via> out;
   out.reserve(4);
-  SB_TRY(parseListInto(HeaderId::Via, parseVia, out));
+  SB_TRY(vias(out));
   return out;
 }
 
+Status Message::nameAddrField(HeaderId id, NameAddr& out) const {
+  auto v = single(id);
+  if (!v) return std::unexpected(std::move(v.error()));
+  auto st = parseNameAddrInto(*v, out);
+  if (!st && st.error().field.empty()) st.error().field = std::string(headerName(id));
+  return st;
+}
+
+Status Message::from(NameAddr& out) const { return nameAddrField(HeaderId::From, out); }
+Status Message::to(NameAddr& out) const { return nameAddrField(HeaderId::To, out); }
+
 Result<NameAddr> Message::from() const {
-  auto v = single(HeaderId::From);
-  if (!v) return std::unexpected(v.error());
-  return withField(parseNameAddr(*v), "From");
+  NameAddr na;
+  SB_TRY(from(na));
+  return na;
 }
 
 Result<NameAddr> Message::to() const {
-  auto v = single(HeaderId::To);
-  if (!v) return std::unexpected(v.error());
-  return withField(parseNameAddr(*v), "To");
+  NameAddr na;
+  SB_TRY(to(na));
+  return na;
 }
 
 Result<std::string_view> Message::callId() const {
@@ -937,28 +982,39 @@ Result<uint32_t> Message::maxForwards() const {
   return n;
 }
 
-Result<std::vector<Contact>> Message::contacts() const {
-  std::vector<Contact> out;
-  out.reserve(2);
-  SB_TRY(parseListInto(HeaderId::Contact, parseContact, out));
+Status Message::contacts(std::vector<Contact>& out) const {
+  SB_TRY(parseListInto(HeaderId::Contact, parseContactInto, out));
   if (out.size() > 1) {
     for (const Contact& c : out) {
       if (c.star) return invalid("'*' mixed with contacts", "Contact");
     }
   }
+  return {};
+}
+
+Result<std::vector<Contact>> Message::contacts() const {
+  std::vector<Contact> out;
+  out.reserve(2);
+  SB_TRY(contacts(out));
   return out;
 }
 
 Result<std::vector<NameAddr>> Message::nameAddrList(HeaderId id) const {
   std::vector<NameAddr> out;
   out.reserve(4);
-  SB_TRY(parseListInto(id, parseNameAddr, out));
+  SB_TRY(parseListInto(id, parseNameAddrInto, out));
   return out;
 }
 
 Result<std::vector<NameAddr>> Message::routes() const { return nameAddrList(HeaderId::Route); }
 Result<std::vector<NameAddr>> Message::recordRoutes() const {
   return nameAddrList(HeaderId::RecordRoute);
+}
+Status Message::routes(std::vector<NameAddr>& out) const {
+  return parseListInto(HeaderId::Route, parseNameAddrInto, out);
+}
+Status Message::recordRoutes(std::vector<NameAddr>& out) const {
+  return parseListInto(HeaderId::RecordRoute, parseNameAddrInto, out);
 }
 
 Result<uint32_t> Message::contentLength() const {
@@ -983,22 +1039,48 @@ Result<uint32_t> Message::expires() const {
   return n;
 }
 
-Result<std::vector<std::string_view>> Message::tokenList(HeaderId id) const {
-  std::vector<std::string_view> out;
-  out.reserve(12);
+namespace {
+
+// Appends the tokens of a non-empty comma list of tokens (LWS around them allowed); false on
+// an empty element or a non-token character, as the generic list splitter plus a token check
+// would decide.
+bool splitTokens(std::string_view v, std::vector<std::string_view>& out) {
+  const char* d = v.data();
+  const size_t n = v.size();
+  size_t i = 0;
+  while (true) {
+    while (i < n && isWs(d[i])) ++i;
+    size_t b = i;
+    while (i < n && isToken(d[i])) ++i;
+    if (i == b) return false;
+    out.emplace_back(d + b, i - b);
+    while (i < n && isWs(d[i])) ++i;
+    if (i == n) return true;
+    if (d[i] != ',') return false;
+    ++i;
+  }
+}
+
+}  // namespace
+
+Status Message::tokenList(HeaderId id, std::vector<std::string_view>& out) const {
+  out.clear();
   bool any = false;
   for (const Entry& e : entries_) {
     if (e.id != id) continue;
     any = true;
-    if (trim(view(e.value)).empty()) continue;  // "Supported:" with no tags is legal
-    bool tokens = true;
-    bool ok = forEachListItem(view(e.value), [&](std::string_view item) {
-      tokens = tokens && allToken(item);
-      out.push_back(item);
-    });
-    if (!ok || !tokens) return invalid("bad token list", headerName(id));
+    std::string_view v = view(e.value);
+    if (trim(v).empty()) continue;  // "Supported:" with no tags is legal
+    if (!splitTokens(v, out)) return invalid("bad token list", headerName(id));
   }
   if (!any) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
+  return {};
+}
+
+Result<std::vector<std::string_view>> Message::tokenList(HeaderId id) const {
+  std::vector<std::string_view> out;
+  out.reserve(12);
+  SB_TRY(tokenList(id, out));
   return out;
 }
 
@@ -1011,6 +1093,18 @@ Result<std::vector<std::string_view>> Message::require() const {
 }
 Result<std::vector<std::string_view>> Message::proxyRequire() const {
   return tokenList(HeaderId::ProxyRequire);
+}
+Status Message::allow(std::vector<std::string_view>& out) const {
+  return tokenList(HeaderId::Allow, out);
+}
+Status Message::supported(std::vector<std::string_view>& out) const {
+  return tokenList(HeaderId::Supported, out);
+}
+Status Message::require(std::vector<std::string_view>& out) const {
+  return tokenList(HeaderId::Require, out);
+}
+Status Message::proxyRequire(std::vector<std::string_view>& out) const {
+  return tokenList(HeaderId::ProxyRequire, out);
 }
 
 Result<std::vector<MediaType>> Message::accept() const {
@@ -1035,15 +1129,23 @@ Result<std::vector<MediaType>> Message::accept() const {
   return out;
 }
 
-Result<std::vector<AuthValue>> Message::authList(HeaderId id) const {
-  std::vector<AuthValue> out;
+Status Message::authList(HeaderId id, std::vector<AuthValue>& out) const {
+  size_t used = 0;
   for (const Entry& e : entries_) {
     if (e.id != id) continue;
-    auto a = parseAuth(view(e.value));
-    if (!a) return invalid(a.error().message, headerName(id));
-    out.push_back(std::move(*a));
+    if (used == out.size()) out.emplace_back();
+    auto st = parseAuthInto(view(e.value), out[used]);
+    if (!st) return invalid(st.error().message, headerName(id));
+    ++used;
   }
-  if (out.empty()) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(used), out.end());
+  if (used == 0) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
+  return {};
+}
+
+Result<std::vector<AuthValue>> Message::authList(HeaderId id) const {
+  std::vector<AuthValue> out;
+  SB_TRY(authList(id, out));
   return out;
 }
 
@@ -1058,6 +1160,18 @@ Result<std::vector<AuthValue>> Message::wwwAuthenticate() const {
 }
 Result<std::vector<AuthValue>> Message::proxyAuthenticate() const {
   return authList(HeaderId::ProxyAuthenticate);
+}
+Status Message::authorization(std::vector<AuthValue>& out) const {
+  return authList(HeaderId::Authorization, out);
+}
+Status Message::proxyAuthorization(std::vector<AuthValue>& out) const {
+  return authList(HeaderId::ProxyAuthorization, out);
+}
+Status Message::wwwAuthenticate(std::vector<AuthValue>& out) const {
+  return authList(HeaderId::WwwAuthenticate, out);
+}
+Status Message::proxyAuthenticate(std::vector<AuthValue>& out) const {
+  return authList(HeaderId::ProxyAuthenticate, out);
 }
 
 // ---------------------------------------------------------------- Message: building/editing

@@ -156,7 +156,10 @@ class Message {
 
   // --- raw headers, in wire order ---
   size_t headerCount() const noexcept { return entries_.size(); }
-  HeaderField headerAt(size_t i) const noexcept;
+  HeaderField headerAt(size_t i) const noexcept {
+    const Entry& e = entries_[i];
+    return HeaderField{e.id, view(e.name), view(e.value)};
+  }
   // First field's value, nullopt if absent.
   std::optional<std::string_view> header(HeaderId id) const noexcept;
   std::optional<std::string_view> header(std::string_view name) const noexcept;  // any name
@@ -189,6 +192,26 @@ class Message {
   Result<std::vector<AuthValue>> proxyAuthorization() const;
   Result<std::vector<AuthValue>> wwwAuthenticate() const;
   Result<std::vector<AuthValue>> proxyAuthenticate() const;
+
+  // --- allocation-free variants of the typed accessors, for hot paths ---
+  // Same grammar, results and errors as the accessors above, but they write into a caller-owned
+  // value: a vector is overwritten in place, reusing the elements (and their storage) it
+  // already holds, so a buffer kept across messages stops allocating once it has grown to the
+  // largest list seen. On error the content of `out` is unspecified.
+  Status vias(std::vector<Via>& out) const;
+  Status from(NameAddr& out) const;
+  Status to(NameAddr& out) const;
+  Status contacts(std::vector<Contact>& out) const;
+  Status routes(std::vector<NameAddr>& out) const;
+  Status recordRoutes(std::vector<NameAddr>& out) const;
+  Status allow(std::vector<std::string_view>& out) const;
+  Status supported(std::vector<std::string_view>& out) const;
+  Status require(std::vector<std::string_view>& out) const;
+  Status proxyRequire(std::vector<std::string_view>& out) const;
+  Status authorization(std::vector<AuthValue>& out) const;
+  Status proxyAuthorization(std::vector<AuthValue>& out) const;
+  Status wwwAuthenticate(std::vector<AuthValue>& out) const;
+  Status proxyAuthenticate(std::vector<AuthValue>& out) const;
 
   // --- editing (proxies and UAs); each invalidates views previously handed out ---
   // Inserts a Via value above all others.
@@ -233,8 +256,11 @@ class Message {
   void rebuildStartLine();
   Result<std::string_view> single(HeaderId id) const;
   Result<std::vector<NameAddr>> nameAddrList(HeaderId id) const;
+  Status nameAddrField(HeaderId id, NameAddr& out) const;
   Result<std::vector<std::string_view>> tokenList(HeaderId id) const;
+  Status tokenList(HeaderId id, std::vector<std::string_view>& out) const;
   Result<std::vector<AuthValue>> authList(HeaderId id) const;
+  Status authList(HeaderId id, std::vector<AuthValue>& out) const;
   template <typename T, typename P>
   Status parseListInto(HeaderId id, P&& parse, std::vector<T>& out) const;
 
@@ -268,6 +294,12 @@ Result<NameAddr> parseNameAddr(std::string_view text) noexcept;
 Result<Contact> parseContact(std::string_view text) noexcept;
 Result<MediaType> parseMediaType(std::string_view text) noexcept;
 Result<AuthValue> parseAuth(std::string_view text);
+// The same parsers writing into `out` (fully overwritten; AuthValue keeps its params capacity);
+// `out` is unspecified on error.
+Status parseViaInto(std::string_view text, Via& out) noexcept;
+Status parseNameAddrInto(std::string_view text, NameAddr& out) noexcept;
+Status parseContactInto(std::string_view text, Contact& out) noexcept;
+Status parseAuthInto(std::string_view text, AuthValue& out);
 // Decimal digits into a uint32 (leading zeros allowed); errors when empty or above 2^32-1.
 Result<uint32_t> parseUint32(std::string_view digits) noexcept;
 

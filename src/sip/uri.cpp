@@ -271,7 +271,10 @@ std::string unescape(std::string_view text) {
   return out;
 }
 
-Result<Uri> parseUri(std::string_view text) noexcept {
+namespace {
+
+// Reference parser: handles every form and produces the exact error for each rejection.
+Result<Uri> parseUriSlow(std::string_view text) noexcept {
   Uri u;
   u.raw = text;
   size_t colon = text.find(':');
@@ -350,6 +353,111 @@ Result<Uri> parseUri(std::string_view text) noexcept {
     hostpart = hostpart.substr(0, semi);
   }
   SB_TRY(parseHostPort(hostpart, u));
+  return u;
+}
+
+// Character classes for the sip/sips fast path (the common "sip:user@host:port;params").
+enum : uint8_t { kFastPlain = 0, kFastAt = 1, kFastOther = 2 };
+constexpr std::array<uint8_t, 256> makeFastClass() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = kForbidden[c] ? kFastOther : kFastPlain;
+  t[static_cast<unsigned char>('@')] = kFastAt;
+  // Escapes, URI headers and IPv6 references are left to the reference parser.
+  for (char c : std::string_view("%?[]")) t[static_cast<unsigned char>(c)] = kFastOther;
+  return t;
+}
+constexpr auto kFastClass = makeFastClass();
+
+constexpr std::array<bool, 256> makeHostChar() {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_';
+  }
+  return t;
+}
+constexpr auto kHostChar = makeHostChar();
+
+// Parses the plain sip/sips form in one pass. Returns false when the text needs the
+// reference parser (escapes, '?', IPv6, tel/other schemes, or anything it would reject);
+// when it returns true, `u` equals what the reference parser yields.
+bool parseSipFast(std::string_view text, Uri& u) noexcept {
+  size_t colon;
+  if (text.size() > 4 && lower(text[3]) == ':' ) {
+    colon = 3;
+  } else if (text.size() > 5 && text[4] == ':' && lower(text[3]) == 's') {
+    colon = 4;
+  } else {
+    return false;
+  }
+  if (lower(text[0]) != 's' || lower(text[1]) != 'i' || lower(text[2]) != 'p') return false;
+  std::string_view rest = text.substr(colon + 1);
+  const char* d = rest.data();
+  const size_t n = rest.size();
+  size_t at = std::string_view::npos;
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t k = kFastClass[static_cast<unsigned char>(d[i])];
+    if (k == kFastPlain) continue;
+    if (k == kFastOther) return false;
+    at = i;
+  }
+  u.raw = text;
+  u.scheme = colon == 3 ? Scheme::Sip : Scheme::Sips;
+  u.scheme_name = text.substr(0, colon);
+  size_t h = 0;
+  if (at != std::string_view::npos) {
+    std::string_view userinfo = rest.substr(0, at);
+    size_t pc = userinfo.find(':');
+    u.user = userinfo.substr(0, pc);
+    u.has_user = true;
+    if (pc != std::string_view::npos) {
+      u.password = userinfo.substr(pc + 1);
+      u.has_password = true;
+    }
+    if (u.user.empty()) return false;
+    h = at + 1;
+  }
+  // host [":" port] up to the first ';'.
+  size_t i = h;
+  while (i < n && kHostChar[static_cast<unsigned char>(d[i])]) ++i;
+  if (i == h) return false;
+  u.host = std::string_view(d + h, i - h);
+  if (i < n && d[i] == ':') {
+    size_t b = ++i;
+    unsigned port = 0;
+    while (i < n && d[i] >= '0' && d[i] <= '9' && i - b < 5) port = port * 10 + unsigned(d[i++] - '0');
+    if (i == b || port > 65535) return false;
+    u.port = static_cast<uint16_t>(port);
+  }
+  if (i == n) return true;
+  if (d[i] != ';') return false;
+  // uri-parameters: every item but a trailing empty one needs a non-empty name.
+  std::string_view raw = rest.substr(i + 1);
+  size_t item = 0;
+  for (size_t j = 0; j <= raw.size(); ++j) {
+    if (j < raw.size() && raw[j] != ';') continue;
+    if (j == raw.size() && item == j) break;  // nothing after the last ';'
+    if (j == item || raw[item] == '=') return false;
+    item = j + 1;
+  }
+  u.params = ParamList(raw);
+  return true;
+}
+
+}  // namespace
+
+Status parseUriInto(std::string_view text, Uri& out) noexcept {
+  out = Uri{};
+  if (parseSipFast(text, out)) return {};
+  auto r = parseUriSlow(text);
+  if (!r) return std::unexpected(std::move(r.error()));
+  out = *r;
+  return {};
+}
+
+Result<Uri> parseUri(std::string_view text) noexcept {
+  Uri u;
+  SB_TRY(parseUriInto(text, u));
   return u;
 }
 

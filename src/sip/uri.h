@@ -61,6 +61,8 @@ struct Uri {
 // Parses a whole URI. Errors (InvalidArgument): empty/invalid scheme, a sip/sips URI without a
 // host, an IPv6 address not in brackets, a bad port, bad %HH escapes, whitespace, '<' '>'.
 [[nodiscard]] Result<Uri> parseUri(std::string_view text) noexcept;
+// Same as parseUri, writing into `out` (no temporary Uri); `out` is unspecified on error.
+[[nodiscard]] Status parseUriInto(std::string_view text, Uri& out) noexcept;
 
 // RFC 3261 §19.1.4 equivalence (sip/sips), RFC 3966 §4 for tel, exact match otherwise.
 bool uriEquals(const Uri& a, const Uri& b) noexcept;
