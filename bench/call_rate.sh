@@ -6,7 +6,10 @@
 # For switchboard the UAS is AGENTS registered agents (one tenant, one leastrecent queue, wrap-up 0),
 # all with the UAS port as contact; the UAC is the trunk source.
 #   1. Rate sweep, STEP_SECS per step: the highest rate whose run ends with every call successful
-#      (0 failed). Server and UAS are restarted (and agents re-registered) before every step.
+#      (0 failed) and that SIPp sustained (achieved CallRate(C) >= 95 % of the target: an
+#      overloaded server otherwise makes SIPp stretch the run and hit its concurrent-call limit
+#      rather than fail calls). Server and UAS are restarted (and agents re-registered) before
+#      every step.
 #   2. Fixed rate (FIXED_RATE for FIXED_SECS): server CPU µs per completed call from /proc/PID/stat
 #      utime+stime (all threads; Kamailio: all its processes).
 #   3. Switchboard only: HOLD_CALLS calls at HOLD_RATE held for HOLD_MS ms: (VmHWM while held -
@@ -18,7 +21,7 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 HERE=$ROOT/bench/call_rate
 BUILD=${BUILD:-$ROOT/build-bench}
-RATES=${RATES:-"500 1000 2000 3000 4000 5000 6000 7000 8000 9000 10000"}
+RATES=${RATES:-"500 1000 2000 3000 3500 4000 5000 6000 7000 8000 9000 10000"}
 STEP_SECS=${STEP_SECS:-20}
 AGENTS=${AGENTS:-1200}          # >= HOLD_CALLS: one agent per concurrent call
 FIXED_RATE=${FIXED_RATE:-1000}
@@ -205,7 +208,7 @@ start_switchboard() {  # start_switchboard DIR -> 0 when listening with every ag
   "$SB" serve --config "$WORK/sb.yaml" >"$1/sb.out" 2>"$1/sb.log" &
   SRV_PID=$!; PIDS+=("$SRV_PID"); SRV_ALL=("$SRV_PID")
   local i
-  for i in $(seq 100); do grep -q "SIP listening" "$1/sb.out" && break; sleep 0.1; done
+  for i in $(seq 100); do grep -qs "SIP listening" "$1/sb.out" && break; sleep 0.1; done
   grep -q "SIP listening" "$1/sb.out" || { echo "switchboard did not start:"; tail -5 "$1/sb.log"; return 1; }
   timeout 120 python3 "$HERE/register_agents.py" "$SB_PORT" "$DOMAIN" "$AGENTS" "$UAS_PORT" 3600 \
     >"$1/register.out" 2>&1 || { cat "$1/register.out"; return 1; }
@@ -220,10 +223,19 @@ start_kamailio() {  # start_kamailio DIR
   kill -0 "$SRV_PID" 2>/dev/null || { echo "kamailio did not start:"; tail -5 "$1/kam.log"; return 1; }
 }
 
-stop_server() {
+stop_server() {  # SIGTERM, then SIGKILL after STOP_SECS (switchboard drains its CDR queue on exit)
   [ -n "$SRV_PID" ] || return
-  kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; forget "$SRV_PID"; SRV_PID=
+  kill "$SRV_PID" 2>/dev/null
+  local i
+  for i in $(seq $((${STOP_SECS:-20} * 10))); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$SRV_PID" 2>/dev/null; then
+    echo "  (server $SRV_PID still running ${STOP_SECS:-20}s after SIGTERM: SIGKILL)"
+    kill -9 "$SRV_PID" 2>/dev/null
+  fi
+  wait "$SRV_PID" 2>/dev/null; forget "$SRV_PID"; SRV_PID=
 }
+
+cdrs() { sqlite3 -readonly "$WORK/var/switchboard.db" "select count(*) from interactions" 2>/dev/null || echo 0; }
 
 # run_uac PORT RATE CALLS DIR [extra sipp args] -> prints "ok failed retrans achieved_cps"
 run_uac() {
@@ -257,10 +269,12 @@ sweep() {  # sweep NAME PORT -> sets BEST
     dir=$WORK/${name}_sweep_$r
     if ! start_pair "$name" "$dir"; then stop_pair; break; fi
     read -r ok failed retr cps < <(run_uac "$port" "$r" $((r * STEP_SECS)) "$dir/uac")
+    local c=; [ "$name" = switchboard ] && c=" cdrs_written_at_end=$(cdrs)"
     stop_pair
-    printf '%-12s rate=%-6s calls=%-7s ok=%-7s failed=%-6s retrans=%-7s achieved_cps=%s\n' \
-      "$name" "$r" $((r * STEP_SECS)) "$ok" "$failed" "$retr" "$cps"
-    if [ "$failed" = 0 ] && [ "$ok" = $((r * STEP_SECS)) ]; then BEST=$r; else
+    printf '%-12s rate=%-6s calls=%-7s ok=%-7s failed=%-6s retrans=%-7s achieved_cps=%s%s\n' \
+      "$name" "$r" $((r * STEP_SECS)) "$ok" "$failed" "$retr" "$cps" "$c"
+    if [ "$failed" = 0 ] && [ "$ok" = $((r * STEP_SECS)) ] &&
+       python3 -c "import sys; sys.exit(0 if float('$cps') >= 0.95 * $r else 1)"; then BEST=$r; else
       sed -n '1,5p' "$dir"/uac/*_errors.log 2>/dev/null | sed "s/^/  $name uac err: /"
       break
     fi
@@ -274,12 +288,19 @@ fixed() {  # fixed NAME PORT -> sets US
   start_pair "$name" "$dir" || { stop_pair; return; }
   local t0; t0=$(ticks "${SRV_ALL[@]}")
   read -r ok failed retr cps < <(run_uac "$port" "$FIXED_RATE" "$calls" "$dir/uac")
+  # Switchboard writes each call's record on a store thread: count its CPU too, so wait (at most
+  # 90 s) until every record is in the database.
+  local i n=
+  if [ "$name" = switchboard ]; then
+    for i in $(seq 90); do n=$(cdrs); [ "$n" -ge "$ok" ] && break; sleep 1; done
+    n=" cdrs=$n after ${i}s"
+  fi
   local t1; t1=$(ticks "${SRV_ALL[@]}")
   stop_pair
   local hz; hz=$(getconf CLK_TCK)
   US=$(python3 -c "print(round(($t1-$t0)/$hz*1e6/max(1,$ok),1))")
-  printf '%-12s fixed %s/s x %ss: ok=%s failed=%s retrans=%s server_cpu=%ss -> %s us/call\n' "$name" \
-    "$FIXED_RATE" "$FIXED_SECS" "$ok" "$failed" "$retr" "$(python3 -c "print(round(($t1-$t0)/$hz,2))")" "$US"
+  printf '%-12s fixed %s/s x %ss: ok=%s failed=%s retrans=%s%s server_cpu=%ss -> %s us/call\n' "$name" \
+    "$FIXED_RATE" "$FIXED_SECS" "$ok" "$failed" "$retr" "$n" "$(python3 -c "print(round(($t1-$t0)/$hz,2))")" "$US"
 }
 
 vm() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
