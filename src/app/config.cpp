@@ -397,6 +397,7 @@ void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
 
 void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
   if (!r.expectMap(node, "http", {"address", "port"})) return;
+  http.enabled = true;
   r.readString(node, "address", http.address);
   r.readInt(node, "port", http.port, 0, 65535);
 }

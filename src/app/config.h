@@ -50,6 +50,7 @@ struct SipConfig {
 };
 
 struct HttpConfig {
+  bool enabled = false;  // an `http:` section turns the API on
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
 };

@@ -9,6 +9,7 @@
 
 #include "app/center_store.h"
 #include "app/commands.h"
+#include "app/http_api.h"
 #include "app/voice_config.h"
 #include "app/voice_stack.h"
 #include "common/asio.h"
@@ -130,9 +131,22 @@ int runServe(const Config& config, const ServeOptions& options) {
       return 1;
     }
   }
+  std::unique_ptr<HttpApi> http;
+  if (config.http.enabled) {
+    http = std::make_unique<HttpApi>(config, voice_stack.get(),
+                                     voice_stack ? &endpoint.shardIo(0) : nullptr);
+    auto port = http->start();
+    if (!port) {
+      std::cerr << "switchboard: cannot start the HTTP API on " << config.http.address << ":"
+                << config.http.port << ": " << port.error().toString() << "\n";
+      return 1;
+    }
+    std::cout << "HTTP listening on http://" << config.http.address << ":" << *port << std::endl;
+  }
   endpoint.start();
 
   io.run();
+  if (http) http->stop();
   if (voice_stack) {
     // Hang up what is still up on the shard's thread, so every call's record is written.
     std::promise<void> done;

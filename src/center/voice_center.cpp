@@ -212,6 +212,15 @@ void VoiceCenter::bindingsChanged(const std::string& tenant, const std::string& 
   apply(out);
 }
 
+Status VoiceCenter::setAgentState(const std::string& tenant, const std::string& user,
+                                  routing::AgentState state, std::string reason) {
+  routing::Output out;
+  auto s = engine_.setAgentState(agentIdFor(tenant, user), state, std::move(reason), clock_.now(),
+                                 out);
+  apply(out);
+  return s;
+}
+
 void VoiceCenter::armExpiry() {
   if (auto next = registrar_->nextExpiry()) {
     const auto now = clock_.now();

@@ -104,6 +104,11 @@ class VoiceCenter final : public b2bua::CallListener {
                       const sip::SendTarget& source);
   void onTimer(uint64_t key);
 
+  // An agent (or a supervisor for them) sets the requested state: Available, Away, Break or
+  // Offline. The engine's consequences (rescinded offers, new offers) are carried out.
+  Status setAgentState(const std::string& tenant, const std::string& user,
+                       routing::AgentState state, std::string reason);
+
   const registrar::Registrar& registrar() const { return *registrar_; }
   routing::Engine& engine() { return engine_; }
   const Directory& directory() const { return *directory_; }

@@ -380,6 +380,16 @@ TEST_F(VoiceCenterTest, WrongPasswordOnInviteIs403) {
   EXPECT_TRUE(takeOne(5070, "407"));  // a nonce we never issued: challenged again
 }
 
+TEST_F(VoiceCenterTest, AgentGoingAwayStopsOffersAndComingBackGetsTheWaitingCall) {
+  registerAgent("alice", 5070);
+  ASSERT_TRUE(center_->setAgentState("demo", "alice", routing::AgentState::Away, "lunch"));
+  deliver(trunkInvite(), trunk_);
+  EXPECT_FALSE(takeOne(5070, "INVITE"));
+  ASSERT_TRUE(center_->setAgentState("demo", "alice", routing::AgentState::Available, ""));
+  EXPECT_TRUE(takeOne(5070, "INVITE"));
+  EXPECT_FALSE(center_->setAgentState("demo", "nobody", routing::AgentState::Away, ""));
+}
+
 TEST_F(VoiceCenterTest, AgentDialsAnExternalNumberThroughTheOutboundTrunk) {
   auto invite = [&](const std::string& auth, const std::string& branch) {
     return "INVITE sip:+14155550123@demo.switchboard.test SIP/2.0\r\n"

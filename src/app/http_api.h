@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// HttpApi: the HTTP/WebSocket API of `serve` on its own thread and io_context — built-in
+// routes (health, metrics, OpenAPI, docs), sign-in and tokens for the config's local accounts
+// (and the demo API keys when `demo: true`), the event stream, and the first live routes over
+// the voice path (queues, queue statistics, agent state), which run on the voice shard and
+// answer from there. Construct, start() and stop() on the main thread; start() before the SIP
+// endpoint's threads start.
+#pragma once
+
+#include <memory>
+#include <thread>
+
+#include "app/config.h"
+#include "app/voice_stack.h"
+#include "common/asio.h"
+#include "common/result.h"
+
+namespace sb::app {
+
+class HttpApi final {
+ public:
+  // `voice` may be null (no tenants configured); it and `voice_io` outlive the API.
+  HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_context* voice_io);
+  ~HttpApi();
+  HttpApi(const HttpApi&) = delete;
+  HttpApi& operator=(const HttpApi&) = delete;
+
+  // Binds and starts serving; returns the bound port. Errors: the bind failed, or a demo
+  // credential could not be set up.
+  Result<uint16_t> start();
+  // Finishes in-flight requests (up to 5 s), then stops the thread. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sb::app
