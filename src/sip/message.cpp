@@ -170,14 +170,63 @@ Result<uint16_t> parsePort16(std::string_view s, std::string_view field) {
   return static_cast<uint16_t>(*v);
 }
 
+constexpr std::array<bool, 256> makeParamValueSpecial() {
+  std::array<bool, 256> t{};
+  for (char c : std::string_view("\"\\;")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+constexpr auto kParamValueSpecial = makeParamValueSpecial();
+
+// Walks a header param list (the text after the first ';') with the item boundaries of
+// ParamList::forEach (';' outside quotes, the first '=' splits, LWS trimmed) in one pass,
+// checking that each name is a token and that a '=' has a value. Calls f(name, value,
+// has_value) for each good item in order; returns false at the first bad item (a name that is
+// not a token, "name=" without value) or as soon as f returns false.
+template <typename F>
+[[gnu::always_inline]] inline bool scanParams(std::string_view raw, F&& f) {
+  const char* d = raw.data();
+  const size_t n = raw.size();
+  size_t i = 0;
+  while (i < n) {
+    while (i < n && isWs(d[i])) ++i;
+    size_t nb = i;
+    while (i < n && isToken(d[i])) ++i;
+    std::string_view name(d + nb, i - nb);
+    while (i < n && isWs(d[i])) ++i;
+    if (name.empty()) return false;
+    if (i == n || d[i] == ';') {
+      if (!f(name, std::string_view{}, false)) return false;
+      ++i;
+      continue;
+    }
+    if (d[i] != '=') return false;  // the trimmed name would hold a non-token character
+    size_t vb = ++i;
+    bool quoted = false;
+    for (; i < n; ++i) {
+      while (i < n && !kParamValueSpecial[static_cast<unsigned char>(d[i])]) ++i;
+      if (i >= n) break;
+      char c = d[i];
+      if (quoted && c == '\\') {
+        ++i;
+        continue;
+      }
+      if (c == '"') quoted = !quoted;
+      if (!quoted && c == ';') break;
+    }
+    size_t ve = i < n ? i : n;
+    std::string_view value = trim(std::string_view(d + vb, ve - vb));
+    if (value.empty()) return false;
+    if (!f(name, value, true)) return false;
+    ++i;
+  }
+  return true;
+}
+
 // Checks a header param list (the text after the first ';'): names must be tokens.
 Status checkHeaderParams(std::string_view raw, std::string_view field) {
-  bool ok = true;
-  ParamList(raw).forEach([&](std::string_view name, std::string_view value, bool has_value) {
-    if (!allToken(name)) ok = false;
-    if (has_value && value.empty()) ok = false;
-  });
-  if (!ok) return invalid("bad parameter", field);
+  if (!scanParams(raw, [](std::string_view, std::string_view, bool) { return true; })) {
+    return invalid("bad parameter", field);
+  }
   return {};
 }
 
@@ -357,7 +406,16 @@ Status splitList(std::string_view value, std::vector<std::string_view>& out) {
 }
 
 Status parseViaInto(std::string_view text, Via& v) noexcept {
-  v = Via{};
+  // Field by field: cheaper than assigning a fresh Via; the rest is always set below.
+  v.ipv6 = false;
+  v.port = 0;
+  v.branch = {};
+  v.received = {};
+  v.rport = false;
+  v.rport_value = 0;
+  v.maddr = {};
+  v.ttl.reset();
+  v.params = ParamList();
   v.raw = trim(text);
   std::string_view s = v.raw;
   size_t i = 0;
@@ -403,11 +461,8 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
     v.params = ParamList(s.substr(i + 1));
   }
   Status st;
-  v.params.forEach([&](std::string_view n, std::string_view val, bool has) {
-    if (!st) return;
-    if (!allToken(n) || (has && val.empty())) {
-      st = invalid("bad parameter", "Via");
-    } else if (n.size() == 6 && iequals(n, "branch")) {
+  bool good = scanParams(v.params.raw(), [&](std::string_view n, std::string_view val, bool has) {
+    if (n.size() == 6 && iequals(n, "branch")) {
       v.branch = val;
     } else if (n.size() == 8 && iequals(n, "received")) {
       if (val.size() >= 2 && val.front() == '[' && val.back() == ']') {
@@ -435,7 +490,9 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
         v.ttl = static_cast<uint8_t>(*t);
       }
     }
+    return st.has_value();
   });
+  if (!good && st) return invalid("bad parameter", "Via");
   return st;
 }
 
@@ -446,7 +503,11 @@ Result<Via> parseVia(std::string_view text) noexcept {
 }
 
 Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
-  na = NameAddr{};
+  // Field by field (parseUriInto resets the uri): cheaper than assigning a fresh NameAddr.
+  na.display = {};
+  na.tag = {};
+  na.params = ParamList();
+  na.bracketed = false;
   na.raw = trim(text);
   std::string_view s = na.raw;
   if (s.empty()) return invalid("empty address", "");
@@ -494,10 +555,9 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after URI", "");
     na.params = ParamList(s.substr(i + 1));
-    bool ok = true;
-    na.params.forEach([&](std::string_view name, std::string_view value, bool has_value) {
-      if (!allToken(name) || (has_value && value.empty())) ok = false;
+    bool ok = scanParams(na.params.raw(), [&](std::string_view name, std::string_view value, bool) {
       if (na.tag.empty() && name.size() == 3 && iequals(name, "tag")) na.tag = value;
+      return true;
     });
     if (!ok) return invalid("bad parameter", "");
   }

@@ -447,7 +447,16 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
 }  // namespace
 
 Status parseUriInto(std::string_view text, Uri& out) noexcept {
-  out = Uri{};
+  // The fast path always sets raw, scheme, scheme_name and host; reset everything else.
+  out.user = {};
+  out.password = {};
+  out.has_user = false;
+  out.has_password = false;
+  out.ipv6 = false;
+  out.port = 0;
+  out.params = ParamList();
+  out.headers = {};
+  out.opaque = {};
   if (parseSipFast(text, out)) return {};
   auto r = parseUriSlow(text);
   if (!r) return std::unexpected(std::move(r.error()));
