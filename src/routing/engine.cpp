@@ -274,6 +274,7 @@ struct Engine::Impl {
   std::vector<std::size_t> scratch_winners;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_picks;
   std::vector<std::uint32_t> scratch_first;
+  std::vector<std::uint32_t> scratch_tier;
   std::vector<double> scratch_first_scores;
 
   // ---- small helpers ----
@@ -767,8 +768,8 @@ struct Engine::Impl {
 
   // dispatchInteraction() for the common case, in one pass and without the Eligible list:
   // one queue (no overflows), an interaction with no own skills, offers or skips, a trivial
-  // expression, and a strategy that picks one agent by a total order (longest-idle,
-  // fewest-interactions, least-talk-time, best-skill). The queue's candidates are sorted by
+  // expression, and a strategy that offers to one agent (longest-idle, fewest-interactions,
+  // least-talk-time, best-skill, round-robin memory/ordered, random). The queue's candidates are sorted by
   // penalty, so the first eligible one fixes the tier; the winner, the counts and the why
   // record are exactly those of the general path (the property tests compare nothing else).
   bool dispatchSinglePass(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
@@ -798,6 +799,17 @@ struct Engine::Impl {
     Pick best{};
     std::size_t best_pos = 0, tier_n = 0;
     const unsigned ch_bit = 1u << ci(x.ch);
+    auto& tier_agents = scratch_tier;  // random: every agent of the tier, in candidate order
+    tier_agents.clear();
+    const bool rr = st == Strategy::RoundRobinMemory || st == Strategy::RoundRobinOrdered;
+    const bool rr_ordered = st == Strategy::RoundRobinOrdered;
+    const bool rr_has_last = q.rr_last.has_value();
+    const std::pair<int, std::uint32_t> rr_last_key =
+        rr_has_last ? std::pair<int, std::uint32_t>(rr_ordered ? q.rr_last->first : 0, hot[q.rr_last->second].id_rank)
+                    : std::pair<int, std::uint32_t>{};
+    std::pair<int, std::uint32_t> rr_first_key{}, rr_after_key{};
+    std::pair<std::uint32_t, std::size_t> rr_first{}, rr_after{};
+    bool rr_has_after = false;
     for (const Cand& c : q.cands) {
       const AgentHot& h = hot[c.agent];
       ++considered;
@@ -829,12 +841,26 @@ struct Engine::Impl {
       if (st == Strategy::LongestIdle) p.score = seconds(now - h.last_idle);
       else if (st == Strategy::FewestInteractions) p.score = static_cast<double>(h.today);
       else if (st == Strategy::LeastTalkTime) p.score = h.talk_s;
-      else p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+      else if (st == Strategy::BestSkill) p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
       if (first.size() < max_notes) {
         first.push_back(p.agent);
         scratch_first_scores.push_back(p.score);
       }
-      if (tier_n == 0) {
+      if (st == Strategy::Random) {
+        tier_agents.push_back(c.agent);
+      } else if (rr) {
+        // Round robin: the smallest key after the last offered one, else the smallest key.
+        const std::pair<int, std::uint32_t> k(rr_ordered ? c.position : 0, h.id_rank);
+        if (tier_n == 0 || k < rr_first_key) {
+          rr_first_key = k;
+          rr_first = {c.agent, tier_n};
+        }
+        if (rr_has_last && rr_last_key < k && (!rr_has_after || k < rr_after_key)) {
+          rr_has_after = true;
+          rr_after_key = k;
+          rr_after = {c.agent, tier_n};
+        }
+      } else if (tier_n == 0) {
         best = p;
         best_pos = 0;
       } else {
@@ -851,9 +877,24 @@ struct Engine::Impl {
       ++tier_n;
     }
     if (tier_n == 0) return false;
+    if (st == Strategy::Random) {
+      best_pos = static_cast<std::size_t>(nextRandom() % tier_n);
+      best.agent = tier_agents[best_pos];
+    } else if (rr) {
+      const auto& win = rr_has_after ? rr_after : rr_first;
+      best.agent = win.first;
+      best_pos = win.second;
+    }
 
     std::string_view rule;
     switch (st) {
+      case Strategy::Random: rule = "random: uniform (seeded) over eligible agents in candidate order"; break;
+      case Strategy::RoundRobinMemory:
+        rule = "rrmemory: next after the last offered agent in agent id order, wrapping";
+        break;
+      case Strategy::RoundRobinOrdered:
+        rule = "rrordered: next after the last offered agent in (position, agent id) order, wrapping";
+        break;
       case Strategy::LongestIdle: rule = "longest-idle: earliest last_idle, then agent id"; break;
       case Strategy::FewestInteractions:
         rule = "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id";
@@ -885,6 +926,13 @@ struct Engine::Impl {
       if (w->candidates.size() >= max_notes) break;
       w->candidates.push_back(std::move(n));
     }
+    if (rr) {
+      int pos = 0;
+      for (const AgentQueue& aq : agents[best.agent].queues) {
+        if (aq.queue == qi) pos = aq.cand.position;
+      }
+      q.rr_last = std::make_pair(pos, best.agent);
+    }
     makeOffer(xi, best.agent, qi, std::move(w), now, out);
     return true;
   }
@@ -900,9 +948,8 @@ struct Engine::Impl {
       if (!isRing(st)) return false;
       if (st == Strategy::RingProgressively && trigger != "ring-progressive") return false;
     }
-    if (x.extra.empty() && x.own.empty() && x.offers.empty() && x.skips.empty() &&
-        (st == Strategy::LongestIdle || st == Strategy::FewestInteractions || st == Strategy::LeastTalkTime ||
-         st == Strategy::BestSkill)) {
+    if (x.extra.empty() && x.own.empty() && x.offers.empty() && x.skips.empty() && !isRing(st) &&
+        st != Strategy::Linear && st != Strategy::WeightedRandom) {
       const QueueRec& q = queues[x.queue];
       const StepRule& rule = q.rules[std::min<std::size_t>(x.step, q.rules.size() - 1)];
       if (!rule.expr || rule.expr->alwaysTrue()) return dispatchSinglePass(xi, now, out, trigger);
