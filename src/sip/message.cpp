@@ -7,6 +7,8 @@
 #include <cstring>
 #include <functional>
 
+#include "sip/scan.h"
+
 namespace sb::sip {
 namespace {
 
@@ -243,12 +245,6 @@ size_t closingQuote(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
-constexpr std::array<bool, 256> makeListSpecial() {
-  std::array<bool, 256> t{};
-  for (char c : std::string_view("\"<>,")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr auto kListSpecial = makeListSpecial();
 
 // Calls f(item) for each element of a comma list, splitting outside quotes and <>. Returns
 // false (after maybe calling f for earlier items) on an empty element or an open quote.
@@ -260,7 +256,7 @@ bool forEachListItem(std::string_view value, F&& f) {
   size_t i = 0;
   int angle = 0;
   while (true) {
-    while (i < n && !kListSpecial[static_cast<unsigned char>(d[i])]) ++i;
+    i = scan::findAny4(d, i, n, '"', '<', '>', ',');
     if (i < n) {
       char c = d[i];
       if (c == '"') {
@@ -367,10 +363,7 @@ HeaderId headerIdFromName(std::string_view name) noexcept {
   const uint8_t count = idx.count[name.size()][first - 'a'];
   for (uint8_t i = 0; i < count; ++i) {
     std::string_view full = kHeaders[static_cast<size_t>(cands[i])].name;
-    // Names usually arrive in their canonical spelling: a plain compare settles most.
-    if (std::memcmp(full.data(), name.data(), full.size()) == 0 || iequals(full, name)) {
-      return cands[i];
-    }
+    if (iequals(full, name)) return cands[i];
   }
   return HeaderId::Unknown;
 }
@@ -829,20 +822,19 @@ Result<Message> Message::parse(std::string bytes) {
     size_t val_b = pos;
     size_t line_e;
     while (true) {
-      const void* p = std::memchr(d + pos, '\n', n - pos);
-      if (p == nullptr) {
-        line_e = n;
+      line_e = scan::findByte(d, pos, n, '\n');
+      if (line_e == n) {
         pos = n;
         break;
       }
-      line_e = static_cast<size_t>(static_cast<const char*>(p) - d);
       pos = line_e + 1;
       if (pos < n && (d[pos] == ' ' || d[pos] == '\t')) continue;
       break;
     }
     std::string_view value = trim(std::string_view(d + val_b, line_e - val_b));
     std::string_view name(d + name_b, name_e - name_b);
-    Entry e;
+    // Built in place: a stack Entry copied in costs a store-forwarding stall per header.
+    Entry& e = m.entries_.emplace_back();
     e.id = headerIdFromName(name);
     e.name = span(name);
     e.value = Span{static_cast<uint32_t>(value.data() - d), static_cast<uint32_t>(value.size())};
@@ -854,7 +846,6 @@ Result<Message> Message::parse(std::string bytes) {
       have_cl = true;
       cl = *v;
     }
-    m.entries_.push_back(e);
   }
   if (!ended) pos = n;  // headers ran to the end of the data: no body
   size_t avail = n - pos;

@@ -4,6 +4,10 @@
 #include <array>
 #include <charconv>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sb::sip {
 namespace {
 
@@ -395,7 +399,32 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
   const char* d = rest.data();
   const size_t n = rest.size();
   size_t at = std::string_view::npos;
-  for (size_t i = 0; i < n; ++i) {
+  size_t i0 = 0;
+#if defined(__SSE2__)
+  // 16 bytes at a time: any kFastOther byte sends the text to the reference parser; '@'
+  // positions are remembered (the last one ends the userinfo).
+  {
+    const __m128i space = _mm_set1_epi8(0x21);  // signed compare: also catches >= 0x80
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const __m128i at_c = _mm_set1_epi8('@');
+    auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+    for (; i0 + 16 <= n; i0 += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i0));
+      __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_or_si128(eq(v, '<'), eq(v, '>')),
+                                           _mm_or_si128(eq(v, '"'), eq(v, '\\'))));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_or_si128(eq(v, '{'), eq(v, '}')),
+                                           _mm_or_si128(eq(v, '|'), eq(v, '^'))));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_or_si128(eq(v, '`'), eq(v, '%')),
+                                           _mm_or_si128(eq(v, '?'), eq(v, '['))));
+      bad = _mm_or_si128(bad, eq(v, ']'));
+      if (_mm_movemask_epi8(bad) != 0) return false;
+      auto ats = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, at_c)));
+      if (ats != 0) at = i0 + 31 - static_cast<size_t>(__builtin_clz(ats));
+    }
+  }
+#endif
+  for (size_t i = i0; i < n; ++i) {
     uint8_t k = kFastClass[static_cast<unsigned char>(d[i])];
     if (k == kFastPlain) continue;
     if (k == kFastOther) return false;
