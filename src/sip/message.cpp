@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 
 #include "sip/scan.h"
 
@@ -161,6 +162,55 @@ struct NameIndex {
 };
 constexpr NameIndex kNameIndex;
 const NameIndex& nameIndex() { return kNameIndex; }
+
+// Per header: the canonical name in lower case and a mask with 0x20 at its letters, so that
+// (wire byte | mask) == lower holds exactly when the wire byte is that letter in either case
+// (or the very same non-letter). Compared a machine word at a time.
+struct NameKey {
+  char lower[kMaxNameLen + 4] = {};
+  char mask[kMaxNameLen + 4] = {};
+};
+constexpr std::array<NameKey, std::size(kHeaders)> makeNameKeys() {
+  std::array<NameKey, std::size(kHeaders)> keys{};
+  for (size_t i = 0; i < std::size(kHeaders); ++i) {
+    std::string_view name = kHeaders[i].name;
+    for (size_t j = 0; j < name.size(); ++j) {
+      char c = name[j];
+      bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      keys[i].lower[j] = static_cast<char>(kLower[static_cast<unsigned char>(c)]);
+      keys[i].mask[j] = letter ? 0x20 : 0;
+    }
+  }
+  return keys;
+}
+constexpr auto kNameKeys = makeNameKeys();
+
+template <size_t W>
+[[gnu::always_inline]] inline bool chunkMatches(const char* p, const NameKey& k, size_t off) {
+  using U = std::conditional_t<W == 8, uint64_t,
+                               std::conditional_t<W == 4, uint32_t,
+                                                  std::conditional_t<W == 2, uint16_t, uint8_t>>>;
+  U a, m, l;
+  std::memcpy(&a, p + off, W);
+  std::memcpy(&m, k.mask + off, W);
+  std::memcpy(&l, k.lower + off, W);
+  return static_cast<U>(a | m) == l;
+}
+
+// Case-insensitive match of p[0, n) against header `k` whose name has length n (overlapping
+// word loads cover every byte).
+inline bool nameMatches(const char* p, size_t n, const NameKey& k) {
+  if (n >= 8) {
+    size_t off = 0;
+    for (; off + 8 <= n; off += 8) {
+      if (!chunkMatches<8>(p, k, off)) return false;
+    }
+    return off == n || chunkMatches<8>(p, k, n - 8);
+  }
+  if (n >= 4) return chunkMatches<4>(p, k, 0) && chunkMatches<4>(p, k, n - 4);
+  if (n >= 2) return chunkMatches<2>(p, k, 0) && chunkMatches<2>(p, k, n - 2);
+  return n == 1 && chunkMatches<1>(p, k, 0);
+}
 
 auto invalid(std::string msg, std::string_view field) {
   return fail(Errc::InvalidArgument, std::move(msg), std::string(field));
@@ -362,8 +412,9 @@ HeaderId headerIdFromName(std::string_view name) noexcept {
   const auto& cands = idx.slot[name.size()][first - 'a'];
   const uint8_t count = idx.count[name.size()][first - 'a'];
   for (uint8_t i = 0; i < count; ++i) {
-    std::string_view full = kHeaders[static_cast<size_t>(cands[i])].name;
-    if (iequals(full, name)) return cands[i];
+    if (nameMatches(name.data(), name.size(), kNameKeys[static_cast<size_t>(cands[i])])) {
+      return cands[i];
+    }
   }
   return HeaderId::Unknown;
 }
