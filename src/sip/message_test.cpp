@@ -247,5 +247,131 @@ TEST(MessageTest, GrammarHelpers) {
   EXPECT_FALSE(parseAuth("Digest realm").has_value());
 }
 
+// The allocation-free accessors fill caller-owned buffers, reusing their elements, and must
+// agree with the vector-returning ones.
+TEST(MessageTest, BufferAccessorsMatchAndReuse) {
+  Message m = parsed(kInvite);
+  std::vector<Via> vias(5);  // more elements than the message has: trimmed to 2
+  vias[1].branch = "stale";
+  ASSERT_TRUE(m.vias(vias).has_value());
+  ASSERT_EQ(vias.size(), 2u);
+  auto ref = m.vias();
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(vias[i].raw, (*ref)[i].raw);
+    EXPECT_EQ(vias[i].host, (*ref)[i].host);
+    EXPECT_EQ(vias[i].branch, (*ref)[i].branch);
+    EXPECT_EQ(vias[i].port, (*ref)[i].port);
+    EXPECT_EQ(vias[i].ttl, (*ref)[i].ttl);
+  }
+  NameAddr from;
+  from.tag = "stale";
+  from.bracketed = false;
+  ASSERT_TRUE(m.from(from).has_value());
+  EXPECT_EQ(from.display, "Alice, A.");
+  EXPECT_EQ(from.tag, "1928301774");
+  EXPECT_TRUE(from.bracketed);
+  NameAddr to;
+  to.tag = "stale";
+  ASSERT_TRUE(m.to(to).has_value());
+  EXPECT_EQ(to.tag, "");
+  EXPECT_EQ(to.uri.user, "bob");
+  std::vector<Contact> contacts;
+  ASSERT_TRUE(m.contacts(contacts).has_value());
+  ASSERT_EQ(contacts.size(), 2u);
+  EXPECT_EQ(contacts[0].expires, 60u);
+  EXPECT_FALSE(contacts[1].expires.has_value());
+  EXPECT_EQ(contacts[1].display, "x,y");
+  std::vector<NameAddr> routes;
+  ASSERT_TRUE(m.routes(routes).has_value());
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[1].uri.host, "p2.example.com");
+  EXPECT_EQ(m.recordRoutes(routes).error().code, Errc::NotFound);
+  std::vector<std::string_view> tokens{"stale"};
+  ASSERT_TRUE(m.allow(tokens).has_value());
+  EXPECT_EQ(tokens, (std::vector<std::string_view>{"INVITE", "ACK", "BYE"}));
+  ASSERT_TRUE(m.supported(tokens).has_value());
+  EXPECT_EQ(tokens, (std::vector<std::string_view>{"timer", "100rel"}));
+  EXPECT_EQ(m.require(tokens).error().code, Errc::NotFound);
+  EXPECT_EQ(m.proxyRequire(tokens).error().code, Errc::NotFound);
+  std::vector<AuthValue> auth(3);
+  auth[0].params.resize(10);
+  ASSERT_TRUE(m.proxyAuthorization(auth).has_value());
+  ASSERT_EQ(auth.size(), 1u);
+  EXPECT_EQ(auth[0].params.size(), 6u);
+  EXPECT_EQ(auth[0].param("nonce"), "x,y");
+  ASSERT_TRUE(m.wwwAuthenticate(auth).has_value());
+  EXPECT_EQ(auth[0].param("qop"), "auth,auth-int");
+  EXPECT_EQ(m.authorization(auth).error().code, Errc::NotFound);
+  EXPECT_EQ(m.proxyAuthenticate(auth).error().code, Errc::NotFound);
+
+  // Reusing the same buffers for another message overwrites every field.
+  Message r = parsed(
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKx\r\n"
+      "To: <sip:b@h>;tag=t2\r\nContact: *\r\nAllow: INFO\r\n"
+      "Supported: \r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(r.vias(vias).has_value());
+  ASSERT_EQ(vias.size(), 1u);
+  EXPECT_EQ(vias[0].port, 0);
+  EXPECT_FALSE(vias[0].ttl.has_value());
+  EXPECT_EQ(vias[0].maddr, "");
+  EXPECT_EQ(vias[0].received, "");
+  ASSERT_TRUE(r.to(to).has_value());
+  EXPECT_EQ(to.display, "");
+  EXPECT_EQ(to.tag, "t2");
+  ASSERT_TRUE(r.contacts(contacts).has_value());
+  ASSERT_EQ(contacts.size(), 1u);
+  EXPECT_TRUE(contacts[0].star);
+  ASSERT_TRUE(r.allow(tokens).has_value());
+  EXPECT_EQ(tokens, (std::vector<std::string_view>{"INFO"}));
+  ASSERT_TRUE(r.supported(tokens).has_value());
+  EXPECT_TRUE(tokens.empty());
+  EXPECT_EQ(r.from(from).error().code, Errc::NotFound);
+}
+
+TEST(MessageTest, BufferAccessorsReportTheSameErrors) {
+  Message m = parsed(
+      "OPTIONS sip:h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=a, SIP/2.0/UDP h:99999\r\n"
+      "From: <sip:a@h\r\nTo: x y z\r\nContact: *, <sip:a@h>\r\n"
+      "Allow: INVITE, , BYE\r\nSupported: a b\r\nRoute: <sip:h>,\r\n"
+      "Authorization: Digest realm\r\n\r\n");
+  std::vector<Via> vias;
+  auto a = m.vias(vias);
+  auto b = m.vias();
+  ASSERT_FALSE(a.has_value());
+  ASSERT_FALSE(b.has_value());
+  EXPECT_EQ(a.error().field, b.error().field);
+  EXPECT_EQ(a.error().message, b.error().message);
+  NameAddr na;
+  EXPECT_EQ(m.from(na).error().message, m.from().error().message);
+  EXPECT_EQ(m.from(na).error().field, "From");
+  EXPECT_EQ(m.to(na).error().message, m.to().error().message);
+  std::vector<Contact> c;
+  EXPECT_EQ(m.contacts(c).error().message, m.contacts().error().message);
+  std::vector<std::string_view> t;
+  EXPECT_EQ(m.allow(t).error().message, m.allow().error().message);
+  EXPECT_EQ(m.supported(t).error().field, "Supported");
+  std::vector<NameAddr> r;
+  EXPECT_EQ(m.routes(r).error().message, m.routes().error().message);
+  std::vector<AuthValue> au;
+  EXPECT_EQ(m.authorization(au).error().message, m.authorization().error().message);
+}
+
+TEST(MessageTest, HeaderNamesMatchCaseInsensitivelyAndExactly) {
+  EXPECT_EQ(headerIdFromName("cAlL-iD"), HeaderId::CallId);
+  EXPECT_EQ(headerIdFromName("P-PREFERRED-IDENTITY"), HeaderId::PPreferredIdentity);
+  EXPECT_EQ(headerIdFromName("proxy-authorization"), HeaderId::ProxyAuthorization);
+  EXPECT_EQ(headerIdFromName("TO"), HeaderId::To);
+  EXPECT_EQ(headerIdFromName(std::string_view("Call\rID")), HeaderId::Unknown);
+  EXPECT_EQ(headerIdFromName("Call_ID"), HeaderId::Unknown);
+  EXPECT_EQ(headerIdFromName("Vib"), HeaderId::Unknown);
+  EXPECT_EQ(headerIdFromName("Contacts"), HeaderId::Unknown);
+  EXPECT_EQ(headerIdFromName("P-Preferred-Identity-X"), HeaderId::Unknown);
+  for (auto i = static_cast<size_t>(HeaderId::Accept); i < static_cast<size_t>(HeaderId::Count_);
+       ++i) {
+    auto id = static_cast<HeaderId>(i);
+    EXPECT_EQ(headerIdFromName(headerName(id)), id) << headerName(id);
+  }
+}
+
 }  // namespace
 }  // namespace sb::sip

@@ -95,5 +95,61 @@ TEST(UriTest, TelAndOtherComparison) {
   EXPECT_FALSE(uriEquals(u("http://x/y"), u("http://x/Y")));
 }
 
+// parseUriInto takes a one-pass fast path for plain sip/sips URIs (16 bytes at a time) and
+// falls back to the full parser otherwise; both must agree on every field and every verdict.
+TEST(UriTest, IntoMatchesParseOnFastAndSlowForms) {
+  const char* good[] = {
+      "sip:agent-42@cc.example.com",
+      "SIP:Alice@Atlanta.Example.COM:5060;transport=udp;lr",
+      "sips:a:pw@host.example.com:65535;x=1;",
+      "sip:host.example.com",
+      "sip:203.0.113.9;lr",
+      "sip:user;phone=1@a-very-long-host-name-over-16-bytes.example.com;maddr=239.255.255.1",
+      "sip:a@b@c.example.com;p=q",         // userinfo ends at the last '@'
+      "sip:x@h;a=b@c.example.com",         // ...even inside what looks like params
+      "sip:alice%40home@example.com",      // escapes: slow path
+      "sip:[2001:db8::1]:5070;lr",         // IPv6: slow path
+      "sip:bob@example.com?subject=hi",    // headers: slow path
+      "tel:+1-201-555-0123;phone-context=x",
+      "http://example.com/a",
+  };
+  for (const char* text : good) {
+    auto ref = parseUri(text);
+    ASSERT_TRUE(ref.has_value()) << text;
+    Uri out;
+    out.port = 9;  // reused value: stale fields must be reset
+    out.headers = "stale";
+    out.has_password = true;
+    ASSERT_TRUE(parseUriInto(text, out).has_value()) << text;
+    EXPECT_EQ(out.raw, ref->raw);
+    EXPECT_EQ(out.scheme, ref->scheme) << text;
+    EXPECT_EQ(out.scheme_name, ref->scheme_name) << text;
+    EXPECT_EQ(out.user, ref->user) << text;
+    EXPECT_EQ(out.password, ref->password) << text;
+    EXPECT_EQ(out.has_user, ref->has_user) << text;
+    EXPECT_EQ(out.has_password, ref->has_password) << text;
+    EXPECT_EQ(out.host, ref->host) << text;
+    EXPECT_EQ(out.ipv6, ref->ipv6) << text;
+    EXPECT_EQ(out.port, ref->port) << text;
+    EXPECT_EQ(out.params.raw(), ref->params.raw()) << text;
+    EXPECT_EQ(out.headers, ref->headers) << text;
+    EXPECT_EQ(out.opaque, ref->opaque) << text;
+  }
+  EXPECT_EQ(u("sip:a@b@c.example.com;p=q").user, "a@b");
+  EXPECT_EQ(u("sip:a@b@c.example.com;p=q").host, "c.example.com");
+  const char* bad[] = {
+      "sip:@host",          "sip:host:",         "sip:host:123456",  "sip:host:65536",
+      "sip:host;;lr",       "sip:host;=x",       "sip:ho st",        "sip:host\x7f",
+      "sip:very-long-host-name.example.com;a=<b>",  // forbidden byte in the SIMD block
+      "sip:very-long-host-name.example.com\x80",    // non-ASCII byte
+      "sip:",               "sip:user@",         "sip:h;a\"b",
+  };
+  for (const char* text : bad) {
+    Uri out;
+    EXPECT_FALSE(parseUriInto(text, out).has_value()) << text;
+    EXPECT_FALSE(parseUri(text).has_value()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace sb::sip
