@@ -216,8 +216,24 @@ auto invalid(std::string msg, std::string_view field) {
   return fail(Errc::InvalidArgument, std::move(msg), std::string(field));
 }
 
+// parseUint32 with an inline path for up to 9 digits (no overflow possible); anything else,
+// errors included, goes through parseUint32 itself.
+[[gnu::always_inline]] inline Result<uint32_t> u32(std::string_view s) noexcept {
+  if (!s.empty() && s.size() <= 9) {
+    uint32_t v = 0;
+    bool ok = true;
+    for (char c : s) {
+      auto d = static_cast<uint32_t>(static_cast<unsigned char>(c) - '0');
+      ok = ok && d < 10;
+      v = v * 10 + d;
+    }
+    if (ok) return v;
+  }
+  return parseUint32(s);
+}
+
 Result<uint16_t> parsePort16(std::string_view s, std::string_view field) {
-  auto v = parseUint32(s);
+  auto v = u32(s);
   if (!v || *v > 65535) return invalid("bad port", field);
   return static_cast<uint16_t>(*v);
 }
@@ -570,8 +586,8 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
     lt = i;
   } else {
     // '<' before any ';' means name-addr form (an addr-spec holds no '<').
-    size_t p = s.find('<');
-    if (p != std::string_view::npos) {
+    size_t p = scan::findByte(s.data(), 0, s.size(), '<');
+    if (p != s.size()) {
       std::string_view disp = trim(s.substr(0, p));
       for (char c : disp) {
         if (!isToken(c) && !isWs(c)) return invalid("display name not a token list", "");
@@ -582,8 +598,8 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
   }
   std::string_view uri_text;
   if (lt != std::string_view::npos) {
-    size_t gt = s.find('>', lt);
-    if (gt == std::string_view::npos) return invalid("missing '>'", "");
+    size_t gt = scan::findByte(s.data(), lt, s.size(), '>');
+    if (gt == s.size()) return invalid("missing '>'", "");
     uri_text = s.substr(lt + 1, gt - lt - 1);
     na.bracketed = true;
     i = gt + 1;
@@ -896,7 +912,7 @@ Result<Message> Message::parse(std::string bytes) {
     e.value = Span{static_cast<uint32_t>(value.data() - d), static_cast<uint32_t>(value.size())};
     e.raw = Span{static_cast<uint32_t>(name_b), static_cast<uint32_t>(pos - name_b)};
     if (e.id == HeaderId::ContentLength) {
-      auto v = parseUint32(value);
+      auto v = u32(value);
       if (!v) return invalid("bad Content-Length", "Content-Length");
       if (have_cl && *v != cl) return invalid("conflicting Content-Length", "Content-Length");
       have_cl = true;
@@ -1069,7 +1085,7 @@ Result<CSeq> Message::cseq() const {
   std::string_view s = *v;
   size_t i = 0;
   while (i < s.size() && isDigit(s[i])) ++i;
-  auto num = parseUint32(s.substr(0, i));
+  auto num = u32(s.substr(0, i));
   if (!num) return fail(num.error().code, "bad CSeq number", "CSeq");
   size_t before = i;
   skipWs(s, i);
@@ -1084,7 +1100,7 @@ Result<CSeq> Message::cseq() const {
 Result<uint32_t> Message::maxForwards() const {
   auto v = single(HeaderId::MaxForwards);
   if (!v) return std::unexpected(v.error());
-  auto n = parseUint32(*v);
+  auto n = u32(*v);
   if (!n || *n > 255) return invalid("bad Max-Forwards", "Max-Forwards");
   return n;
 }
@@ -1127,7 +1143,7 @@ Status Message::recordRoutes(std::vector<NameAddr>& out) const {
 Result<uint32_t> Message::contentLength() const {
   auto v = header(HeaderId::ContentLength);
   if (!v) return fail(Errc::NotFound, "header missing", "Content-Length");
-  auto n = parseUint32(*v);
+  auto n = u32(*v);
   if (!n) return invalid("bad Content-Length", "Content-Length");
   return n;
 }
@@ -1141,7 +1157,7 @@ Result<MediaType> Message::contentType() const {
 Result<uint32_t> Message::expires() const {
   auto v = single(HeaderId::Expires);
   if (!v) return std::unexpected(v.error());
-  auto n = parseUint32(*v);
+  auto n = u32(*v);
   if (!n) return fail(n.error().code, "bad Expires", "Expires");
   return n;
 }

@@ -8,6 +8,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "sip/scan.h"
+
 namespace sb::sip {
 namespace {
 
@@ -435,15 +437,14 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
   u.scheme_name = text.substr(0, colon);
   size_t h = 0;
   if (at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    size_t pc = userinfo.find(':');
-    u.user = userinfo.substr(0, pc);
+    size_t pc = scan::findByte(d, 0, at, ':');
+    u.user = std::string_view(d, pc);
     u.has_user = true;
-    if (pc != std::string_view::npos) {
-      u.password = userinfo.substr(pc + 1);
+    if (pc != at) {
+      u.password = std::string_view(d + pc + 1, at - pc - 1);
       u.has_password = true;
     }
-    if (u.user.empty()) return false;
+    if (pc == 0) return false;
     h = at + 1;
   }
   // host [":" port] up to the first ';'.
