@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "sip/scan.h"
+
 namespace sb::sip {
 namespace {
 
@@ -370,6 +374,37 @@ TEST(MessageTest, HeaderNamesMatchCaseInsensitivelyAndExactly) {
        ++i) {
     auto id = static_cast<HeaderId>(i);
     EXPECT_EQ(headerIdFromName(headerName(id)), id) << headerName(id);
+  }
+}
+
+// The SIMD scans against a plain loop, for every start and length around the 16-byte block
+// size, with matches placed before, at and after the start (the tail block overlaps them).
+TEST(ScanTest, FindByteAndFindAny4AgreeWithAPlainLoop) {
+  for (size_t n = 0; n <= 40; ++n) {
+    for (size_t hit = 0; hit <= n; ++hit) {
+      std::string text(n, 'x');
+      if (hit < n) text[hit] = '>';
+      if (n > 0) text[n / 3] = '<';  // a second hit, sometimes before the start
+      for (size_t start = 0; start <= n; ++start) {
+        size_t want = n;
+        for (size_t j = start; j < n; ++j) {
+          if (text[j] == '>') {
+            want = j;
+            break;
+          }
+        }
+        EXPECT_EQ(scan::findByte(text.data(), start, n, '>'), want) << n << " " << start;
+        size_t want4 = n;
+        for (size_t j = start; j < n; ++j) {
+          if (text[j] == '>' || text[j] == '<') {
+            want4 = j;
+            break;
+          }
+        }
+        EXPECT_EQ(scan::findAny4(text.data(), start, n, '"', '<', '>', ','), want4)
+            << n << " " << start;
+      }
+    }
   }
 }
 

@@ -29,6 +29,14 @@ inline size_t findAny4(const char* d, size_t i, size_t n, char a, char b, char c
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
     i += 16;
   }
+  if (i < n && n >= 16) {
+    // The tail as one overlapping load of the last 16 bytes, ignoring those before i.
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + n - 16));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, vc), _mm_cmpeq_epi8(v, ve)));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(m)) & (0xffffu << (i - (n - 16)));
+    return mask != 0 ? n - 16 + static_cast<size_t>(__builtin_ctz(mask)) : n;
+  }
 #endif
   for (; i < n; ++i) {
     char x = d[i];
@@ -46,6 +54,13 @@ inline size_t findByte(const char* d, size_t i, size_t n, char c) noexcept {
     auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vc)));
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
     i += 16;
+  }
+  if (i < n && n >= 16) {
+    // The tail as one overlapping load of the last 16 bytes, ignoring those before i.
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + n - 16));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, vc))) &
+                (0xffffu << (i - (n - 16)));
+    return mask != 0 ? n - 16 + static_cast<size_t>(__builtin_ctz(mask)) : n;
   }
 #endif
   for (; i < n; ++i) {

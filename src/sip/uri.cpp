@@ -410,7 +410,10 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
     const __m128i del = _mm_set1_epi8(0x7f);
     const __m128i at_c = _mm_set1_epi8('@');
     auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
-    for (; i0 + 16 <= n; i0 += 16) {
+    // Whole blocks, then the tail as one overlapping block (bytes seen twice are harmless:
+    // they were clean, and the last '@' is the highest position either way).
+    for (size_t next = 0; next < n && n >= 16; next = i0) {
+      i0 = next + 16 <= n ? next : n - 16;
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(d + i0));
       __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del));
       bad = _mm_or_si128(bad, _mm_or_si128(_mm_or_si128(eq(v, '<'), eq(v, '>')),
@@ -423,6 +426,7 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
       if (_mm_movemask_epi8(bad) != 0) return false;
       auto ats = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, at_c)));
       if (ats != 0) at = i0 + 31 - static_cast<size_t>(__builtin_clz(ats));
+      i0 += 16;
     }
   }
 #endif
