@@ -908,6 +908,7 @@ Result<Message> Message::parse(std::string bytes) {
     // Built in place: a stack Entry copied in costs a store-forwarding stall per header.
     Entry& e = m.entries_.emplace_back();
     e.id = headerIdFromName(name);
+    m.noteId(e.id);
     e.name = span(name);
     e.value = Span{static_cast<uint32_t>(value.data() - d), static_cast<uint32_t>(value.size())};
     e.raw = Span{static_cast<uint32_t>(name_b), static_cast<uint32_t>(pos - name_b)};
@@ -933,6 +934,7 @@ Result<Message> Message::parse(std::string bytes) {
 // ---------------------------------------------------------------- Message: access
 
 std::optional<std::string_view> Message::header(HeaderId id) const noexcept {
+  if (!has(seen_, id)) return std::nullopt;
   for (const Entry& e : entries_) {
     if (e.id == id) return view(e.value);
   }
@@ -973,14 +975,12 @@ size_t Message::count(HeaderId id) const noexcept {
 }
 
 Result<std::string_view> Message::single(HeaderId id) const {
-  const Entry* found = nullptr;
+  if (!has(seen_, id)) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
+  if (has(repeated_, id)) return invalid("header appears more than once", headerName(id));
   for (const Entry& e : entries_) {
-    if (e.id != id) continue;
-    if (found != nullptr) return invalid("header appears more than once", headerName(id));
-    found = &e;
+    if (e.id == id) return view(e.value);
   }
-  if (found == nullptr) return fail(Errc::NotFound, "header missing", std::string(headerName(id)));
-  return view(found->value);
+  return fail(Errc::Internal, "header index out of date", std::string(headerName(id)));
 }
 
 namespace {
@@ -1372,6 +1372,7 @@ void Message::pushVia(std::string_view value) {
   while (it != entries_.end() && it->id != HeaderId::Via) ++it;
   if (it == entries_.end()) it = entries_.begin();
   entries_.insert(it, e);
+  noteId(HeaderId::Via);
 }
 
 Status Message::popFirstValue(HeaderId id) {
@@ -1382,6 +1383,7 @@ Status Message::popFirstValue(HeaderId id) {
     if (!splitList(v, parts)) return invalid("bad list", headerName(id));
     if (parts.size() <= 1) {
       entries_.erase(it);
+      reindex();
     } else {
       auto off = static_cast<uint32_t>(parts[1].data() - buf_.data());
       it->value = Span{off, static_cast<uint32_t>(it->value.off + it->value.len - off)};
@@ -1399,6 +1401,7 @@ void Message::addHeader(std::string_view name, std::string_view value) {
   e.name = append(name);
   e.value = append(value);
   entries_.push_back(e);
+  noteId(e.id);
 }
 
 void Message::prependHeader(std::string_view name, std::string_view value) {
@@ -1408,6 +1411,7 @@ void Message::prependHeader(std::string_view name, std::string_view value) {
   e.name = append(name);
   e.value = append(value);
   entries_.insert(entries_.begin(), e);
+  noteId(e.id);
 }
 
 void Message::setHeader(std::string_view name, std::string_view value) {
@@ -1440,18 +1444,29 @@ void Message::setHeader(std::string_view name, std::string_view value) {
     e.value = vs;
     entries_.push_back(e);
   }
+  reindex();
 }
 
 size_t Message::removeHeaders(std::string_view name) {
   HeaderId id = headerIdFromName(name);
   if (id != HeaderId::Unknown) return removeHeaders(id);
-  return std::erase_if(entries_, [&](const Entry& e) {
+  size_t n = std::erase_if(entries_, [&](const Entry& e) {
     return e.id == HeaderId::Unknown && iequals(view(e.name), name);
   });
+  reindex();
+  return n;
 }
 
 size_t Message::removeHeaders(HeaderId id) {
-  return std::erase_if(entries_, [&](const Entry& e) { return e.id == id; });
+  size_t n = std::erase_if(entries_, [&](const Entry& e) { return e.id == id; });
+  reindex();
+  return n;
+}
+
+void Message::reindex() noexcept {
+  seen_ = {};
+  repeated_ = {};
+  for (const Entry& e : entries_) noteId(e.id);
 }
 
 void Message::setBody(std::string_view body, std::string_view content_type) {

@@ -10,6 +10,7 @@
 // return sb::Result (InvalidArgument with the header name as field) — they never throw.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -251,6 +252,22 @@ class Message {
     Span raw;  // name start .. line end incl. CRLF (unedited entries)
   };
 
+  // One bit per HeaderId: which ids have a field, and which have more than one. parse() and
+  // every edit keep them current, so single-valued lookups skip absent/repeated headers.
+  using IdBits = std::array<uint64_t, 2>;
+  static_assert(static_cast<size_t>(HeaderId::Count_) <= 128);
+  static bool has(const IdBits& bits, HeaderId id) noexcept {
+    auto b = static_cast<unsigned>(id);
+    return (bits[b >> 6] >> (b & 63)) & 1u;
+  }
+  void noteId(HeaderId id) noexcept {
+    auto b = static_cast<unsigned>(id);
+    uint64_t bit = uint64_t{1} << (b & 63);
+    repeated_[b >> 6] |= seen_[b >> 6] & bit;
+    seen_[b >> 6] |= bit;
+  }
+  void reindex() noexcept;
+
   std::string_view view(Span s) const noexcept { return {buf_.data() + s.off, s.len}; }
   Span append(std::string_view text);
   void rebuildStartLine();
@@ -266,6 +283,8 @@ class Message {
 
   std::string buf_;
   std::vector<Entry> entries_;
+  IdBits seen_{};
+  IdBits repeated_{};
   bool is_request_ = true;
   Method method_ = Method::Other;
   int status_ = 0;

@@ -408,5 +408,39 @@ TEST(ScanTest, FindByteAndFindAny4AgreeWithAPlainLoop) {
   }
 }
 
+// Single-valued accessors consult a per-id presence index: every edit must keep it current.
+TEST(MessageTest, SingleHeaderLookupsFollowEdits) {
+  Message m = parsed(kInvite);
+  EXPECT_TRUE(m.maxForwards().has_value());
+  m.addHeader("Max-Forwards", "5");
+  EXPECT_EQ(m.maxForwards().error().code, Errc::InvalidArgument);
+  EXPECT_EQ(m.removeHeaders("max-forwards"), 2u);
+  EXPECT_EQ(m.maxForwards().error().code, Errc::NotFound);
+  EXPECT_FALSE(m.header(HeaderId::MaxForwards).has_value());
+  m.setHeader("Max-Forwards", "9");
+  EXPECT_EQ(*m.maxForwards(), 9u);
+  m.prependHeader("Max-Forwards", "8");
+  EXPECT_EQ(m.maxForwards().error().code, Errc::InvalidArgument);
+  m.setHeader("Max-Forwards", "7");  // collapses both into one
+  EXPECT_EQ(*m.maxForwards(), 7u);
+  EXPECT_EQ(m.removeHeaders(HeaderId::Expires), 1u);
+  EXPECT_EQ(m.expires().error().code, Errc::NotFound);
+  m.addHeader("X-New", "v");
+  EXPECT_EQ(*m.header("x-new"), "v");
+  ASSERT_TRUE(m.popFirstValue(HeaderId::Route).has_value());
+  ASSERT_TRUE(m.popFirstValue(HeaderId::Route).has_value());
+  EXPECT_EQ(m.routes().error().code, Errc::NotFound);
+  EXPECT_FALSE(m.header(HeaderId::Route).has_value());
+  Message copy = m;
+  EXPECT_EQ(*copy.maxForwards(), 7u);
+  Message r = Message::response(200);
+  EXPECT_EQ(r.callId().error().code, Errc::NotFound);
+  r.addHeader("Call-ID", "abc");
+  EXPECT_EQ(*r.callId(), "abc");
+  Message dup = parsed("OPTIONS sip:h SIP/2.0\r\nCall-ID: a\r\ni: b\r\n\r\n");
+  EXPECT_EQ(dup.callId().error().code, Errc::InvalidArgument);
+  EXPECT_EQ(*dup.header(HeaderId::CallId), "a");
+}
+
 }  // namespace
 }  // namespace sb::sip
