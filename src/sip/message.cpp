@@ -346,7 +346,7 @@ bool forEachListItem(std::string_view value, F&& f) {
         continue;
       }
     }
-    std::string_view item = trim(value.substr(start, i - start));
+    std::string_view item = trim(scan::slice(value, start, i - start));
     if (item.empty()) return false;
     f(item);
     if (i >= n) return true;
@@ -497,13 +497,13 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
   if (i < s.size() && s[i] == '[') {
     size_t close = s.find(']', i);
     if (close == std::string_view::npos) return invalid("bad IPv6 sent-by", "Via");
-    v.host = s.substr(i + 1, close - i - 1);
+    v.host = scan::slice(s, i + 1, close - i - 1);
     v.ipv6 = true;
     i = close + 1;
   } else {
     size_t b = i;
     while (i < s.size() && (isToken(s[i]) && s[i] != '%' && s[i] != '*')) ++i;
-    v.host = s.substr(b, i - b);
+    v.host = scan::slice(s, b, i - b);
   }
   if (v.host.empty()) return invalid("missing sent-by host", "Via");
   skipWs(s, i);
@@ -512,7 +512,7 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
     skipWs(s, i);
     size_t b = i;
     while (i < s.size() && isDigit(s[i])) ++i;
-    auto port = parsePort16(s.substr(b, i - b), "Via");
+    auto port = parsePort16(scan::slice(s, b, i - b), "Via");
     if (!port) return std::unexpected(port.error());
     v.port = *port;
     skipWs(s, i);
@@ -520,7 +520,7 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
   std::string_view params;
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after sent-by", "Via");
-    params = s.substr(i + 1);
+    params = scan::slice(s, i + 1);
     v.params = ParamList(params);
   }
   Status st;
@@ -529,7 +529,7 @@ Status parseViaInto(std::string_view text, Via& v) noexcept {
       v.branch = val;
     } else if (n.size() == 8 && iequals(n, "received")) {
       if (val.size() >= 2 && val.front() == '[' && val.back() == ']') {
-        val = val.substr(1, val.size() - 2);
+        val = scan::slice(val, 1, val.size() - 2);
       }
       v.received = val;
       if (!has || val.empty()) st = invalid("empty received", "Via");
@@ -579,7 +579,7 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
   if (s[0] == '"') {
     size_t q = closingQuote(s, 0);
     if (q == std::string_view::npos) return invalid("unterminated display name", "");
-    na.display = s.substr(1, q - 1);
+    na.display = scan::slice(s, 1, q - 1);
     i = q + 1;
     skipWs(s, i);
     if (i >= s.size() || s[i] != '<') return invalid("display name without <uri>", "");
@@ -588,7 +588,7 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
     // '<' before any ';' means name-addr form (an addr-spec holds no '<').
     size_t p = scan::findByte(s.data(), 0, s.size(), '<');
     if (p != s.size()) {
-      std::string_view disp = trim(s.substr(0, p));
+      std::string_view disp = trim(scan::slice(s, 0, p));
       for (char c : disp) {
         if (!isToken(c) && !isWs(c)) return invalid("display name not a token list", "");
       }
@@ -600,7 +600,7 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
   if (lt != std::string_view::npos) {
     size_t gt = scan::findByte(s.data(), lt, s.size(), '>');
     if (gt == s.size()) return invalid("missing '>'", "");
-    uri_text = s.substr(lt + 1, gt - lt - 1);
+    uri_text = scan::slice(s, lt + 1, gt - lt - 1);
     na.bracketed = true;
     i = gt + 1;
   } else {
@@ -608,7 +608,7 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
     // the first ';' or LWS.
     i = 0;
     while (i < s.size() && s[i] != ';' && !isWs(s[i])) ++i;
-    uri_text = s.substr(0, i);
+    uri_text = scan::slice(s, 0, i);
     if (uri_text.find('?') != std::string_view::npos) {
       return invalid("URI with headers must be enclosed in <>", "");
     }
@@ -617,7 +617,7 @@ Status parseNameAddrInto(std::string_view text, NameAddr& na) noexcept {
   skipWs(s, i);
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after URI", "");
-    std::string_view params = s.substr(i + 1);
+    std::string_view params = scan::slice(s, i + 1);
     na.params = ParamList(params);
     bool ok = scanParams(params, [&](std::string_view name, std::string_view value, bool) {
       if (na.tag.empty() && name.size() == 3 && iequals(name, "tag")) na.tag = value;
@@ -679,7 +679,7 @@ Result<MediaType> parseMediaType(std::string_view text) noexcept {
   skipWs(s, i);
   if (i < s.size()) {
     if (s[i] != ';') return invalid("junk after media type", "");
-    m.params = ParamList(s.substr(i + 1));
+    m.params = ParamList(scan::slice(s, i + 1));
     SB_TRY(checkHeaderParams(m.params.raw(), ""));
   }
   return m;
@@ -712,13 +712,13 @@ Status parseAuthInto(std::string_view text, AuthValue& a) {
     if (i < s.size() && s[i] == '"') {
       size_t q = closingQuote(s, i);
       if (q == std::string_view::npos) return invalid("unterminated auth-param", "");
-      p.value = s.substr(i + 1, q - i - 1);
+      p.value = scan::slice(s, i + 1, q - i - 1);
       p.quoted = true;
       i = q + 1;
     } else {
       size_t b = i;
       while (i < s.size() && (isToken(s[i]) || s[i] == '/' || s[i] == '=')) ++i;
-      p.value = s.substr(b, i - b);
+      p.value = scan::slice(s, b, i - b);
     }
     a.params.push_back(p);
     skipWs(s, i);
@@ -802,7 +802,7 @@ namespace {
 
 bool checkVersion(std::string_view v) {
   // "SIP/" 1*DIGIT "." 1*DIGIT, "SIP" case-insensitive.
-  if (v.size() < 7 || !iequals(v.substr(0, 4), "SIP/")) return false;
+  if (v.size() < 7 || !iequals(scan::slice(v, 0, 4), "SIP/")) return false;
   size_t dot = v.find('.', 4);
   if (dot == std::string_view::npos || dot == 4 || dot + 1 == v.size()) return false;
   for (size_t i = 4; i < v.size(); ++i) {
@@ -833,12 +833,12 @@ Result<Message> Message::parse(std::string bytes) {
   m.start_line_ = span(line);
   size_t sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return invalid("malformed start line", "start-line");
-  if (line.size() >= 4 && iequals(line.substr(0, 4), "SIP/")) {
+  if (line.size() >= 4 && iequals(scan::slice(line, 0, 4), "SIP/")) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
     m.is_request_ = false;
-    std::string_view version = line.substr(0, sp1);
+    std::string_view version = scan::slice(line, 0, sp1);
     if (!checkVersion(version)) return invalid("bad SIP version", "start-line");
-    std::string_view rest = line.substr(sp1 + 1);
+    std::string_view rest = scan::slice(line, sp1 + 1);
     if (rest.size() < 3 || !isDigit(rest[0]) || !isDigit(rest[1]) || !isDigit(rest[2]) ||
         (rest.size() > 3 && rest[3] != ' ')) {
       return invalid("status code is not 3 digits", "start-line");
@@ -847,18 +847,19 @@ Result<Message> Message::parse(std::string bytes) {
     if (code < 100 || code > 699) return invalid("status code out of range", "start-line");
     m.status_ = code;
     m.version_ = span(version);
-    m.reason_ = span(rest.size() > 4 ? rest.substr(4) : rest.substr(rest.size()));
+    m.reason_ = span(rest.size() > 4 ? scan::slice(rest, 4) : scan::slice(rest, rest.size()));
   } else {
     // Request-Line = Method SP Request-URI SP SIP-Version, single SPs (RFC 3261 §7.1).
-    std::string_view method = line.substr(0, sp1);
+    std::string_view method = scan::slice(line, 0, sp1);
     size_t sp2 = line.find(' ', sp1 + 1);
     if (sp2 == std::string_view::npos) return invalid("malformed request line", "start-line");
-    std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
-    std::string_view version = line.substr(sp2 + 1);
+    std::string_view uri = scan::slice(line, sp1 + 1, sp2 - sp1 - 1);
+    std::string_view version = scan::slice(line, sp2 + 1);
     if (!allToken(method)) return invalid("bad method", "start-line");
     if (!checkVersion(version)) return invalid("bad SIP version", "start-line");
-    auto parsed = parseUri(uri);
-    if (!parsed) return invalid("bad Request-URI: " + parsed.error().message, "Request-URI");
+    Uri parsed;
+    auto ok = parseUriInto(uri, parsed);
+    if (!ok) return invalid("bad Request-URI: " + ok.error().message, "Request-URI");
     m.method_ = methodFromName(method);
     m.method_name_ = span(method);
     m.uri_ = span(uri);

@@ -4,14 +4,23 @@
 // find positions; every grammar decision stays in the callers. Stateless, thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
 namespace sb::sip::scan {
+
+// s.substr(pos, n) for a pos the caller knows is <= s.size(): no check, no throw path, so it
+// inlines everywhere (GCC keeps std::string_view::substr out of line in the parsers).
+inline std::string_view slice(std::string_view s, size_t pos,
+                              size_t n = std::string_view::npos) noexcept {
+  return {s.data() + pos, std::min(n, s.size() - pos)};
+}
 
 // Index of the first byte in d[i, n) equal to one of a, b, c, e; n if none.
 inline size_t findAny4(const char* d, size_t i, size_t n, char a, char b, char c,

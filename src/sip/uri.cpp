@@ -397,7 +397,7 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
     return false;
   }
   if (lower(text[0]) != 's' || lower(text[1]) != 'i' || lower(text[2]) != 'p') return false;
-  std::string_view rest = text.substr(colon + 1);
+  std::string_view rest = scan::slice(text, colon + 1);
   const char* d = rest.data();
   const size_t n = rest.size();
   size_t at = std::string_view::npos;
@@ -438,7 +438,7 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
   }
   u.raw = text;
   u.scheme = colon == 3 ? Scheme::Sip : Scheme::Sips;
-  u.scheme_name = text.substr(0, colon);
+  u.scheme_name = scan::slice(text, 0, colon);
   size_t h = 0;
   if (at != std::string_view::npos) {
     size_t pc = scan::findByte(d, 0, at, ':');
@@ -459,14 +459,16 @@ bool parseSipFast(std::string_view text, Uri& u) noexcept {
   if (i < n && d[i] == ':') {
     size_t b = ++i;
     unsigned port = 0;
-    while (i < n && d[i] >= '0' && d[i] <= '9' && i - b < 5) port = port * 10 + unsigned(d[i++] - '0');
+    while (i < n && d[i] >= '0' && d[i] <= '9' && i - b < 5) {
+      port = port * 10 + static_cast<unsigned>(d[i++] - '0');
+    }
     if (i == b || port > 65535) return false;
     u.port = static_cast<uint16_t>(port);
   }
   if (i == n) return true;
   if (d[i] != ';') return false;
   // uri-parameters: every item but a trailing empty one needs a non-empty name.
-  std::string_view raw = rest.substr(i + 1);
+  std::string_view raw = scan::slice(rest, i + 1);
   size_t item = 0;
   for (size_t j = 0; j <= raw.size(); ++j) {
     if (j < raw.size() && raw[j] != ';') continue;
