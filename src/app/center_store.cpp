@@ -115,24 +115,45 @@ void AsyncCenterStore::post(std::function<void()> job) {
 void AsyncCenterStore::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return closing_ || !jobs_.empty(); });
-    if (jobs_.empty() && closing_) return;
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
+    wake_.wait(lock, [this] { return closing_ || !jobs_.empty() || !records_.empty(); });
+    if (jobs_.empty() && records_.empty() && closing_) return;
+    // Bindings and other jobs keep their order; records go in one batch after them.
+    std::deque<std::function<void()>> jobs;
+    jobs.swap(jobs_);
+    std::vector<store::InteractionRecord> batch;
+    batch.swap(records_);
     lock.unlock();
-    job();
+    for (auto& job : jobs) job();
+    flushRecords(batch);
     lock.lock();
   }
 }
 
-void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {
-  post([this, r = toStore(record)] {
+void AsyncCenterStore::flushRecords(std::vector<store::InteractionRecord>& batch) {
+  if (batch.empty()) return;
+  if (store_.interactions().createMany(batch)) return;
+  // One bad record (e.g. a duplicate id) must not lose the others: retry one by one.
+  for (const auto& r : batch) {
     if (auto s = store_.interactions().create(r); !s) {
       SB_LOG_ERROR("interaction record {} not written: {}", r.id.value(), s.error().toString());
       std::lock_guard lock(mutex_);
       ++failed_;
     }
-  });
+  }
+}
+
+void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!closing_) {
+      records_.push_back(toStore(record));
+      wake_.notify_one();
+      return;
+    }
+  }
+  // After close() the writer is gone: write synchronously rather than lose it.
+  std::vector<store::InteractionRecord> one{toStore(record)};
+  flushRecords(one);
 }
 
 void AsyncCenterStore::saveBinding(const registrar::Binding& binding) {

@@ -3,6 +3,8 @@
 // to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
 // queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
 // any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
+// Records are batched: everything queued while the previous batch was written goes in the next
+// transaction.
 #pragma once
 
 #include <condition_variable>
@@ -39,11 +41,15 @@ class AsyncCenterStore final : public center::CenterStore {
  private:
   void post(std::function<void()> job);
   void run();
+  void flushRecords(std::vector<store::InteractionRecord>& batch);
 
   store::Store& store_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;  // guarded by mutex_
+  // Records wait here and are written together, one transaction per batch, so one fsync
+  // covers many calls (a per-record fsync caps the call rate at a few hundred per second).
+  std::vector<store::InteractionRecord> records_;  // guarded by mutex_
   bool closing_ = false;                    // guarded by mutex_
   uint64_t failed_ = 0;                     // guarded by mutex_
   std::thread thread_;

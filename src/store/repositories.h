@@ -109,6 +109,8 @@ class InteractionRecordRepository {
   virtual ~InteractionRecordRepository() = default;
   // Generates the id when empty; AlreadyExists if the id is taken.
   [[nodiscard]] virtual Result<InteractionRecord> create(InteractionRecord record) = 0;
+  // Creates every record in one transaction (one disk sync): all or none. Ids must be set.
+  [[nodiscard]] virtual Status createMany(const std::vector<InteractionRecord>& records) = 0;
   // Replaces the record (progress, end, disposition); NotFound if absent.
   [[nodiscard]] virtual Status update(const InteractionRecord& record) = 0;
   [[nodiscard]] virtual Result<InteractionRecord> get(const TenantId& tenant,

@@ -709,6 +709,20 @@ class SqlInteractionRepository final : public InteractionRecordRepository {
     return r;
   }
 
+  Status createMany(const std::vector<InteractionRecord>& records) override {
+    for (const auto& r : records) {
+      SB_TRY(requireTenant(r.tenant_id));
+      SB_TRY(requireNonEmpty(r.id.value(), "id"));
+    }
+    if (records.empty()) return {};
+    const std::string sql = std::string("INSERT INTO interactions (") + kColumns + ") VALUES (" +
+                            placeholders(params(records.front()).size()) + ")";
+    return db_.write([&](Session& s) -> Status {
+      for (const auto& r : records) SB_TRY(s.exec(sql, params(r)));
+      return {};
+    });
+  }
+
   Status update(const InteractionRecord& r) override {
     SB_TRY(requireTenant(r.tenant_id));
     return db_.write([&](Session& s) -> Status {

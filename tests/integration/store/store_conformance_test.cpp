@@ -438,6 +438,29 @@ TYPED_TEST(StoreTest, InteractionRecordsRoundTripAndUpdate) {
   EXPECT_EQ(errcOf(repo.update(foreign)), Errc::NotFound);
 }
 
+TYPED_TEST(StoreTest, InteractionBatchIsAllOrNothing) {
+  auto& repo = this->store().interactions();
+  const Tenant a = this->makeTenant("a");
+  std::vector<InteractionRecord> batch;
+  for (int i = 0; i < 20; ++i) {
+    batch.push_back(makeRecord(a.id, "b" + std::to_string(i), this->at(10 + i), "q1", "u1",
+                               Disposition::Answered));
+  }
+  ASSERT_OK(repo.createMany(batch));
+  for (const auto& r : batch) {
+    auto got = repo.get(a.id, r.id);
+    ASSERT_OK(got);
+    EXPECT_EQ(*got, r);
+  }
+  // One duplicate id fails the whole batch: the new record beside it is not written either.
+  std::vector<InteractionRecord> clash{makeRecord(a.id, "fresh", this->at(50), nullptr, nullptr,
+                                                  Disposition::Abandoned),
+                                       batch.front()};
+  EXPECT_FALSE(repo.createMany(clash));
+  EXPECT_EQ(errcOf(repo.get(a.id, InteractionId("fresh"))), Errc::NotFound);
+  ASSERT_OK(repo.createMany({}));
+}
+
 TYPED_TEST(StoreTest, InteractionSearchFiltersAndPaginatesStably) {
   auto& repo = this->store().interactions();
   const Tenant a = this->makeTenant("a");
