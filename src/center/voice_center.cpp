@@ -231,7 +231,10 @@ void VoiceCenter::armExpiry() {
 }
 
 void VoiceCenter::armTick() {
-  if (auto next = engine_.nextDeadline()) {
+  const auto next = engine_.nextDeadline();
+  if (next == tick_armed_) return;
+  tick_armed_ = next;
+  if (next) {
     const auto now = clock_.now();
     env_.startTimer(kTimerTick, *next > now ? *next - now : Duration{0});
   } else {
@@ -242,6 +245,7 @@ void VoiceCenter::armTick() {
 void VoiceCenter::onTimer(uint64_t key) {
   const auto now = clock_.now();
   if (key == kTimerTick) {
+    tick_armed_.reset();  // fired: apply() below arms the next one
     routing::Output out;
     engine_.tick(now, out);
     apply(out);

@@ -152,6 +152,9 @@ class VoiceCenter final : public b2bua::CallListener {
   VoiceCenterOptions options_;
   sip::DigestAuthenticator invite_auth_;
   CenterObserver* observer_ = nullptr;
+  // The deadline the routing tick timer is armed for: re-arming on every decision round for
+  // the same instant was most of an idle server's work after a burst of calls.
+  std::optional<MonoTime> tick_armed_;
   std::string id_prefix_;  // start time: ids stay unique across restarts of the process
   uint64_t next_interaction_ = 1;
   uint64_t next_delayed_ = 1;
