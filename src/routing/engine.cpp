@@ -260,7 +260,24 @@ struct Engine::Impl {
   std::uint64_t next_seq = 1;
   std::vector<std::vector<std::uint32_t>> tenant_agents;
   std::vector<std::vector<std::uint32_t>> tenant_queues;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers;
+  // Lazy-deletion min-heap (same algorithm as std::priority_queue) that drops its stale
+  // entries when it has grown well past the live work: see compactTimers().
+  struct TimerHeap {
+    std::vector<Timer> v;
+    std::size_t compact_at = 65536;
+    bool empty() const { return v.empty(); }
+    std::size_t size() const { return v.size(); }
+    const Timer& top() const { return v.front(); }
+    void pop() {
+      std::pop_heap(v.begin(), v.end(), std::greater<Timer>());
+      v.pop_back();
+    }
+    void pushRaw(const Timer& t) {
+      v.push_back(t);
+      std::push_heap(v.begin(), v.end(), std::greater<Timer>());
+    }
+  };
+  TimerHeap timers;
   EngineStats stats;
   // Bounded why history: a ring of the newest cfg.why_history records (cheap on the hot path;
   // why() scans it, which is fine for an occasional query).
@@ -681,7 +698,7 @@ struct Engine::Impl {
     x.offers.push_back(r);
     if (!isRing(entry.spec.strategy)) removeSets(xi, hint_q, hint);
     x.phase = Phase::Offered;
-    timers.push(Timer{deadline, TimerKind::Reservation, ai, r});
+    pushTimer(Timer{deadline, TimerKind::Reservation, ai, r});
     event(SegmentKind::Offer, x, &a, now, out);
     storeWhy(x.id, w);
     out.decisions.emplace_back(
@@ -1170,7 +1187,7 @@ struct Engine::Impl {
       makeOffer(xi, ai, qi, wp, now, out);
     }
     if (st == Strategy::RingProgressively) {
-      timers.push(Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
+      pushTimer(Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
     }
     return true;
   }
@@ -1247,7 +1264,7 @@ struct Engine::Impl {
       const IxRec& bx = ixs[best_x];
       if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
         // A new progressive ring started from the agent side: schedule its next addition.
-        timers.push(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext, best_x,
+        pushTimer(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext, best_x,
                           bx.seq});
       }
     }
@@ -1291,7 +1308,7 @@ struct Engine::Impl {
       }
     }
     if (x.step < steps.size()) {
-      timers.push(Timer{x.enq + steps[x.step].after, TimerKind::Escalation, xi, x.seq});
+      pushTimer(Timer{x.enq + steps[x.step].after, TimerKind::Escalation, xi, x.seq});
     }
     return advanced;
   }
@@ -1324,7 +1341,7 @@ struct Engine::Impl {
     if (d <= Duration::zero()) return;
     std::erase_if(x.skips, [&](const auto& s) { return s.first == ai || s.second <= now; });
     x.skips.emplace_back(ai, now + d);
-    timers.push(Timer{now + d, TimerKind::SkipEnd, xi, x.seq});
+    pushTimer(Timer{now + d, TimerKind::SkipEnd, xi, x.seq});
   }
 
   // Sets the requested state; leaving Available rescinds outstanding offers (their interactions
@@ -1407,7 +1424,7 @@ struct Engine::Impl {
       it->kind = SlotKind::WrapUp;
       it->ix = kNone;
       it->deadline = now + x.wrap;
-      timers.push(Timer{it->deadline, TimerKind::WrapUp, x.agent, it->res});
+      pushTimer(Timer{it->deadline, TimerKind::WrapUp, x.agent, it->res});
       event(SegmentKind::WrapUpStart, x, &a, now, out);
     } else {
       addLoad(a, it->ch, -1);
@@ -1462,7 +1479,7 @@ struct Engine::Impl {
           if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered &&
               !dispatchInteraction(t.idx, now, out, "ring-progressive")) {
             // Nobody new to add right now: look again after another interval while it rings.
-            timers.push(Timer{now + queues[x.queue].spec.ring_progressive_interval, TimerKind::RingNext, t.idx,
+            pushTimer(Timer{now + queues[x.queue].spec.ring_progressive_interval, TimerKind::RingNext, t.idx,
                               x.seq});
           }
         } else {
@@ -1472,6 +1489,39 @@ struct Engine::Impl {
         break;
       }
     }
+  }
+
+  void pushTimer(const Timer& t) {
+    if (timers.size() >= timers.compact_at) compactTimers();
+    timers.pushRaw(t);
+  }
+
+  // Whether firing t would be a no-op whatever the time (exactly runTimer()'s early exits that
+  // do not depend on `now`): its reservation, wrap-up slot or interaction generation is gone.
+  bool timerStale(const Timer& t) const {
+    switch (t.kind) {
+      case TimerKind::Reservation: return !res.contains(t.token);
+      case TimerKind::WrapUp: {
+        const AgentRec& a = agents[t.idx];
+        return std::none_of(a.work.begin(), a.work.end(),
+                            [&](const Slot& s) { return s.kind == SlotKind::WrapUp && s.res == t.token; });
+      }
+      default: {
+        if (t.idx >= ixs.size()) return true;
+        const IxRec& x = ixs[t.idx];
+        return !x.alive || x.seq != t.token || x.phase == Phase::Active;  // Active until finished
+      }
+    }
+  }
+
+  // Stale entries pile up when deadlines lie far ahead (max-wait timers of interactions long
+  // answered, reservation timers of accepted offers). Dropping them every time the heap doubles
+  // keeps it near the live work at O(1) amortised cost per push, and changes nothing else:
+  // stale timers fire as no-ops. nextDeadline() simply reports fewer stale instants.
+  void compactTimers() {
+    std::erase_if(timers.v, [&](const Timer& t) { return timerStale(t); });
+    std::make_heap(timers.v.begin(), timers.v.end(), std::greater<Timer>());
+    timers.compact_at = std::max<std::size_t>(65536, timers.v.size() * 2);
   }
 
   void tick(MonoTime now, Output& out) {
@@ -1644,7 +1694,7 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
       x.step = std::min<std::uint32_t>(x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
       m.advanceEscalation(xi, now, out);
       if (m.queues[qi].spec.max_wait != old_max_wait && m.queues[qi].spec.max_wait > Duration::zero())
-        m.timers.push(Timer{x.enq + m.queues[qi].spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+        m.pushTimer(Timer{x.enq + m.queues[qi].spec.max_wait, TimerKind::MaxWait, xi, x.seq});
     }
     for (std::uint32_t xi : members) {
       if (m.ixs[xi].alive) m.dispatchInteraction(xi, now, out, "queue-change");
@@ -1703,7 +1753,7 @@ Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
       m.event(SegmentKind::Enqueue, y, nullptr, now, out, "overflow");
       m.advanceEscalation(xi, now, out);
       if (m.queues[*target].spec.max_wait > Duration::zero())
-        m.timers.push(Timer{y.enq + m.queues[*target].spec.max_wait, TimerKind::MaxWait, xi, y.seq});
+        m.pushTimer(Timer{y.enq + m.queues[*target].spec.max_wait, TimerKind::MaxWait, xi, y.seq});
       moved.push_back(xi);
     } else {
       m.event(SegmentKind::FlowOut, x, nullptr, now, out, "queue-removed");
@@ -1904,7 +1954,7 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   ++m.stats.interactions;
   m.event(SegmentKind::Enqueue, x, nullptr, now, out);
   if (q.spec.max_wait > Duration::zero())
-    m.timers.push(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+    m.pushTimer(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
   // The waiting sets are not consulted while deciding an arrival, so the interaction enters
   // them only if it is still waiting afterwards (or rings under a ring strategy, which keeps
   // ringing interactions in the sets): an immediate offer costs no set insert + erase.
