@@ -5,23 +5,13 @@
 #include <limits>
 #include <vector>
 
+#include "sdp/detail/text.h"
+
 namespace sb::sdp {
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t'; }
-
-// Splits on runs of SP/HTAB.
-std::vector<std::string_view> splitWs(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && isSpace(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !isSpace(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
-  return out;
-}
+using detail::isSpace;
+using detail::splitWs;
 
 template <typename T>
 std::optional<T> parseUnsigned(std::string_view s) noexcept {

@@ -6,22 +6,13 @@
 
 #include "common/assert.h"
 
+#include "sdp/detail/text.h"
+
 namespace sb::sdp {
 namespace {
 
-bool isSpace(char c) { return c == ' ' || c == '\t'; }
-
-std::vector<std::string_view> splitWs(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && isSpace(s[i])) ++i;
-    size_t start = i;
-    while (i < s.size() && !isSpace(s[i])) ++i;
-    if (i > start) out.push_back(s.substr(start, i - start));
-  }
-  return out;
-}
+using detail::isSpace;
+using detail::splitWs;
 
 std::unexpected<Error> lineError(size_t line, std::string_view reason, std::string field) {
   return fail(Errc::InvalidArgument, "line " + std::to_string(line) + ": " + std::string(reason),
