@@ -271,7 +271,7 @@ void B2bua::handleInDialog(sip::TransactionHandle txn, const sip::Message& reque
     case sip::Method::Publish:
     case sip::Method::Register:
     case sip::Method::Other: {
-      sip::Message nope = sip::makeResponse(request, 501, "Not Implemented");
+      sip::Message nope = sip::makeResponse(request, 501);  // default reason phrase
       nope.addHeader("Allow", kAllow);
       (void)layer_->sendResponse(txn, nope, now);
       return;
