@@ -314,31 +314,22 @@ nlohmann::json Router::openApi(const OpenApiInfo& info) const {
     paths[s.pattern][method] = op;
   }
   json schemas = schemas_;
-  if (!schemas.contains("Error")) {
-    schemas["Error"] = {
-        {"type", "object"},
-        {"required", {"error"}},
-        {"properties",
-         {{"error",
-           {{"type", "object"},
-            {"required", {"code", "message"}},
-            {"properties",
-             {{"code", {{"type", "string"}}},
-              {"message", {{"type", "string"}}},
-              {"field", {{"type", "string"}}}}}}}}}};
-  }
+  // The two error bodies differ only in their third property (STYLE: one JSON error shape).
+  auto errorSchema = [](const char* extra, json extra_type) {
+    return json{{"type", "object"},
+                {"required", {"error"}},
+                {"properties",
+                 {{"error",
+                   {{"type", "object"},
+                    {"required", {"code", "message"}},
+                    {"properties",
+                     {{"code", {{"type", "string"}}},
+                      {"message", {{"type", "string"}}},
+                      {extra, std::move(extra_type)}}}}}}}};
+  };
+  if (!schemas.contains("Error")) schemas["Error"] = errorSchema("field", {{"type", "string"}});
   if (!schemas.contains("GraphError")) {
-    schemas["GraphError"] = {
-        {"type", "object"},
-        {"required", {"error"}},
-        {"properties",
-         {{"error",
-           {{"type", "object"},
-            {"required", {"code", "message"}},
-            {"properties",
-             {{"code", {{"type", "string"}}},
-              {"message", {{"type", "string"}}},
-              {"innerError", {{"type", "object"}}}}}}}}}};
+    schemas["GraphError"] = errorSchema("innerError", {{"type", "object"}});
   }
   json tag_list = json::array();
   for (const auto& t : tags) tag_list.push_back({{"name", t}});
