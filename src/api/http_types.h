@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/http_status.h"
 #include "common/result.h"
 
 namespace sb::api {
@@ -59,8 +60,8 @@ HttpResponse errorResponse(Surface surface, int status, std::string_view code,
 // Maps an sb::Error: InvalidArgument 400, NotFound 404, AlreadyExists/Conflict 409,
 // PermissionDenied 403, Unavailable 503, Timeout 504, OutOfRange 400, Unsupported 501, else 500.
 HttpResponse errorResponse(Surface surface, const Error& error);
-int httpStatusOf(Errc code) noexcept;
-std::string_view graphCodeFor(int status) noexcept;
+using sb::graphCodeFor;  // common/http_status.h: the shared tables
+using sb::httpStatusOf;
 
 // Parses a JSON body without throwing. Malformed input fails with InvalidArgument, field
 // "body", and a message naming line, column and byte offset of the error.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "common/http_status.h"
 #include "common/strong_id.h"
 
 namespace sb {
@@ -34,6 +35,17 @@ TEST(ClockTest, ManualClockMovesOnlyWhenAdvanced) {
   EXPECT_EQ(clock.now(), t0);
   clock.advance(std::chrono::milliseconds(500));
   EXPECT_EQ(clock.now() - t0, std::chrono::milliseconds(500));
+}
+
+TEST(HttpStatusTest, OneTableForStatusAndGraphCode) {
+  EXPECT_EQ(httpStatusOf(Errc::InvalidArgument), 400);
+  EXPECT_EQ(httpStatusOf(Errc::NotFound), 404);
+  EXPECT_EQ(httpStatusOf(Errc::AlreadyExists), 409);
+  EXPECT_EQ(httpStatusOf(Errc::Unavailable), 503);
+  EXPECT_EQ(graphCodeFor(404), "itemNotFound");
+  EXPECT_EQ(graphCodeFor(httpStatusOf(Errc::Conflict)), "nameAlreadyExists");
+  EXPECT_EQ(graphCodeFor(500), "generalException");
+  EXPECT_EQ(graphCodeFor(418), "invalidRequest");
 }
 
 struct FooTag {};

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "presence/presence.h"
 
+#include "common/http_status.h"
+
 #include <array>
 #include <cstdio>
 #include <utility>
@@ -254,39 +256,8 @@ std::optional<PresencePair> switchboardPair(const SwitchboardSignals& s) noexcep
 
 GraphError toGraphError(const Error& e) {
   GraphError g;
-  switch (e.code) {
-    case Errc::InvalidArgument:
-    case Errc::OutOfRange:
-    case Errc::Unsupported:
-      g.http_status = 400;
-      g.code = "invalidRequest";
-      break;
-    case Errc::PermissionDenied:
-      g.http_status = 403;
-      g.code = "accessDenied";
-      break;
-    case Errc::NotFound:
-      g.http_status = 404;
-      g.code = "itemNotFound";
-      break;
-    case Errc::AlreadyExists:
-    case Errc::Conflict:
-      g.http_status = 409;
-      g.code = "conflict";
-      break;
-    case Errc::Unavailable:
-      g.http_status = 503;
-      g.code = "serviceNotAvailable";
-      break;
-    case Errc::Timeout:
-      g.http_status = 504;
-      g.code = "timeout";
-      break;
-    case Errc::Internal:
-      g.http_status = 500;
-      g.code = "generalException";
-      break;
-  }
+  g.http_status = httpStatusOf(e.code);
+  g.code = std::string(graphCodeFor(g.http_status));
   g.message = e.field.empty() ? e.message : e.field + ": " + e.message;
   return g;
 }
