@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // HttpApi: the HTTP/WebSocket API of `serve` on its own thread and io_context — built-in
 // routes (health, metrics, OpenAPI, docs), sign-in and tokens for the config's local accounts
-// (and the demo API keys when `demo: true`), the event stream, and the first live routes over
-// the voice path (queues, queue statistics, agent state), which run on the voice shard and
-// answer from there. Construct, start() and stop() on the main thread; start() before the SIP
+// (and the demo API keys when `demo: true`), the event stream, and the route groups of
+// routes.h over the voice shard and the store (ApiContext). Construct, start() and stop() on the main thread; start() before the SIP
 // endpoint's threads start.
 #pragma once
 
@@ -14,13 +13,16 @@
 #include "app/voice_stack.h"
 #include "common/asio.h"
 #include "common/result.h"
+#include "store/store.h"
 
 namespace sb::app {
 
 class HttpApi final {
  public:
-  // `voice` may be null (no tenants configured); it and `voice_io` outlive the API.
-  HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_context* voice_io);
+  // `voice` may be null (no tenants configured); `store` may be null (no store); all outlive
+  // the API.
+  HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_context* voice_io,
+          store::Store* store);
   ~HttpApi();
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;

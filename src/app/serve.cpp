@@ -59,11 +59,11 @@ int runServe(const Config& config, const ServeOptions& options) {
     return 1;
   }
 
-  // The store: embedded SQLite under data_dir.
+  // The store: embedded SQLite under data_dir, for the voice path and the API.
   std::unique_ptr<store::Store> db;
   std::unique_ptr<AsyncCenterStore> center_store;
   std::unique_ptr<VoiceStack> voice_stack;
-  if (voice) {
+  if (voice || config.http.enabled) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
     const std::string path = (std::filesystem::path(config.data_dir) / "switchboard.db").string();
@@ -74,6 +74,9 @@ int runServe(const Config& config, const ServeOptions& options) {
       return 1;
     }
     db = std::move(*opened);
+    std::cout << "Store: sqlite " << path << std::endl;
+  }
+  if (voice) {
     center_store = std::make_unique<AsyncCenterStore>(*db);
     auto directory = buildDirectory(config, DirectoryOptions{options.open_trunk});
     if (auto seeded = center_store->seedTenants(*directory); !seeded) {
@@ -96,7 +99,6 @@ int runServe(const Config& config, const ServeOptions& options) {
     vo.registrar.max_expires = config.sip.max_expires;
     vo.invite_digest.algorithms = algorithms;
     voice_stack = std::make_unique<VoiceStack>(directory, *center_store, vo);
-    std::cout << "Store: sqlite " << path << std::endl;
   }
 
   sip::SipEndpointOptions so;
@@ -134,7 +136,7 @@ int runServe(const Config& config, const ServeOptions& options) {
   std::unique_ptr<HttpApi> http;
   if (config.http.enabled) {
     http = std::make_unique<HttpApi>(config, voice_stack.get(),
-                                     voice_stack ? &endpoint.shardIo(0) : nullptr);
+                                     voice_stack ? &endpoint.shardIo(0) : nullptr, db.get());
     auto port = http->start();
     if (!port) {
       std::cerr << "switchboard: cannot start the HTTP API on " << config.http.address << ":"

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+// The HTTP API's route groups, one register function per group (each in its own routes_*.cpp).
+// HttpApi::start() calls them in order on the main thread; handlers then run on the API thread
+// and reach other threads only through ApiContext::onVoice / onStore.
+#pragma once
+
+#include "app/api_context.h"
+#include "common/result.h"
+
+namespace sb::app {
+
+// Queues with live waiting counts, live queue statistics, agent state (voice shard).
+Status registerVoiceRoutes(ApiContext& ctx);
+
+}  // namespace sb::app
