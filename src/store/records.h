@@ -22,6 +22,8 @@ struct Tenant {
   std::string name;  // unique across the installation
   bool active = true;
   WallTime created_at{};
+  // Voice settings (docs/config.md): {"domain", "outbound_trunk", "copy_headers": [..]}.
+  std::string settings_json = "{}";
 
   bool operator==(const Tenant&) const = default;
 };
@@ -47,6 +49,8 @@ struct User {
   std::string password_hash;  // opaque (e.g. argon2 encoded); never a plaintext password
   bool active = true;
   AgentProfile profile;
+  // Voice settings (docs/config.md): {"extension", "ha1_md5", "ha1_sha256", "queues": [..]}.
+  std::string settings_json = "{}";
 
   bool operator==(const User&) const = default;
 };
@@ -216,6 +220,18 @@ struct Binding {
   int reg_id = 0;         // RFC 5626 reg-id, 0 if none
 
   bool operator==(const Binding&) const = default;
+};
+
+// A webhook subscription (Graph-style change notifications): the API owns document_json
+// (notification URL, change types, client state, ...); the store keeps it verbatim.
+struct Subscription {
+  TenantId tenant_id;
+  std::string id;  // empty on create: generated
+  std::string resource;  // what it watches, e.g. "/communications/presences"
+  std::string document_json = "{}";
+  WallTime expires_at{};
+
+  bool operator==(const Subscription&) const = default;
 };
 
 }  // namespace sb::store

@@ -162,4 +162,19 @@ class BindingRepository {
   [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
+class SubscriptionRepository {
+ public:
+  virtual ~SubscriptionRepository() = default;
+  // Generates the id when empty. AlreadyExists if (tenant_id, id) is taken.
+  [[nodiscard]] virtual Result<Subscription> create(Subscription subscription) = 0;
+  [[nodiscard]] virtual Result<Subscription> get(const TenantId& tenant, const std::string& id) = 0;
+  // Replaces resource, document and expiry; NotFound if absent.
+  [[nodiscard]] virtual Status update(const Subscription& subscription) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<Subscription>> list(const TenantId& tenant) = 0;  // by id
+  // Every tenant's subscriptions, ordered by (tenant_id, id): the notifier reloads these at
+  // start-up. Not scoped, like NumberRepository::resolve.
+  [[nodiscard]] virtual Result<std::vector<Subscription>> listAll() = 0;
+};
+
 }  // namespace sb::store

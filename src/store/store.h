@@ -27,6 +27,7 @@ class Store {
   virtual AgentStateHistoryRepository& agentStates() = 0;
   virtual AuditLog& audit() = 0;
   virtual BindingRepository& bindings() = 0;
+  virtual SubscriptionRepository& subscriptions() = 0;
 
   // The schema version the database is at (migrations.h).
   virtual int schemaVersion() const = 0;

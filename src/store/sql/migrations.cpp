@@ -113,6 +113,16 @@ const std::vector<Source>& sources() {
                 PRIMARY KEY (tenant_id, aor, contact_uri)))",
            R"(CREATE INDEX bindings_by_expiry ON bindings (expires_at))",
        }},
+      {3,
+       "tenant and user settings documents, webhook subscriptions",
+       {
+           R"(ALTER TABLE tenants ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}')",
+           R"(ALTER TABLE users ADD COLUMN settings_json TEXT NOT NULL DEFAULT '{}')",
+           R"(CREATE TABLE subscriptions (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                id TEXT NOT NULL, resource TEXT NOT NULL, document_json TEXT NOT NULL,
+                expires_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id)))",
+       }},
   };
   return kSources;
 }

@@ -207,12 +207,12 @@ struct UserTraits {
   using Id = UserId;
   static constexpr const char* kTable = "users";
   static constexpr const char* kColumns =
-      "tenant_id, id, username, display_name, email, role, password_hash, active";
+      "tenant_id, id, username, display_name, email, role, password_hash, active, settings_json";
   static constexpr const char* kOrder = "username";
   static constexpr const char* kWhat = "user";
   static Params params(const User& u) {
     return {u.tenant_id.value(), u.id.value(), u.username, u.display_name, u.email,
-            std::string(roleName(u.role)), u.password_hash, boolean(u.active)};
+            std::string(roleName(u.role)), u.password_hash, boolean(u.active), u.settings_json};
   }
   static User fromRow(const Row& r) {
     User u;
@@ -224,6 +224,7 @@ struct UserTraits {
     u.role = parseRole(r.text(5)).value_or(Role::Agent);
     u.password_hash = r.text(6);
     u.active = r.int64(7) != 0;
+    u.settings_json = r.text(8);
     return u;
   }
   static Status validate(const User& u) { return requireNonEmpty(u.username, "username"); }
@@ -437,8 +438,11 @@ class SqlTenantRepository final : public TenantRepository {
     SB_TRY(requireNonEmpty(t.name, "name"));
     if (t.id.value().empty()) t.id = TenantId(newId());
     auto st = db_.write([&](Session& s) -> Status {
-      const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at)};
-      SB_TRY(s.exec("INSERT INTO tenants (id, name, active, created_at) VALUES ($1, $2, $3, $4)", p));
+      const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at),
+                         t.settings_json};
+      SB_TRY(s.exec("INSERT INTO tenants (id, name, active, created_at, settings_json) "
+                    "VALUES ($1, $2, $3, $4, $5)",
+                    p));
       return {};
     });
     if (!st) return std::unexpected(st.error());
@@ -456,9 +460,12 @@ class SqlTenantRepository final : public TenantRepository {
   Status update(const Tenant& t) override {
     SB_TRY(requireNonEmpty(t.name, "name"));
     return db_.write([&](Session& s) -> Status {
-      const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at)};
+      const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at),
+                         t.settings_json};
       auto rows = s.exec(
-          "UPDATE tenants SET name = $2, active = $3, created_at = $4 WHERE id = $1", p);
+          "UPDATE tenants SET name = $2, active = $3, created_at = $4, settings_json = $5 "
+          "WHERE id = $1",
+          p);
       if (!rows) return std::unexpected(rows.error());
       return expectOneChanged(*rows, "tenant");
     });
@@ -482,9 +489,11 @@ class SqlTenantRepository final : public TenantRepository {
   }
 
  private:
-  static constexpr const char* kSelect = "SELECT id, name, active, created_at FROM tenants";
+  static constexpr const char* kSelect =
+      "SELECT id, name, active, created_at, settings_json FROM tenants";
   static Tenant fromRow(const Row& r) {
-    return Tenant{TenantId(r.text(0)), r.text(1), r.int64(2) != 0, wallFromMicros(r.int64(3))};
+    return Tenant{TenantId(r.text(0)), r.text(1), r.int64(2) != 0, wallFromMicros(r.int64(3)),
+                  r.text(4)};
   }
   Database& db_;
 };
@@ -1040,6 +1049,80 @@ class SqlBindingRepository final : public BindingRepository {
   Database& db_;
 };
 
+// ---- Webhook subscriptions ----
+
+class SqlSubscriptionRepository final : public SubscriptionRepository {
+ public:
+  explicit SqlSubscriptionRepository(Database& db) : db_(db) {}
+
+  Result<Subscription> create(Subscription sub) override {
+    SB_TRY(requireTenant(sub.tenant_id));
+    SB_TRY(requireNonEmpty(sub.resource, "resource"));
+    if (sub.id.empty()) sub.id = newId();
+    auto st = db_.write([&](Session& s) -> Status {
+      const Value p[] = {sub.tenant_id.value(), sub.id, sub.resource, sub.document_json,
+                         micros(sub.expires_at)};
+      SB_TRY(s.exec(std::string("INSERT INTO subscriptions (") + kColumns +
+                        ") VALUES ($1, $2, $3, $4, $5)",
+                    p));
+      return {};
+    });
+    if (!st) return std::unexpected(st.error());
+    return sub;
+  }
+  Result<Subscription> get(const TenantId& tenant, const std::string& id) override {
+    auto rows = query(" WHERE tenant_id = $1 AND id = $2", {tenant.value(), id});
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->empty()) return fail(Errc::NotFound, "subscription not found");
+    return std::move(rows->front());
+  }
+  Status update(const Subscription& sub) override {
+    SB_TRY(requireTenant(sub.tenant_id));
+    SB_TRY(requireNonEmpty(sub.resource, "resource"));
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {sub.tenant_id.value(), sub.id, sub.resource, sub.document_json,
+                         micros(sub.expires_at)};
+      auto rows = s.exec(
+          "UPDATE subscriptions SET resource = $3, document_json = $4, expires_at = $5 "
+          "WHERE tenant_id = $1 AND id = $2",
+          p);
+      if (!rows) return std::unexpected(rows.error());
+      return expectOneChanged(*rows, "subscription");
+    });
+  }
+  Status remove(const TenantId& tenant, const std::string& id) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {tenant.value(), id};
+      auto rows = s.exec("DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2", p);
+      if (!rows) return std::unexpected(rows.error());
+      return expectOneChanged(*rows, "subscription");
+    });
+  }
+  Result<std::vector<Subscription>> list(const TenantId& tenant) override {
+    return query(" WHERE tenant_id = $1 ORDER BY id", {tenant.value()});
+  }
+  Result<std::vector<Subscription>> listAll() override {
+    return query(" ORDER BY tenant_id, id", {});
+  }
+
+ private:
+  static constexpr const char* kColumns = "tenant_id, id, resource, document_json, expires_at";
+  Result<std::vector<Subscription>> query(const std::string& where, Params p) {
+    return readValue<std::vector<Subscription>>(
+        db_, [&](Session& s) -> Result<std::vector<Subscription>> {
+          auto rows = s.exec(std::string("SELECT ") + kColumns + " FROM subscriptions" + where, p);
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<Subscription> out;
+          for (const auto& r : rows->rows) {
+            out.push_back(Subscription{TenantId(r.text(0)), r.text(1), r.text(2), r.text(3),
+                                       wallFromMicros(r.int64(4))});
+          }
+          return out;
+        });
+  }
+  Database& db_;
+};
+
 // ---- The facade ----
 
 class SqlStore final : public Store {
@@ -1060,7 +1143,8 @@ class SqlStore final : public Store {
         interactions_(*db_),
         agent_states_(*db_),
         audit_(*db_),
-        bindings_(*db_) {}
+        bindings_(*db_),
+        subscriptions_(*db_) {}
   SqlStore(const SqlStore&) = delete;
   SqlStore& operator=(const SqlStore&) = delete;
 
@@ -1078,6 +1162,7 @@ class SqlStore final : public Store {
   AgentStateHistoryRepository& agentStates() override { return agent_states_; }
   AuditLog& audit() override { return audit_; }
   BindingRepository& bindings() override { return bindings_; }
+  SubscriptionRepository& subscriptions() override { return subscriptions_; }
   int schemaVersion() const override { return version_; }
 
  private:
@@ -1097,6 +1182,7 @@ class SqlStore final : public Store {
   SqlAgentStateHistory agent_states_;
   SqlAuditLog audit_;
   SqlBindingRepository bindings_;
+  SqlSubscriptionRepository subscriptions_;
 };
 
 }  // namespace
