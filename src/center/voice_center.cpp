@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "common/log.h"
 
@@ -623,6 +624,70 @@ void VoiceCenter::finish(Interaction& i) {
   }
   by_interaction_.erase(i.id);
   calls_.erase(i.call);  // `i` is gone after this line
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live configuration
+
+Status VoiceCenter::applyDirectory(std::shared_ptr<const Directory> next) {
+  if (next == nullptr) return fail(Errc::InvalidArgument, "no directory", "directory");
+  const auto now = clock_.now();
+  // forwarder_ reads the directory_ member, so the registrar sees the swap at once.
+  const std::shared_ptr<const Directory> previous = std::exchange(directory_, std::move(next));
+  Status result;
+  auto keep = [&result](Status s) {
+    if (!s && result) result = std::move(s);
+  };
+  auto isAgent = [](const Directory& d, const std::string& tenant, const std::string& user) {
+    const UserSpec* u = d.user(tenant, user);
+    return u != nullptr && u->role == UserRole::Agent;
+  };
+  routing::Output out;
+  // Dropped queues first: the engine hands their waiting calls back (InteractionReturned).
+  for (const auto& t : previous->tenants()) {
+    for (const auto& q : t.queues) {
+      if (directory_->queue(t.id, q.id) == nullptr) keep(engine_.removeQueue(q.routing.id, now, out));
+    }
+  }
+  // Upserting a queue keeps its waiting calls in place and may offer them at once.
+  for (const auto& t : directory_->tenants()) {
+    for (const auto& q : t.queues) keep(engine_.upsertQueue(q.routing, now, out));
+  }
+  std::vector<std::pair<std::string, std::string>> added;
+  for (const auto& t : directory_->tenants()) {
+    for (const auto& u : t.users) {
+      if (u.role != UserRole::Agent) continue;
+      routing::AgentSpec a;
+      a.id = agentIdFor(t.id, u.id);
+      a.tenant = routing::TenantId(t.id);
+      a.skills = u.skills;
+      for (const auto& [channel, max] : u.capacity) {
+        if (auto c = routing::channelFromName(channel)) {
+          a.capacity.max_per_channel[static_cast<size_t>(*c)] = max;
+        }
+      }
+      const bool known = engine_.agent(a.id).has_value();
+      keep(engine_.upsertAgent(a, now, out));
+      if (!known) {
+        // As in start(): unreachable until a binding says otherwise (below).
+        (void)engine_.setReachable(a.id, false, now, out);
+        added.emplace_back(t.id, u.id);
+      }
+    }
+  }
+  for (const auto& t : previous->tenants()) {
+    for (const auto& u : t.users) {
+      if (u.role == UserRole::Agent && !isAgent(*directory_, t.id, u.id)) {
+        keep(engine_.removeAgent(agentIdFor(t.id, u.id), now, out));
+      }
+    }
+  }
+  apply(out);
+  // A new agent who registered before being added (or was re-added) is reachable now.
+  for (const auto& [tenant, user] : added) {
+    if (registrar_->isRegistered(tenant, user, now)) bindingsChanged(tenant, user);
+  }
+  return result;
 }
 
 }  // namespace sb::center

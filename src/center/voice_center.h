@@ -97,6 +97,13 @@ class VoiceCenter final : public b2bua::CallListener {
 
   // Loads queues and agents into the engine and restores persisted bindings.
   Status start();
+  // Swaps in a new directory snapshot (a configuration change; app/config_store.h): queues and
+  // agents it adds or changes are upserted into the engine, those it drops are removed (a
+  // removed queue's waiting calls end with 480, reason "queue_removed"; a removed agent is
+  // logged out first). Calls in progress keep going. The registrar and the INVITE paths see
+  // the new snapshot at once. Returns the first engine error; the rest is still applied.
+  // Center's thread only.
+  Status applyDirectory(std::shared_ptr<const Directory> next);
   void setObserver(CenterObserver* observer) { observer_ = observer; }
 
   // A REGISTER the SIP core received on server transaction `txn`.

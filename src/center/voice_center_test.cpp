@@ -431,5 +431,88 @@ TEST_F(VoiceCenterTest, MaxWaitOverflowsToAnotherQueue) {
   EXPECT_EQ(stateOf("carol"), routing::AgentState::Busy);
 }
 
+// ---- Live configuration (applyDirectory) ----
+
+// demoDirectory() changed by `edit`, as a configuration reload would produce it.
+template <typename Edit>
+std::shared_ptr<const Directory> editedDirectory(Edit edit) {
+  auto base = demoDirectory();
+  std::vector<TenantSpec> tenants = base->tenants();
+  std::vector<TrunkSpec> trunks = base->trunks();
+  edit(tenants.front());
+  return std::make_shared<const Directory>(std::move(tenants), std::move(trunks));
+}
+
+TEST_F(VoiceCenterTest, AppliedDirectoryKeepsTheWaitingCallAndOffersItToANewAgent) {
+  deliver(trunkInvite(), trunk_);
+  EXPECT_TRUE(takeOne(5080, "180"));  // queued: nobody is registered
+  auto next = editedDirectory([](TenantSpec& t) {
+    UserSpec frank;
+    frank.id = "frank";
+    frank.extension = "1005";
+    frank.skills = {{"support", 7}};
+    frank.capacity = {{"voice", 1}};
+    frank.queues = {"support"};
+    setPassword(frank, t.domain, "frank-demo");
+    t.users.push_back(frank);
+    for (auto& q : t.queues) {
+      if (q.id == "support") q.routing.members.push_back({agentIdFor("demo", "frank"), 0, 9, 1.0});
+    }
+  });
+  ASSERT_TRUE(center_->applyDirectory(next));
+  EXPECT_EQ(&center_->directory(), next.get());
+  EXPECT_EQ(stateOf("frank"), routing::AgentState::Offline);
+  EXPECT_FALSE(takeOne(5080, "480"));  // the caller is still waiting
+  EXPECT_EQ(center_->activeInteractions(), 1u);
+
+  registerAgent("frank", 5078);  // the registrar knows frank from the new snapshot
+  auto inv = takeOne(5078, "INVITE");
+  ASSERT_TRUE(inv) << "the waiting call should be offered to the newly added agent";
+  deliver(answer(*inv, 200, "f1"), {"UDP", "127.0.0.1", 5078});
+  EXPECT_TRUE(takeOne(5080, "200"));
+  EXPECT_EQ(stateOf("frank"), routing::AgentState::Busy);
+}
+
+TEST_F(VoiceCenterTest, AppliedDirectoryWithoutAQueueEndsItsWaitingCallsCleanly) {
+  deliver(trunkInvite(), trunk_);
+  EXPECT_TRUE(takeOne(5080, "180"));
+  ASSERT_TRUE(center_->applyDirectory(editedDirectory([](TenantSpec& t) {
+    std::erase_if(t.queues, [](const QueueSpecLite& q) { return q.id == "support"; });
+    t.numbers.clear();
+    for (auto& u : t.users) std::erase(u.queues, std::string("support"));
+  })));
+  EXPECT_TRUE(takeOne(5080, "480"));
+  EXPECT_FALSE(engine_.queue(queueIdFor("demo", "support")).has_value());
+  EXPECT_EQ(center_->activeInteractions(), 0u);
+  ASSERT_EQ(store_.records.size(), 1u);
+  EXPECT_EQ(store_.records[0].end_reason, "queue_removed");
+  EXPECT_EQ(store_.records[0].queue, "support");
+  EXPECT_EQ(store_.records[0].disposition, Disposition::Rejected);
+  // The number is gone with it: a new call is refused, not queued.
+  deliver(trunkInvite("+15550100", "t2"), trunk_);
+  EXPECT_TRUE(takeOne(5080, "404"));
+}
+
+TEST_F(VoiceCenterTest, AppliedDirectoryRemovesAnAgentAndUpdatesAnother) {
+  registerAgent("alice", 5070);
+  registerAgent("bob", 5072);
+  ASSERT_TRUE(center_->applyDirectory(editedDirectory([](TenantSpec& t) {
+    std::erase_if(t.users, [](const UserSpec& u) { return u.id == "alice"; });
+    for (auto& q : t.queues) {
+      std::erase_if(q.routing.members, [](const routing::QueueMember& m) {
+        return m.agent == agentIdFor("demo", "alice");
+      });
+    }
+    for (auto& u : t.users) {
+      if (u.id == "bob") u.skills = {{"support", 9}, {"billing", 3}};
+    }
+  })));
+  EXPECT_FALSE(engine_.agent(agentIdFor("demo", "alice")).has_value());
+  EXPECT_EQ(stateOf("bob"), routing::AgentState::Available);  // state survives the update
+  deliver(trunkInvite(), trunk_);
+  EXPECT_FALSE(takeOne(5070, "INVITE"));
+  EXPECT_TRUE(takeOne(5072, "INVITE"));
+}
+
 }  // namespace
 }  // namespace sb::center
