@@ -111,6 +111,8 @@ struct VoiceCenter::Interaction {
   std::optional<MonoTime> enqueued_mono;
   InteractionRecord record;
   bool timed_out = false;
+  std::string caller_user;  // authenticated calling user; empty for trunk calls
+  bool in_call = false;     // counted in in_call_ (connected)
 };
 
 VoiceCenter::VoiceCenter(std::shared_ptr<const Directory> directory, b2bua::B2bua& b2bua,
@@ -197,6 +199,7 @@ void VoiceCenter::handleRegister(sip::TransactionHandle txn, const sip::Message&
 }
 
 void VoiceCenter::bindingsChanged(const std::string& tenant, const std::string& user) {
+  presenceChanged(tenant, user);
   const UserSpec* u = directory_->user(tenant, user);
   if (u == nullptr || u->role != UserRole::Agent) return;
   const auto now = clock_.now();
@@ -220,6 +223,38 @@ Status VoiceCenter::setAgentState(const std::string& tenant, const std::string& 
                                  out);
   apply(out);
   return s;
+}
+
+int VoiceCenter::callsOfUser(const std::string& tenant, const std::string& user) const {
+  auto it = in_call_.find(agentIdFor(tenant, user).value());
+  return it == in_call_.end() ? 0 : it->second;
+}
+
+Status VoiceCenter::setRoutingPresence(const std::string& tenant, const std::string& user,
+                                       routing::Presence presence) {
+  routing::Output out;
+  auto s = engine_.setPresence(agentIdFor(tenant, user), presence, clock_.now(), out);
+  apply(out);
+  return s;
+}
+
+void VoiceCenter::presenceChanged(const std::string& tenant, const std::string& user) {
+  if (presence_hook_ && !tenant.empty() && !user.empty()) presence_hook_(tenant, user);
+}
+
+void VoiceCenter::markInCall(Interaction& i, bool on) {
+  if (i.in_call == on || i.tenant.empty()) return;
+  i.in_call = on;
+  for (const std::string* u : {&i.ringing_user, &i.caller_user}) {
+    if (u->empty()) continue;
+    const std::string key = agentIdFor(i.tenant, *u).value();
+    if (on) {
+      ++in_call_[key];
+    } else if (auto it = in_call_.find(key); it != in_call_.end() && --it->second <= 0) {
+      in_call_.erase(it);
+    }
+    presenceChanged(i.tenant, *u);
+  }
 }
 
 void VoiceCenter::armExpiry() {
@@ -340,6 +375,7 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
       return rejectWith(403, "Forbidden");
   }
   if (sip::unescape(from->uri.user) != cred->username) return rejectWith(403, "Forbidden");
+  i.caller_user = cred->username;
 
   // A colleague, a queue number of the tenant, or an external number via the outbound trunk.
   if (auto match = directory_->matchNumber(nullptr, called); match && match->tenant == tenant) {
@@ -540,6 +576,7 @@ void VoiceCenter::applyOne(const routing::Decision& d, routing::Output& more) {
   } else if (const auto* s = std::get_if<routing::AgentStateChanged>(&d)) {
     SB_LOG_DEBUG("agent {}: {} -> {} ({})", s->agent.value(), routing::agentStateName(s->from),
                  routing::agentStateName(s->to), s->reason);
+    if (auto who = splitQualified(s->agent.value())) presenceChanged(who->first, who->second);
     if (observer_ != nullptr) observer_->onAgentState(*s);
   }
 }
@@ -569,6 +606,7 @@ void VoiceCenter::onAnswered(b2bua::CallHandle call, const std::string& /*uri*/)
   Interaction& i = *it->second;
   i.record.answered = clock_.wallNow();
   i.record.agent = i.ringing_user;
+  markInCall(i, true);
   if (i.kind != Interaction::Kind::Queue || !i.reservation) return;
   routing::Output out;
   if (auto s = engine_.accept(*i.reservation, clock_.now(), out); !s) {
@@ -616,6 +654,7 @@ void VoiceCenter::onHold(b2bua::CallHandle call, b2bua::Side /*by*/, bool on) {
 }
 
 void VoiceCenter::finish(Interaction& i) {
+  if (i.in_call) markInCall(i, false);
   i.record.ended = clock_.wallNow();
   // A request attributable to no tenant (unknown source and domain) is nobody's record.
   if (!i.record.tenant.empty()) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -116,6 +117,18 @@ class VoiceCenter final : public b2bua::CallListener {
   Status setAgentState(const std::string& tenant, const std::string& user,
                        routing::AgentState state, std::string reason);
 
+  // Presence inputs (center/presence_service.h): `hook` is told, on the center's thread, when a
+  // user's bindings, connected calls or agent readiness may have changed. It must not call back
+  // into the center synchronously (defer instead).
+  void setPresenceHook(std::function<void(const std::string&, const std::string&)> hook) {
+    presence_hook_ = std::move(hook);
+  }
+  // Connected calls `user` takes part in, as answering agent/callee or authenticated caller.
+  int callsOfUser(const std::string& tenant, const std::string& user) const;
+  // The routing engine's presence of an agent; the engine's decisions are carried out.
+  Status setRoutingPresence(const std::string& tenant, const std::string& user,
+                            routing::Presence presence);
+
   const registrar::Registrar& registrar() const { return *registrar_; }
   routing::Engine& engine() { return engine_; }
   const Directory& directory() const { return *directory_; }
@@ -146,6 +159,8 @@ class VoiceCenter final : public b2bua::CallListener {
   void armExpiry();
   void finish(Interaction& i);
   Interaction* byInteraction(const routing::InteractionId& id);
+  void presenceChanged(const std::string& tenant, const std::string& user);
+  void markInCall(Interaction& i, bool on);
 
   std::shared_ptr<const Directory> directory_;
   std::unique_ptr<DirectoryForwarder> forwarder_;
@@ -169,6 +184,8 @@ class VoiceCenter final : public b2bua::CallListener {
   std::unordered_map<std::string, b2bua::CallHandle> by_interaction_;
   // REGISTER answers held back by failure throttling: timer key -> (txn, response).
   std::map<uint64_t, std::pair<sip::TransactionHandle, sip::Message>> delayed_;
+  std::function<void(const std::string&, const std::string&)> presence_hook_;
+  std::unordered_map<std::string, int> in_call_;  // "tenant/user" -> connected calls
 };
 
 }  // namespace sb::center
