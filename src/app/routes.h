@@ -11,5 +11,6 @@ namespace sb::app {
 
 // Queues with live waiting counts, live queue statistics, agent state (voice shard).
 Status registerVoiceRoutes(ApiContext& ctx);
+Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
 
 }  // namespace sb::app

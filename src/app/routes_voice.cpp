@@ -3,6 +3,7 @@
 // answered on the voice shard that owns the routing engine.
 #include <cctype>
 
+#include "app/queue_stats.h"
 #include "app/routes.h"
 
 namespace sb::app {
@@ -64,6 +65,9 @@ Status registerVoiceRoutes(ApiContext& ctx) {
       {"GET", "/api/v1/tenants/{tenantId}/queues/{queueId}/stats",
        "Live statistics of a queue", api::Permission::QueuesRead, "", "QueueStats"},
       [&ctx](api::RequestContext rc, api::Responder respond) {
+        if (rc.request.queryParam("window") || rc.request.queryParam("preset")) {
+          return respondWindowedQueueStats(ctx, rc, std::move(respond));  // queue_stats.h
+        }
         const std::string tenant(rc.param("tenantId"));
         const std::string queue(rc.param("queueId"));
         ctx.onVoice(std::move(respond), [&ctx, tenant, queue](center::VoiceCenter& vc) {

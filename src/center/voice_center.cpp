@@ -225,6 +225,57 @@ Status VoiceCenter::setAgentState(const std::string& tenant, const std::string& 
   return s;
 }
 
+std::vector<CallView> VoiceCenter::callsOf(const std::string& tenant,
+                                           const std::string& user) const {
+  std::vector<CallView> out;
+  for (const auto& [handle, owned] : calls_) {
+    const Interaction& i = *owned;
+    if (i.tenant != tenant || i.ringing_user != user) continue;
+    const char* state = i.record.answered ? "answered"
+                        : i.reservation   ? "offered"
+                                          : "ringing";
+    // A queue call between offers (declined, requeued) no longer belongs to this agent.
+    if (i.kind == Interaction::Kind::Queue && !i.record.answered && !i.reservation) continue;
+    out.push_back(CallView{i.id, i.tenant, i.queue, i.ringing_user, i.record.caller,
+                           i.record.called, state, i.record.offered, i.record.answered});
+  }
+  return out;
+}
+
+Status VoiceCenter::declineOffer(const std::string& tenant, const std::string& user,
+                                 const std::string& interaction) {
+  Interaction* i = byInteraction(routing::InteractionId(interaction));
+  if (i == nullptr || i->tenant != tenant || i->ringing_user != user || !i->reservation) {
+    return fail(Errc::NotFound, "no outstanding offer of this interaction for this agent",
+                "interactionId");
+  }
+  const auto reservation = *i->reservation;
+  // Reset first: cancelConnect() reports onConnectFailed(487) at once, which must not decline
+  // a second time.
+  i->reservation.reset();
+  (void)b2bua_.cancelConnect(i->call);
+  routing::Output out;
+  auto s = engine_.decline(reservation, clock_.now(), out);
+  apply(out);
+  return s;
+}
+
+Status VoiceCenter::endWrapUp(const std::string& tenant, const std::string& user) {
+  routing::Output out;
+  auto s = engine_.endWrapUp(agentIdFor(tenant, user), clock_.now(), out);
+  apply(out);
+  return s;
+}
+
+void VoiceCenter::notifyCall(const Interaction& i, std::string_view state) {
+  const std::string& tenant = i.tenant.empty() ? i.record.tenant : i.tenant;
+  if (observers_.empty() || tenant.empty()) return;
+  CallView v{i.id, tenant, i.queue, i.ringing_user, i.record.caller, i.record.called,
+             std::string(state), i.record.offered, i.record.answered};
+  if (state == "queued") v.user.clear();
+  for (auto* o : observers_) o->onCall(v);
+}
+
 int VoiceCenter::callsOfUser(const std::string& tenant, const std::string& user) const {
   auto it = in_call_.find(agentIdFor(tenant, user).value());
   return it == in_call_.end() ? 0 : it->second;
@@ -424,6 +475,7 @@ void VoiceCenter::queueCall(Interaction& i, const TenantSpec& tenant, const std:
     i.enqueued_mono = now;
     i.record.queued = clock_.wallNow();
   }
+  notifyCall(i, "queued");
   apply(out);
 }
 
@@ -456,7 +508,7 @@ void VoiceCenter::directCall(Interaction& i, const TenantSpec& tenant, const Use
   opt.ring_timeout = options_.direct_ring_timeout;
   i.ringing_user = callee.id;
   i.record.offered = clock_.wallNow();
-  (void)b2bua_.connect(i.call, targets, opt);
+  if (b2bua_.connect(i.call, targets, opt)) notifyCall(i, "ringing");
 }
 
 void VoiceCenter::trunkCall(Interaction& i, const TenantSpec& tenant, const TrunkSpec& trunk,
@@ -477,7 +529,7 @@ void VoiceCenter::trunkCall(Interaction& i, const TenantSpec& tenant, const Trun
   opt.relay_provisional = true;
   opt.ring_timeout = options_.direct_ring_timeout;
   i.record.offered = clock_.wallNow();
-  (void)b2bua_.connect(i.call, {t}, opt);
+  if (b2bua_.connect(i.call, {t}, opt)) notifyCall(i, "ringing");
 }
 
 VoiceCenter::Interaction* VoiceCenter::byInteraction(const routing::InteractionId& id) {
@@ -499,8 +551,8 @@ void VoiceCenter::apply(routing::Output& out) {
     pending.insert(pending.end(), more.decisions.begin(), more.decisions.end());
     events.insert(events.end(), more.events.begin(), more.events.end());
   }
-  if (observer_ != nullptr) {
-    for (const auto& e : events) observer_->onSegment(e);
+  for (auto* o : observers_) {
+    for (const auto& e : events) o->onSegment(e);
   }
   armTick();
 }
@@ -532,6 +584,8 @@ void VoiceCenter::applyOne(const routing::Decision& d, routing::Output& more) {
     if (auto s = b2bua_.connect(i->call, targets, opt); !s) {
       i->reservation.reset();
       (void)engine_.decline(offer->reservation, now, more);
+    } else {
+      notifyCall(*i, "offered");
     }
   } else if (const auto* r = std::get_if<routing::Rescind>(&d)) {
     Interaction* i = byInteraction(r->interaction);
@@ -577,7 +631,7 @@ void VoiceCenter::applyOne(const routing::Decision& d, routing::Output& more) {
     SB_LOG_DEBUG("agent {}: {} -> {} ({})", s->agent.value(), routing::agentStateName(s->from),
                  routing::agentStateName(s->to), s->reason);
     if (auto who = splitQualified(s->agent.value())) presenceChanged(who->first, who->second);
-    if (observer_ != nullptr) observer_->onAgentState(*s);
+    for (auto* o : observers_) o->onAgentState(*s);
   }
 }
 
@@ -607,6 +661,7 @@ void VoiceCenter::onAnswered(b2bua::CallHandle call, const std::string& /*uri*/)
   i.record.answered = clock_.wallNow();
   i.record.agent = i.ringing_user;
   markInCall(i, true);
+  notifyCall(i, "answered");
   if (i.kind != Interaction::Kind::Queue || !i.reservation) return;
   routing::Output out;
   if (auto s = engine_.accept(*i.reservation, clock_.now(), out); !s) {
@@ -647,7 +702,9 @@ void VoiceCenter::onEnded(b2bua::CallHandle call, b2bua::EndReason reason) {
 
 void VoiceCenter::onHold(b2bua::CallHandle call, b2bua::Side /*by*/, bool on) {
   auto it = calls_.find(call);
-  if (it == calls_.end() || !it->second->in_engine) return;
+  if (it == calls_.end()) return;
+  notifyCall(*it->second, on ? "held" : "resumed");
+  if (!it->second->in_engine) return;
   routing::Output out;
   (void)engine_.hold(routing::InteractionId(it->second->id), on, clock_.now(), out);
   apply(out);
@@ -659,7 +716,8 @@ void VoiceCenter::finish(Interaction& i) {
   // A request attributable to no tenant (unknown source and domain) is nobody's record.
   if (!i.record.tenant.empty()) {
     store_.writeRecord(i.record);
-    if (observer_ != nullptr) observer_->onRecord(i.record);
+    notifyCall(i, "ended");
+    for (auto* o : observers_) o->onRecord(i.record);
   }
   by_interaction_.erase(i.id);
   calls_.erase(i.call);  // `i` is gone after this line

@@ -67,13 +67,30 @@ class CenterEnvironment {
   virtual void cancelTimer(uint64_t key) = 0;
 };
 
-// Optional observer of what happens (the API's event stream, metrics).
+// A call's state as the API shows it (VoiceCenter::callsOf) and reports it (onCall).
+struct CallView {
+  std::string id;  // interaction id
+  std::string tenant;
+  std::string queue;  // local queue id; empty for direct calls
+  std::string user;   // agent offered / ringing / connected; empty while only queued
+  std::string caller;
+  std::string called;
+  // "queued", "offered" (agent's phone rings for a queue offer), "ringing" (direct call),
+  // "answered", "held", "resumed", "ended".
+  std::string state;
+  std::optional<WallTime> offered;
+  std::optional<WallTime> answered;
+};
+
+// Optional observers of what happens (the API's event stream, metrics, statistics). Called on
+// the center's thread, synchronously: implementations must not block.
 class CenterObserver {
  public:
   virtual ~CenterObserver() = default;
   virtual void onSegment(const routing::SegmentEvent& /*event*/) {}
   virtual void onAgentState(const routing::AgentStateChanged& /*change*/) {}
   virtual void onRecord(const InteractionRecord& /*record*/) {}
+  virtual void onCall(const CallView& /*call*/) {}
 };
 
 struct VoiceCenterOptions {
@@ -105,7 +122,11 @@ class VoiceCenter final : public b2bua::CallListener {
   // the new snapshot at once. Returns the first engine error; the rest is still applied.
   // Center's thread only.
   Status applyDirectory(std::shared_ptr<const Directory> next);
-  void setObserver(CenterObserver* observer) { observer_ = observer; }
+  // Adds an observer (not owned; it must outlive the center or the center's thread). Both
+  // names add: observers are called in the order they were added. Before start() or on the
+  // center's thread.
+  void addObserver(CenterObserver* observer) { observers_.push_back(observer); }
+  void setObserver(CenterObserver* observer) { addObserver(observer); }
 
   // A REGISTER the SIP core received on server transaction `txn`.
   void handleRegister(sip::TransactionHandle txn, const sip::Message& request,
@@ -116,6 +137,17 @@ class VoiceCenter final : public b2bua::CallListener {
   // Offline. The engine's consequences (rescinded offers, new offers) are carried out.
   Status setAgentState(const std::string& tenant, const std::string& user,
                        routing::AgentState state, std::string reason);
+
+  // Calls offered to, ringing at or connected to `user` (queue offers, direct calls, active
+  // calls), in no particular order.
+  std::vector<CallView> callsOf(const std::string& tenant, const std::string& user) const;
+  // The agent declines the queue offer of `interaction`: the ringing leg is cancelled and the
+  // engine re-offers the call (the agent is skipped for it for the queue's decline skip time).
+  // NotFound when no offer of that interaction is outstanding for this agent.
+  Status declineOffer(const std::string& tenant, const std::string& user,
+                      const std::string& interaction);
+  // Ends the agent's wrap-up now (engine endWrapUp). NotFound for an unknown agent.
+  Status endWrapUp(const std::string& tenant, const std::string& user);
 
   // Presence inputs (center/presence_service.h): `hook` is told, on the center's thread, when a
   // user's bindings, connected calls or agent readiness may have changed. It must not call back
@@ -173,7 +205,8 @@ class VoiceCenter final : public b2bua::CallListener {
   const Clock& clock_;
   VoiceCenterOptions options_;
   sip::DigestAuthenticator invite_auth_;
-  CenterObserver* observer_ = nullptr;
+  void notifyCall(const Interaction& i, std::string_view state);
+  std::vector<CenterObserver*> observers_;
   // The deadline the routing tick timer is armed for: re-arming on every decision round for
   // the same instant was most of an idle server's work after a burst of calls.
   std::optional<MonoTime> tick_armed_;
