@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// SubscriptionService: Graph-style change-notification subscriptions with webhook delivery
+// (docs/webhooks.md). It runs its own thread and io_context: every public method may be called
+// from any thread, only posts, and answers through the callback on the service thread, so a
+// producer (publish) or an API handler never waits for a receiver. Receivers are isolated by
+// the Dispatcher: one queue and at most one request in flight per subscription, a bounded
+// number overall, and a 3 s answer deadline. Persistence (optional) is called on the service
+// thread. Construct, start() and stop() on one owner thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "notify/dispatcher.h"
+
+namespace sb::notify {
+
+// What survives a restart: the subscription (with its signing key) and its dead letters.
+struct StoredSubscription {
+  SubscriptionRecord record;
+  std::vector<DeadLetter> dead_letters;
+};
+nlohmann::json toDocument(const StoredSubscription& s);  // the store's document_json
+Result<StoredSubscription> fromDocument(const nlohmann::json& doc);
+
+// The seam to the store (implemented in app/). Called on the service thread; may block.
+class SubscriptionPersistence {
+ public:
+  virtual ~SubscriptionPersistence() = default;
+  [[nodiscard]] virtual Status save(const StoredSubscription& s, bool created) = 0;
+  [[nodiscard]] virtual Status remove(const std::string& tenant, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<StoredSubscription>> loadAll() = 0;
+};
+
+struct ServiceOptions {
+  DispatchOptions dispatch;
+  presence::SubscriptionPolicy policy;
+  Duration validation_timeout = presence::kValidationTimeout;
+  Duration delivery_timeout = presence::kDeliveryAnswerTimeout;
+  bool verify_tls = true;
+};
+
+// Who is asking. Callers see their own subscriptions; see_all (tenant admins) the tenant's.
+struct Caller {
+  std::string tenant_id;
+  std::string user_id;
+  std::string application_id;
+  bool see_all = false;
+};
+
+class SubscriptionService final {
+ public:
+  using JsonCallback = std::function<void(Result<nlohmann::json>)>;
+  using StatusCallback = std::function<void(Status)>;
+
+  // clock must be a real-time clock (timers use steady_clock) and outlive the service;
+  // persistence may be null and must outlive the service.
+  SubscriptionService(ServiceOptions options, const Clock& clock,
+                      SubscriptionPersistence* persistence);
+  ~SubscriptionService();
+  SubscriptionService(const SubscriptionService&) = delete;
+  SubscriptionService& operator=(const SubscriptionService&) = delete;
+
+  // Loads persisted subscriptions (errors: the load failed) and starts the thread.
+  Status start();
+  // Stops the thread; undelivered notifications are dropped. Idempotent.
+  void stop();
+
+  // POST /subscriptions: validates, runs the validation handshake against notificationUrl and
+  // lifecycleNotificationUrl (text/plain echo within validation_timeout, else InvalidArgument
+  // on that field), stores and returns the subscription JSON plus "signingKey" (only here).
+  void create(Caller caller, nlohmann::json body, JsonCallback done);
+  // PATCH: new expirationDateTime. NotFound for unknown or invisible ids.
+  void renew(Caller caller, std::string id, nlohmann::json body, JsonCallback done);
+  void remove(Caller caller, std::string id, StatusCallback done);
+  void get(Caller caller, std::string id, JsonCallback done);
+  void list(Caller caller, JsonCallback done);  // {"value":[...]}
+  // {"value":[dead letters, oldest first]}.
+  void deadLetters(Caller caller, std::string id, JsonCallback done);
+
+  // Any thread; never blocks. Matches and queues on the service thread.
+  void publish(Change change);
+
+  // Service-thread counters, read from any thread (tests, metrics).
+  std::size_t deliveredBatches() const;
+  std::size_t failedAttempts() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+  std::thread thread_;
+};
+
+}  // namespace sb::notify

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: Apache-2.0
+// SubscriptionService against real HTTP receivers on loopback (notify/testing/receiver.h),
+// with shortened timeouts and retry windows.
+#include "notify/subscription_service.h"
+
+#include <future>
+
+#include <gtest/gtest.h>
+
+#include "notify/signature.h"
+#include "notify/testing/receiver.h"
+#include "presence/iso8601.h"
+
+namespace sb::notify {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::Receiver;
+using testing::ReceivedRequest;
+using testing::Reply;
+
+ServiceOptions fastOptions() {
+  ServiceOptions o;
+  o.policy.allow_http_loopback = true;
+  o.validation_timeout = 500ms;
+  o.delivery_timeout = 300ms;
+  o.dispatch.retry.initial_delay = 100ms;
+  o.dispatch.retry.max_delay = 200ms;
+  o.dispatch.retry.give_up_after = 1s;
+  return o;
+}
+
+class MemoryPersistence final : public SubscriptionPersistence {
+ public:
+  Status save(const StoredSubscription& s, bool) override {
+    std::lock_guard lock(mu_);
+    docs_[s.record.sub.id] = toDocument(s);
+    return {};
+  }
+  Status remove(const std::string&, const std::string& id) override {
+    std::lock_guard lock(mu_);
+    docs_.erase(id);
+    return {};
+  }
+  Result<std::vector<StoredSubscription>> loadAll() override {
+    std::lock_guard lock(mu_);
+    std::vector<StoredSubscription> out;
+    for (const auto& [id, doc] : docs_) {
+      auto s = fromDocument(doc);
+      if (!s) return std::unexpected(s.error());
+      out.push_back(std::move(*s));
+    }
+    return out;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return docs_.size();
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, json> docs_;
+};
+
+const Caller kAlice{"t1", "alice", "", false};
+
+json body(const std::string& url, const std::string& resource,
+          std::optional<std::string> lifecycle = std::nullopt) {
+  json b = {{"changeType", "updated"},
+            {"notificationUrl", url},
+            {"resource", resource},
+            {"expirationDateTime",
+             presence::formatIsoDateTime(std::chrono::system_clock::now() + 30min)},
+            {"clientState", "s3cret"}};
+  if (lifecycle) b["lifecycleNotificationUrl"] = *lifecycle;
+  return b;
+}
+
+Result<json> createSync(SubscriptionService& s, json b, Caller c = kAlice) {
+  std::promise<Result<json>> p;
+  s.create(c, std::move(b), [&](Result<json> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+template <typename Fn>
+Result<json> callSync(Fn fn) {
+  std::promise<Result<json>> p;
+  fn([&](Result<json> r) { p.set_value(std::move(r)); });
+  return p.get_future().get();
+}
+
+Change stats(const std::string& queue, int waiting) {
+  return {"t1", presence::ResourceKind::QueueStats, queue, presence::kUpdated,
+          {{"queueId", queue}, {"waiting", waiting}}};
+}
+
+TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
+  Receiver rx;
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  auto created = createSync(svc, body(rx.url(), "api/v1/queues/support/stats"));
+  ASSERT_TRUE(created) << created.error().toString();
+  ASSERT_EQ(rx.requests().size(), 1u);
+  EXPECT_NE(rx.requests()[0].target.find("/hook?validationToken="), std::string::npos);
+  std::string key = (*created)["signingKey"];
+  std::string id = (*created)["id"];
+  EXPECT_EQ((*created)["clientState"], "s3cret");
+
+  svc.publish(stats("support", 2));
+  svc.publish(stats("sales", 9));  // not subscribed
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() == 1; }, 3s));
+  auto n = rx.notifications()[0];
+  auto j = json::parse(n.body);
+  ASSERT_EQ(j["value"].size(), 1u);
+  EXPECT_EQ(j["value"][0]["subscriptionId"], id);
+  EXPECT_EQ(j["value"][0]["clientState"], "s3cret");
+  EXPECT_EQ(j["value"][0]["resource"], "api/v1/queues/support/stats");
+  EXPECT_EQ(j["value"][0]["resourceData"]["waiting"], 2);
+  EXPECT_EQ(n.headers["content-type"], "application/json");
+  EXPECT_TRUE(verifySignatureHeader(key, n.headers["x-switchboard-signature"], n.body));
+  EXPECT_FALSE(verifySignatureHeader(newSigningKey(), n.headers["x-switchboard-signature"], n.body));
+
+  // GET hides the signing key; list, PATCH and DELETE.
+  auto got = callSync([&](auto cb) { svc.get(kAlice, id, cb); });
+  ASSERT_TRUE(got);
+  EXPECT_FALSE(got->contains("signingKey"));
+  auto other = callSync([&](auto cb) { svc.get(Caller{"t2", "alice", "", true}, id, cb); });
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, Errc::NotFound);
+  auto listed = callSync([&](auto cb) { svc.list(kAlice, cb); });
+  EXPECT_EQ((*listed)["value"].size(), 1u);
+  auto too_long = callSync([&](auto cb) {
+    svc.renew(kAlice, id,
+              {{"expirationDateTime",
+                presence::formatIsoDateTime(std::chrono::system_clock::now() + 61min)}},
+              cb);
+  });
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().field, "expirationDateTime");
+  std::string later = presence::formatIsoDateTime(std::chrono::system_clock::now() + 59min);
+  auto renewed = callSync([&](auto cb) { svc.renew(kAlice, id, {{"expirationDateTime", later}}, cb); });
+  ASSERT_TRUE(renewed);
+  EXPECT_EQ((*renewed)["expirationDateTime"], later);
+  std::promise<Status> removed;
+  svc.remove(kAlice, id, [&](Status s) { removed.set_value(s); });
+  EXPECT_TRUE(removed.get_future().get());
+  EXPECT_FALSE(callSync([&](auto cb) { svc.get(kAlice, id, cb); }));
+}
+
+TEST(SubscriptionServiceTest, HandshakeMustEchoTheTokenInTime) {
+  Receiver wrong([](const ReceivedRequest&, std::size_t) { return Reply{200, "text/plain", "nope"}; });
+  Receiver html([](const ReceivedRequest& r, std::size_t) {
+    auto ok = Receiver::echo(r);
+    ok.content_type = "text/html";
+    return ok;
+  });
+  Receiver silent([](const ReceivedRequest&, std::size_t) { return Reply{.never = true}; });
+  Receiver good;
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  for (Receiver* bad : {&wrong, &html, &silent}) {
+    auto r = createSync(svc, body(bad->url(), "communications/presences/alice"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument);
+    EXPECT_EQ(r.error().field, "notificationUrl");
+  }
+  auto life = createSync(svc, body(good.url(), "communications/presences/alice", silent.url("/life")));
+  ASSERT_FALSE(life);
+  EXPECT_EQ(life.error().field, "lifecycleNotificationUrl");
+  auto listed = callSync([&](auto cb) { svc.list(kAlice, cb); });
+  EXPECT_TRUE((*listed)["value"].empty());
+  auto unreachable = createSync(svc, body("http://127.0.0.1:1/x", "communications/presences/alice"));
+  ASSERT_FALSE(unreachable);
+  EXPECT_EQ(unreachable.error().field, "notificationUrl");
+}
+
+TEST(SubscriptionServiceTest, ReceiverFailingTheFirstAttemptsGetsTheBatch) {
+  Receiver rx([](const ReceivedRequest& r, std::size_t) {
+    static std::atomic<int> deliveries{0};
+    if (r.target.find("validationToken") != std::string::npos) return Receiver::echo(r);
+    return ++deliveries <= 2 ? Reply{500, "text/plain", "busy"} : Reply{202, "text/plain", ""};
+  });
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  auto b = body(rx.url(), "api/v1/interactions");
+  b["changeType"] = "created";
+  auto created = createSync(svc, b);
+  ASSERT_TRUE(created) << created.error().toString();
+  for (int i = 0; i < 3; ++i) {
+    svc.publish({"t1", presence::ResourceKind::Interactions, "c" + std::to_string(i),
+                 presence::kCreated, {{"id", "c" + std::to_string(i)}}});
+  }
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() >= 3; }, 3s));
+  auto n = rx.notifications();
+  // The failed batch is retried as a whole: attempts 1-2 fail, the third carries everything
+  // published before the first attempt went out, and nothing is lost or reordered.
+  std::vector<std::string> ids;
+  for (std::size_t i = 2; i < n.size(); ++i) {
+    for (const auto& item : json::parse(n[i].body)["value"]) ids.push_back(item["resourceData"]["id"]);
+  }
+  EXPECT_EQ(json::parse(n[0].body), json::parse(n[1].body));
+  EXPECT_EQ(json::parse(n[0].body), json::parse(n[2].body));
+  ASSERT_TRUE(rx.waitFor(
+      [&](const auto& all) {
+        std::size_t items = 0;
+        for (std::size_t i = 2; i < all.size(); ++i) items += json::parse(all[i].body)["value"].size();
+        return items == 3;
+      },
+      3s));
+  EXPECT_GE(n[1].at - n[0].at, 50ms);  // backoff: half of 100 ms at least
+  auto dead = callSync([&](auto cb) { svc.deadLetters(kAlice, (*created)["id"], cb); });
+  EXPECT_TRUE((*dead)["value"].empty());
+}
+
+TEST(SubscriptionServiceTest, SilentReceiverDeadLettersAndGetsMissed) {
+  Receiver rx([](const ReceivedRequest& r, std::size_t) {
+    if (r.target.find("validationToken") != std::string::npos) return Receiver::echo(r);
+    return Reply{.never = true};
+  });
+  Receiver life;
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  auto created = createSync(svc, body(rx.url(), "communications/presences/alice", life.url()));
+  ASSERT_TRUE(created) << created.error().toString();
+  svc.publish({"t1", presence::ResourceKind::Presence, "alice", presence::kUpdated, {{"id", "alice"}}});
+  ASSERT_TRUE(life.waitFor(
+      [](const auto& n) {
+        return !n.empty() && json::parse(n.back().body)["value"][0]["lifecycleEvent"] == "missed";
+      },
+      5s));
+  auto missed = json::parse(life.notifications().back().body)["value"][0];
+  EXPECT_EQ(missed["subscriptionId"], (*created)["id"]);
+  EXPECT_EQ(missed["clientState"], "s3cret");
+  EXPECT_GE(rx.notifications().size(), 3u);  // retried before giving up
+  auto dead = callSync([&](auto cb) { svc.deadLetters(kAlice, (*created)["id"], cb); });
+  ASSERT_EQ((*dead)["value"].size(), 1u);
+  EXPECT_EQ((*dead)["value"][0]["item"]["resource"], "communications/presences('alice')");
+  EXPECT_EQ((*dead)["value"][0]["lastError"], "timeout");
+}
+
+TEST(SubscriptionServiceTest, SlowReceiverDoesNotDelayAnother) {
+  Receiver slow([](const ReceivedRequest& r, std::size_t) {
+    if (r.target.find("validationToken") != std::string::npos) return Receiver::echo(r);
+    return Reply{202, "text/plain", "", 2000ms};
+  });
+  Receiver fast;
+  SteadyClock clock;
+  auto o = fastOptions();
+  o.delivery_timeout = 3s;
+  SubscriptionService svc(o, clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  ASSERT_TRUE(createSync(svc, body(slow.url(), "api/v1/queues/support/stats")));
+  ASSERT_TRUE(createSync(svc, body(fast.url(), "api/v1/queues/support/stats")));
+  auto t0 = std::chrono::steady_clock::now();
+  svc.publish(stats("support", 1));
+  ASSERT_TRUE(slow.waitFor([](const auto& n) { return n.size() == 1; }, 2s));
+  svc.publish(stats("support", 2));  // the slow one is still busy with the first
+  ASSERT_TRUE(fast.waitFor([](const auto& n) { return n.size() == 2; }, 1s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+  EXPECT_EQ(json::parse(fast.notifications()[1].body)["value"][0]["resourceData"]["waiting"], 2);
+  // The slow receiver gets the second update after answering the first.
+  ASSERT_TRUE(slow.waitFor([](const auto& n) { return n.size() == 2; }, 4s));
+}
+
+TEST(SubscriptionServiceTest, SubscriptionsSurviveARestart) {
+  Receiver rx;
+  MemoryPersistence store;
+  SteadyClock clock;
+  std::string id, key;
+  {
+    SubscriptionService svc(fastOptions(), clock, &store);
+    ASSERT_TRUE(svc.start());
+    auto created = createSync(svc, body(rx.url(), "api/v1/queues/support/stats"));
+    ASSERT_TRUE(created);
+    id = (*created)["id"];
+    key = (*created)["signingKey"];
+    EXPECT_EQ(store.size(), 1u);
+  }
+  SubscriptionService again(fastOptions(), clock, &store);
+  ASSERT_TRUE(again.start());
+  auto got = callSync([&](auto cb) { again.get(kAlice, id, cb); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)["clientState"], "s3cret");
+  again.publish(stats("support", 5));
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() == 1; }, 3s));
+  auto n = rx.notifications()[0];
+  EXPECT_TRUE(verifySignatureHeader(key, n.headers["x-switchboard-signature"], n.body));
+  std::promise<Status> removed;
+  again.remove(kAlice, id, [&](Status s) { removed.set_value(s); });
+  EXPECT_TRUE(removed.get_future().get());
+  EXPECT_EQ(store.size(), 0u);
+}
+
+}  // namespace
+}  // namespace sb::notify
