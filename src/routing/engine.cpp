@@ -35,6 +35,16 @@ double epochSeconds(MonoTime t) { return seconds(t.time_since_epoch()); }
 std::size_t ci(Channel c) { return static_cast<std::size_t>(c); }
 bool isRing(Strategy s) { return s == Strategy::RingAll || s == Strategy::RingProgressively; }
 
+// Starts fetching the cache lines of *p that a later step will read. The hot paths are chains of
+// dependent misses over a working set far larger than the caches (interaction, agent and queue
+// records); issuing a record's loads as soon as its address is known lets them overlap with the
+// work in between instead of stalling when the record is first used.
+template <class T>
+void prefetchRecord(const T* p) {
+  const char* b = reinterpret_cast<const char*>(p);
+  for (std::size_t off = 0; off < sizeof(T); off += 64) __builtin_prefetch(b + off);
+}
+
 struct Req {
   std::uint32_t skill;
   int min;
@@ -830,7 +840,15 @@ struct Engine::Impl {
     std::pair<int, std::uint32_t> rr_first_key{}, rr_after_key{};
     std::pair<std::uint32_t, std::size_t> rr_first{}, rr_after{};
     bool rr_has_after = false;
-    for (const Cand& c : q.cands) {
+    // The AgentHot loads are random (one per candidate) and independent: start them well ahead
+    // of use so that several misses overlap instead of stalling one after another.
+    const Cand* const cbeg = q.cands.data();
+    const std::size_t ncand = q.cands.size();
+    constexpr std::size_t kAhead = 12;
+    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k) __builtin_prefetch(&hot[cbeg[k].agent]);
+    for (std::size_t ci_ = 0; ci_ < ncand; ++ci_) {
+      const Cand& c = cbeg[ci_];
+      if (ci_ + kAhead < ncand) __builtin_prefetch(&hot[cbeg[ci_ + kAhead].agent]);
       const AgentHot& h = hot[c.agent];
       ++considered;
       Exclusion e;
@@ -863,6 +881,7 @@ struct Engine::Impl {
       else if (st == Strategy::LeastTalkTime) p.score = h.talk_s;
       else if (st == Strategy::BestSkill) p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
       if (first.size() < max_notes) {
+        __builtin_prefetch(&agents[p.agent].id);  // read when the why record is written
         first.push_back(p.agent);
         scratch_first_scores.push_back(p.score);
       }
@@ -1252,6 +1271,8 @@ struct Engine::Impl {
         }
       }
       if (best_x == kNone) return;
+      prefetchRecord(&ixs[best_x]);
+      prefetchRecord(&queues[best_q]);
       auto w = freshWhy();
       w->rule = "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then arrival order";
       w->queue = queues[best_q].spec.id;
@@ -1418,6 +1439,8 @@ struct Engine::Impl {
   void endActive(std::uint32_t xi, MonoTime now, Output& out, bool allow_wrap, std::string detail) {
     IxRec& x = ixs[xi];
     AgentRec& a = agents[x.agent];
+    // The agent-available pick that usually follows reads these.
+    for (const AgentQueue& aq : a.queues) __builtin_prefetch(&aq);
     auto it = std::find_if(a.work.begin(), a.work.end(),
                            [&](const Slot& s) { return s.kind == SlotKind::Active && s.res == x.active_res; });
     a.talk += now - x.answered;
@@ -2016,6 +2039,8 @@ Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   std::uint32_t xi = m.ix_index.value(pos);
   if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
+  prefetchRecord(&m.agents[ai]);
+  __builtin_prefetch(&m.hot[ai]);
   m.endActive(xi, now, out, true, {});
   m.finish(xi, FinishReason::Completed, out, pos);
   if (m.refreshAgent(ai, out)) m.dispatchAgent(ai, now, out, "agent-available");
