@@ -845,10 +845,16 @@ struct Engine::Impl {
     const Cand* const cbeg = q.cands.data();
     const std::size_t ncand = q.cands.size();
     constexpr std::size_t kAhead = 12;
+    // The candidate vector itself is usually cold too: stream it further ahead.
+    constexpr std::size_t kCandAhead = 3 * kAhead;
+    for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
     for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k) __builtin_prefetch(&hot[cbeg[k].agent]);
     for (std::size_t ci_ = 0; ci_ < ncand; ++ci_) {
       const Cand& c = cbeg[ci_];
-      if (ci_ + kAhead < ncand) __builtin_prefetch(&hot[cbeg[ci_ + kAhead].agent]);
+      if (ci_ + kAhead < ncand) {
+        __builtin_prefetch(&cbeg[ci_ + kCandAhead]);  // prefetch never faults, even past the end
+        __builtin_prefetch(&hot[cbeg[ci_ + kAhead].agent]);
+      }
       const AgentHot& h = hot[c.agent];
       ++considered;
       Exclusion e;
@@ -1545,7 +1551,25 @@ struct Engine::Impl {
   // keeps it near the live work at O(1) amortised cost per push, and changes nothing else:
   // stale timers fire as no-ops. nextDeadline() simply reports fewer stale instants.
   void compactTimers() {
-    std::erase_if(timers.v, [&](const Timer& t) { return timerStale(t); });
+    // Each staleness check reads a random record (reservation slot, agent or interaction):
+    // fetch them 16 timers ahead so the misses overlap (this pass runs inside a timed call).
+    std::vector<Timer>& v = timers.v;
+    auto target = [&](const Timer& t) -> const void* {
+      switch (t.kind) {
+        case TimerKind::Reservation: return nullptr;  // the small reservation table stays cached
+        case TimerKind::WrapUp: return t.idx < agents.size() ? &agents[t.idx] : nullptr;
+        default: return t.idx < ixs.size() ? &ixs[t.idx] : nullptr;
+      }
+    };
+    constexpr std::size_t kAhead = 16;
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i + kAhead < v.size()) {
+        if (const void* p = target(v[i + kAhead])) __builtin_prefetch(p);
+      }
+      if (!timerStale(v[i])) v[keep++] = v[i];
+    }
+    v.resize(keep);
     std::make_heap(timers.v.begin(), timers.v.end(), std::greater<Timer>());
     timers.compact_at = std::max<std::size_t>(65536, timers.v.size() * 2);
   }
