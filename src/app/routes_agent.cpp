@@ -481,10 +481,16 @@ Status registerAgentRoutes(ApiContext& ctx) {
       {"POST", "/wrap-up/end", "End the agent's wrap-up now (available again, or the requested "
                                "state)", P::AgentState, "", "AgentStatus", end_wrap_up},
   };
+  // The router's handlers own AgentOps: it lives as long as the routes that read it.
+  auto owning = [ops](api::AsyncHandler h) -> api::AsyncHandler {
+    return [ops, h = std::move(h)](api::RequestContext rc, api::Responder respond) {
+      h(std::move(rc), std::move(respond));
+    };
+  };
   for (const auto& d : defs) {
     SB_TRY(ctx.router.addAsync({d.method, agent + d.suffix, d.summary, d.permission, d.request,
                                 d.response, "agents"},
-                               d.handler));
+                               owning(d.handler)));
     SB_TRY(ctx.router.addAsync({d.method, me + d.suffix, std::string(d.summary) + " (signed-in agent)",
                                 d.permission, d.request, d.response, "me"},
                                d.handler));
