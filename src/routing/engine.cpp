@@ -98,19 +98,22 @@ struct AgentQueue {
   int position;            // Cand::position
 };
 
-// Compact mirror of what an arrival's candidate scan needs, 40 bytes per agent so that
-// scanning a queue's candidates stays in cache and never touches the AgentRec. Written only
-// by Impl::syncHot().
-struct AgentHot {
+// Compact mirror of what an arrival's candidate scan needs: 32 bytes, aligned, so each agent is
+// one cache line access (at 40 bytes half of them straddled two lines) and scanning a queue's
+// candidates never touches the AgentRec. Written only by Impl::syncHot().
+struct alignas(32) AgentHot {
+  static constexpr std::uint16_t kBigTenant = UINT16_MAX;  // tenant index does not fit: slow path
   MonoTime last_idle{};
   std::uint64_t today = 0;  // fewest-interactions metric
   double talk_s = 0;        // least-talk-time metric (seconds)
-  std::uint32_t tenant = 0;
-  std::uint32_t mark = 0;       // dedupe across entry + overflow queues in one scan
   std::uint32_t id_rank = 0;    // position in agent-id order (Impl::ensureIdRanks)
+  std::uint16_t tenant = 0;     // tenant index, or kBigTenant
   bool open = false;
   std::uint8_t fit_mask = 0;    // bit c: an offer of channel c fits the capacity now
+  // Whether the agent is known to belong to tenant index t (else the caller checks the AgentRec).
+  bool sameTenant(std::uint32_t t) const { return tenant != kBigTenant && tenant == t; }
 };
+static_assert(sizeof(AgentHot) == 32);
 
 // Hot fields first: candidate scans touch only the first two cache lines of each agent.
 struct AgentRec {
@@ -252,6 +255,7 @@ struct Engine::Impl {
   NameTable tenants;  // tenant ids
   std::vector<AgentRec> agents;
   std::vector<AgentHot> hot;  // parallel to agents
+  std::vector<std::uint32_t> marks;  // parallel to agents: dedupe across entry + overflow queues in one scan
   bool id_ranks_dirty = false;
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
@@ -432,7 +436,7 @@ struct Engine::Impl {
     h.last_idle = a.last_idle;
     h.today = a.today;
     h.talk_s = seconds(a.talk);
-    h.tenant = a.tenant;
+    h.tenant = a.tenant < AgentHot::kBigTenant ? static_cast<std::uint16_t>(a.tenant) : AgentHot::kBigTenant;
     h.open = a.open;
     std::uint8_t mask = 0;
     for (std::size_t c = 0; c < kChannelCount; ++c) {
@@ -861,7 +865,7 @@ struct Engine::Impl {
       if (!h.open) {
         if (notes.size() >= max_notes) continue;
         e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
-      } else if (h.tenant == x.tenant) {
+      } else if (h.sameTenant(x.tenant)) {
         e = c.min_step > step ? Exclusion::NotYetEscalated
             : (h.fit_mask & ch_bit) == 0u ? Exclusion::NoCapacity
                                           : Exclusion::None;
@@ -1018,15 +1022,15 @@ struct Engine::Impl {
       for (const Cand& c : q.cands) {
         AgentHot& h = hot[c.agent];
         if (dedupe) {
-          if (h.mark == epoch) continue;
-          h.mark = epoch;
+          if (marks[c.agent] == epoch) continue;
+          marks[c.agent] = epoch;
         }
         ++considered;
         Exclusion e;
         if (!h.open) {
           if (notes.size() >= cfg.why_candidates) continue;
           e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
-        } else if (simple && no_expr && h.tenant == x.tenant) {
+        } else if (simple && no_expr && h.sameTenant(x.tenant)) {
           e = c.min_step > step                         ? Exclusion::NotYetEscalated
               : ((h.fit_mask >> ci(x.ch)) & 1u) == 0u ? Exclusion::NoCapacity
                                                       : Exclusion::None;
@@ -1846,6 +1850,7 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
     ai = static_cast<std::uint32_t>(m.agents.size());
     m.agents.emplace_back();
     m.hot.emplace_back();
+    m.marks.push_back(0);
     m.id_ranks_dirty = true;
     m.agent_index.emplace(spec.id, ai);
     AgentRec& a = m.agents[ai];
