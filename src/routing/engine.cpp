@@ -78,12 +78,18 @@ struct Cand {
 };
 
 enum class SlotKind : std::uint8_t { Reserved, Active, WrapUp };
+// 24 bytes: an agent's work list usually fits one cache line. Reserved and active slots name
+// their interaction through `ix`; a wrap-up slot outlives it, so its ids are kept aside in a
+// WrapInfo (only wrap-up ends and snapshots read them).
 struct Slot {
   SlotKind kind;
   Channel ch;
   std::uint32_t ix;  // kNone for wrap-up (interaction finished)
   std::uint64_t res;
   MonoTime deadline;
+};
+struct WrapInfo {
+  std::uint64_t res;  // the wrap-up slot's reservation
   InteractionId iid;
   QueueId qid;
   TenantId tenant;
@@ -134,6 +140,7 @@ struct AgentRec {
   std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
   std::vector<AgentQueue> queues;
   std::vector<Slot> work;
+  std::vector<WrapInfo> wraps;  // one per WrapUp slot in `work`
   int consecutive_timeouts = 0;
   std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
   AgentId id;
@@ -710,7 +717,7 @@ struct Engine::Impl {
     std::uint64_t r = next_res++;
     MonoTime deadline = now + entry.spec.reservation_timeout;
     res.emplace(r, ResRec{xi, ai, qi, deadline});
-    a.work.push_back(Slot{SlotKind::Reserved, x.ch, xi, r, deadline, x.id, x.queue_id, x.tenant_id, x.enq});
+    a.work.push_back(Slot{SlotKind::Reserved, x.ch, xi, r, deadline});
     addLoad(a, x.ch, +1);
     x.offers.push_back(r);
     if (!isRing(entry.spec.strategy)) removeSets(xi, hint_q, hint);
@@ -1419,16 +1426,19 @@ struct Engine::Impl {
     AgentRec& a = agents[ai];
     for (auto it = a.work.begin(); it != a.work.end();) {
       if (it->kind == SlotKind::WrapUp && (!only || it->res == *only)) {
+        auto wi = std::find_if(a.wraps.begin(), a.wraps.end(), [&](const WrapInfo& w) { return w.res == it->res; });
+        SB_RELEASE_ASSERT(wi != a.wraps.end(), "endActive() records one WrapInfo per wrap-up slot");
         SegmentEvent e;
         e.kind = SegmentKind::WrapUpEnd;
         e.at = now;
-        e.tenant = it->tenant;
-        e.queue = it->qid;
-        e.interaction = it->iid;
+        e.tenant = std::move(wi->tenant);
+        e.queue = std::move(wi->qid);
+        e.interaction = std::move(wi->iid);
         e.agent = a.id;
         e.channel = it->ch;
-        e.enqueued_at = it->enq;
+        e.enqueued_at = wi->enq;
         out.events.push_back(std::move(e));
+        a.wraps.erase(wi);
         addLoad(a, it->ch, -1);
         it = a.work.erase(it);
       } else {
@@ -1459,6 +1469,7 @@ struct Engine::Impl {
     if (allow_wrap && x.wrap > Duration::zero() && a.requested != AgentState::Offline) {
       it->kind = SlotKind::WrapUp;
       it->ix = kNone;
+      a.wraps.push_back(WrapInfo{it->res, x.id, x.queue_id, x.tenant_id, x.enq});
       it->deadline = now + x.wrap;
       pushTimer(Timer{it->deadline, TimerKind::WrapUp, x.agent, it->res});
       event(SegmentKind::WrapUpStart, x, &a, now, out);
@@ -2033,8 +2044,7 @@ Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
   x.active_res = reservation.value();
   x.answered = now;
   x.wrap = m.queues[x.queue].spec.wrap_up_time;
-  a.work.push_back(Slot{SlotKind::Active, x.ch, rr.ix, reservation.value(), now + m.cfg.max_busy, x.id,
-                        x.queue_id, x.tenant_id, x.enq});
+  a.work.push_back(Slot{SlotKind::Active, x.ch, rr.ix, reservation.value(), now + m.cfg.max_busy});
   Impl::addLoad(a, x.ch, +1);
   ++a.today;
   a.consecutive_timeouts = 0;
@@ -2185,10 +2195,12 @@ std::optional<AgentSnapshot> Engine::agent(const AgentId& id) const {
   s.used_units = a.used_units;
   s.channel_count = a.count;
   for (const Slot& sl : a.work) {
-    if (sl.kind == SlotKind::Reserved) s.reserved.push_back(sl.iid);
-    if (sl.kind == SlotKind::Active) s.active.push_back(sl.iid);
+    if (sl.kind == SlotKind::Reserved) s.reserved.push_back(m.ixs[sl.ix].id);
+    if (sl.kind == SlotKind::Active) s.active.push_back(m.ixs[sl.ix].id);
     if (sl.kind == SlotKind::WrapUp) {
-      s.wrapping.push_back(sl.iid);
+      for (const WrapInfo& w : a.wraps) {
+        if (w.res == sl.res) s.wrapping.push_back(w.iid);
+      }
       if (!s.wrap_up_until || sl.deadline > *s.wrap_up_until) s.wrap_up_until = sl.deadline;
     }
   }
