@@ -12,5 +12,6 @@ namespace sb::app {
 // Queues with live waiting counts, live queue statistics, agent state (voice shard).
 Status registerVoiceRoutes(ApiContext& ctx);
 Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
+Status registerPresenceRoutes(ApiContext& ctx);  // Graph presence (docs/presence.md)
 
 }  // namespace sb::app

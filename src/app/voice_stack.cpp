@@ -57,6 +57,23 @@ class CallHandler final : public sip::RequestHandler {
   b2bua::B2bua*& b2bua_;
 };
 
+// SUBSCRIBE and PUBLISH for the presence event package.
+class PresenceHandler final : public sip::RequestHandler {
+ public:
+  PresenceHandler(center::PresenceSip& sip, sip::Method method) : sip_(sip), method_(method) {}
+  void onRequest(const sip::IncomingRequest& req) override {
+    if (method_ == sip::Method::Subscribe) {
+      sip_.onSubscribe(req.txn, req.request, req.source);
+    } else {
+      sip_.onPublish(req.txn, req.request, req.source);
+    }
+  }
+
+ private:
+  center::PresenceSip& sip_;
+  sip::Method method_;
+};
+
 }  // namespace
 
 void AsioTimers::start(uint64_t key, Duration delay) {
@@ -121,7 +138,16 @@ void VoiceStack::install(sip::RequestRouter& router) {
   router_ = &router;
   b2bua_ = std::make_unique<b2bua::B2bua>(*forward_, *this, clock_);
   b2bua_->attach(router.layer());
-  router.setClientUser(b2bua_.get());
+  presence_sip_env_ = std::make_unique<CenterEnv>(presence_sip_timers_slot_);
+  center::PresenceSipOptions presence_options;
+  presence_options.digest = options_.invite_digest;
+  // The presence agent owns its NOTIFY transactions and hands every other client event on.
+  presence_sip_ = std::make_unique<center::PresenceSip>(router.layer(), *this, *presence_sip_env_,
+                                                        clock_, b2bua_.get(), presence_options);
+  router.setClientUser(presence_sip_.get());
+  for (auto m : {sip::Method::Subscribe, sip::Method::Publish}) {
+    router.setHandler(m, std::make_unique<PresenceHandler>(*presence_sip_, m));
+  }
   b2bua_slot_ = b2bua_.get();
   router.setHandler(sip::Method::Register, std::make_unique<RegisterHandler>(center_slot_));
   for (auto m : {sip::Method::Invite, sip::Method::Bye, sip::Method::Update, sip::Method::Info}) {
@@ -142,7 +168,23 @@ Status VoiceStack::attach(boost::asio::io_context& io,
                                                   *center_env_, store_, clock_, options_);
   forward_->center = center_.get();
   center_slot_ = center_.get();
-  return center_->start();
+  presence_timers_ =
+      std::make_unique<AsioTimers>(io, [this](uint64_t key) { presence_->onTimer(key); });
+  presence_timers_slot_ = presence_timers_.get();
+  presence_sip_timers_ =
+      std::make_unique<AsioTimers>(io, [this](uint64_t key) { presence_sip_->onTimer(key); });
+  presence_sip_timers_slot_ = presence_sip_timers_.get();
+  presence_env_ = std::make_unique<CenterEnv>(presence_timers_slot_);
+  presence_backend_ = std::make_unique<center::VoiceCenterPresenceBackend>(*center_, clock_);
+  presence_ = std::make_unique<center::PresenceService>(*presence_backend_, *presence_env_, clock_);
+  presence_sip_->setService(*presence_);
+  center_->setPresenceHook(
+      [this](const std::string& tenant, const std::string& user) {
+        presence_->userChanged(tenant, user);
+      });
+  SB_TRY(center_->start());
+  presence_->start();
+  return {};
 }
 
 void VoiceStack::shutdown() {
@@ -151,6 +193,9 @@ void VoiceStack::shutdown() {
   }
   if (b2bua_timers_) b2bua_timers_->cancelAll();
   if (center_timers_) center_timers_->cancelAll();
+  if (presence_sip_) presence_sip_->shutdown();
+  if (presence_timers_) presence_timers_->cancelAll();
+  if (presence_sip_timers_) presence_sip_timers_->cancelAll();
 }
 
 const sip::TransportAddress* VoiceStack::listenerFor(const sip::SendTarget& to) const {

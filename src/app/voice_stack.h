@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "b2bua/b2bua.h"
+#include "center/presence_service.h"
+#include "center/presence_sip.h"
 #include "center/voice_center.h"
 #include "common/asio.h"
 #include "routing/engine.h"
@@ -57,6 +59,8 @@ class VoiceStack final : public b2bua::B2buaEnvironment {
   void shutdown();
 
   center::VoiceCenter& center() { return *center_; }
+  // Presence of every user (Graph API, SIP SUBSCRIBE/PUBLISH); shard thread, after attach().
+  center::PresenceService& presence() { return *presence_; }
 
   // b2bua::B2buaEnvironment
   std::string viaFor(const sip::SendTarget& to) override;
@@ -88,6 +92,17 @@ class VoiceStack final : public b2bua::B2buaEnvironment {
   b2bua::B2bua* b2bua_slot_ = nullptr;
   center::VoiceCenter* center_slot_ = nullptr;
   AsioTimers* center_timers_slot_ = nullptr;
+  // Presence: the service reads the center; the SIP agent (created in install()) listens to the
+  // service, so it is declared after it and destroyed first.
+  std::unique_ptr<center::VoiceCenterPresenceBackend> presence_backend_;
+  std::unique_ptr<AsioTimers> presence_timers_;
+  std::unique_ptr<AsioTimers> presence_sip_timers_;
+  AsioTimers* presence_timers_slot_ = nullptr;
+  AsioTimers* presence_sip_timers_slot_ = nullptr;
+  std::unique_ptr<CenterEnv> presence_env_;
+  std::unique_ptr<CenterEnv> presence_sip_env_;
+  std::unique_ptr<center::PresenceService> presence_;
+  std::unique_ptr<center::PresenceSip> presence_sip_;
 };
 
 }  // namespace sb::app
