@@ -297,6 +297,12 @@ struct Engine::Impl {
       v.pop_back();
     }
     void pushRaw(const Timer& t) {
+      // The sift-up path is known in advance: fetch the lower ancestors (the top levels stay
+      // cached) together instead of one miss per level.
+      for (std::size_t i = v.size(), k = 0; i > 0 && k < 6; ++k) {
+        i = (i - 1) / 2;
+        __builtin_prefetch(&v[i]);
+      }
       v.push_back(t);
       std::push_heap(v.begin(), v.end(), std::greater<Timer>());
     }
@@ -933,6 +939,7 @@ struct Engine::Impl {
       ++tier_n;
     }
     if (tier_n == 0) return false;
+    if (st != Strategy::Random && !rr) prefetchRecord(&agents[best.agent]);  // makeOffer reads it
     if (st == Strategy::Random) {
       best_pos = static_cast<std::size_t>(nextRandom() % tier_n);
       best.agent = tier_agents[best_pos];
@@ -1979,6 +1986,11 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
     return fail(Errc::NotFound, "no such queue: " + spec.queue.value(), "queue");
   std::uint32_t qi = *qit;
   QueueRec& q = m.queues[qi];
+  // The checks below and the dispatch read fields all over the queue record, then scan its
+  // candidates: fetch them now, while the tenant, id and attribute bookkeeping runs.
+  prefetchRecord(&q);
+  __builtin_prefetch(&m.qhot[qi]);
+  for (std::size_t k = 0; k < std::min<std::size_t>(q.cands.size(), 16); k += 2) __builtin_prefetch(q.cands.data() + k);
   auto tid = m.tenants.find(spec.tenant.value());
   if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
   if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
