@@ -51,6 +51,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
                  blocking.get_executor()};
   std::unique_ptr<api::EventHub> hub;
   std::unique_ptr<api::HttpServer> server;
+  std::shared_ptr<void> notifier;  // webhook subscriptions, own thread (routes_subscriptions.cpp)
   std::thread thread;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   bool stopped = false;
@@ -91,6 +92,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
     SB_TRY(api::registerBuiltinRoutes(router, registry, builtin));
     SB_TRY(api::registerAuthRoutes(router, tokens, blocking.get_executor()));
     SB_TRY(registerVoiceRoutes(ctx));
+    SB_TRY(registerSubscriptionRoutes(ctx, notifier));
     SB_TRY(registerPresenceRoutes(ctx));
     SB_TRY(registerAgentRoutes(ctx));
     return {};
@@ -158,6 +160,7 @@ void HttpApi::stop() {
     m.server->shutdown(std::chrono::seconds(5), [&] { done.set_value(); });
   });
   done.get_future().wait_for(std::chrono::seconds(7));
+  m.notifier.reset();  // stops webhook delivery before the store goes
   m.work.reset();
   m.io.stop();
   m.thread.join();

@@ -12,6 +12,7 @@ namespace sb::app {
 // Queues with live waiting counts, live queue statistics, agent state (voice shard).
 Status registerVoiceRoutes(ApiContext& ctx);
 Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
+Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive);  // Graph webhooks (docs/webhooks.md)
 Status registerPresenceRoutes(ApiContext& ctx);  // Graph presence (docs/presence.md)
 
 }  // namespace sb::app

@@ -1,0 +1,299 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Webhooks integration test: the real switchboard binary (demo tenants, free loopback ports,
+temp data dir, shortened retry limits through SB_WEBHOOK_* variables) against real HTTP
+receivers started here. Checks the validation handshake (echo accepted; wrong echo and silence
+give 400 with the Graph error body), signed delivery of queue statistics with clientState, a
+receiver failing its first attempts, one that never answers (dead letter + `missed`), renewal
+limits, tenant isolation, and that a subscription survives a restart.
+Usage: webhooks_driver.py SWITCHBOARD SOURCE_DIR"""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def fail(msg):
+    raise SystemExit("FAIL: " + msg)
+
+
+def call(base, method, path, token=None, body=None):
+    data, headers = None, {}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            raw = r.read()
+            return r.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as e:
+        raw = e.read()
+        try:
+            return e.code, json.loads(raw)
+        except ValueError:
+            return e.code, raw.decode()
+
+
+def expect(status, got, what):
+    if got[0] != status:
+        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
+    return got[1]
+
+
+class Receivers:
+    """One HTTP server; the first path segment picks the behaviour."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.got = {}  # path -> list of (headers, body) deliveries (not handshakes)
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n).decode()
+                url = urllib.parse.urlparse(self.path)
+                path = url.path.strip("/")
+                token = urllib.parse.parse_qs(url.query).get("validationToken")
+                if token:
+                    if path == "wrong":
+                        return self.answer(200, "not-the-token")
+                    if path == "mute":
+                        time.sleep(3)
+                        return self.answer(500, "")
+                    return self.answer(200, token[0])
+                with outer.lock:
+                    seen = outer.got.setdefault(path, [])
+                    seen.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
+                    count = len(seen)
+                if path == "flaky" and count <= 2:
+                    return self.answer(500, "busy")
+                if path == "silent":
+                    time.sleep(2)  # well past the 0.5 s answer deadline
+                    return self.answer(202, "")
+                return self.answer(202, "")
+
+            def answer(self, status, text):
+                raw = text.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except OSError:
+                    pass  # the sender gave up on us
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def deliveries(self, path):
+        with self.lock:
+            return list(self.got.get(path, []))
+
+    def wait(self, path, pred, timeout):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if pred(self.deliveries(path)):
+                return True
+            time.sleep(0.05)
+        return pred(self.deliveries(path))
+
+
+def iso(minutes):
+    t = datetime.now(timezone.utc) + timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+
+
+def verify(key, header, body):
+    m = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header or "")
+    if not m:
+        return False
+    mac = hmac.new(key.encode(), f"{m.group(1)}.{body}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, m.group(2))
+
+
+class Server:
+    def __init__(self, binary, config, env, log):
+        self.proc = subprocess.Popen([binary, "serve", "--config", config], stdout=subprocess.PIPE,
+                                     stderr=log, text=True, env=env)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line or line.startswith("HTTP listening"):
+                break
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return -9
+
+
+def main():
+    binary, source = sys.argv[1], sys.argv[2]
+    work = tempfile.mkdtemp(prefix="sb-webhooks-")
+    sip, http_port = free_port(), free_port()
+    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
+    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
+    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
+    cfg = cfg.replace("  port: 8080", f"  port: {http_port}")
+    path = os.path.join(work, "demo.yaml")
+    open(path, "w").write(cfg)
+    env = dict(os.environ, SB_WEBHOOK_ANSWER_TIMEOUT_MS="500", SB_WEBHOOK_RETRY_INITIAL_MS="200",
+               SB_WEBHOOK_RETRY_MAX_MS="400", SB_WEBHOOK_GIVE_UP_MS="2500",
+               SB_WEBHOOK_VALIDATION_TIMEOUT_MS="1000")
+    log = open(os.path.join(work, "server.log"), "w")
+    rx = Receivers()
+    base = f"http://127.0.0.1:{http_port}"
+    demo, acme = "sb_demo_admin_key", "sb_acme_admin_key"
+    server = Server(binary, path, env, log)
+    ok = False
+    try:
+        spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
+        for p in ("/graph/v1.0/subscriptions", "/graph/v1.0/subscriptions/{id}",
+                  "/graph/v1.0/subscriptions/{id}/deadLetters"):
+            if p not in spec["paths"]:
+                fail(f"OpenAPI lacks {p}")
+
+        def sub(url, resource="api/v1/queues/support/stats", lifecycle=None, minutes=30):
+            b = {"changeType": "updated", "notificationUrl": url, "resource": resource,
+                 "expirationDateTime": iso(minutes), "clientState": "s3cret-state"}
+            if lifecycle:
+                b["lifecycleNotificationUrl"] = lifecycle
+            return b
+
+        # Handshake failures: 400 with the Graph error body, nothing created.
+        for bad in ("wrong", "mute"):
+            err = expect(400, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                                   sub(rx.url(bad))), f"handshake {bad}")
+            if set(err.get("error", {})) < {"code", "message"} or "notificationUrl" not in \
+                    err["error"]["message"]:
+                fail(f"handshake error body: {err}")
+        err = expect(400, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                               sub(rx.url("ok"), lifecycle=rx.url("wrong"))), "lifecycle handshake")
+        if "lifecycleNotificationUrl" not in err["error"]["message"]:
+            fail(f"lifecycle handshake error: {err}")
+        expect(400, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                         sub(rx.url("ok"), minutes=61)), "beyond 60 minutes")
+        listed = expect(200, call(base, "GET", "/graph/v1.0/subscriptions", demo), "list")
+        if listed["value"]:
+            fail(f"failed handshakes left subscriptions: {listed}")
+
+        # Signed delivery of the queue statistics the server publishes every second.
+        created = expect(201, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                                   sub(rx.url("ok"), lifecycle=rx.url("life"))), "create")
+        sid, key = created["id"], created["signingKey"]
+        if not rx.wait("ok", lambda d: len(d) >= 1, 10):
+            fail("no queue statistics notification within 10 s")
+        headers, body = rx.deliveries("ok")[0]
+        item = json.loads(body)["value"][0]
+        if item["subscriptionId"] != sid or item["clientState"] != "s3cret-state" or \
+                item["resource"] != "api/v1/queues/support/stats" or \
+                item["resourceData"]["queueId"] != "support" or item["tenantId"] != "demo":
+            fail(f"notification: {item}")
+        if not verify(key, headers.get("x-switchboard-signature"), body):
+            fail(f"bad signature {headers.get('x-switchboard-signature')}")
+        got = expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo), "get")
+        if "signingKey" in got or got["resource"] != "api/v1/queues/support/stats":
+            fail(f"get: {got}")
+        expect(404, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", acme), "foreign tenant")
+        expect(400, call(base, "PATCH", f"/graph/v1.0/subscriptions/{sid}", demo,
+                         {"expirationDateTime": iso(90)}), "renew beyond max")
+        want = iso(55)
+        renewed = expect(200, call(base, "PATCH", f"/graph/v1.0/subscriptions/{sid}", demo,
+                                   {"expirationDateTime": want}), "renew")
+        if renewed["expirationDateTime"][:19] != want[:19]:
+            fail(f"renewed: {renewed} (wanted {want})")
+
+        # A receiver that fails its first two attempts still gets the notification.
+        flaky = expect(201, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                                 sub(rx.url("flaky"))), "create flaky")
+        if not rx.wait("flaky", lambda d: len(d) >= 3, 10):
+            fail(f"flaky receiver: {len(rx.deliveries('flaky'))} attempts")
+        first = json.loads(rx.deliveries("flaky")[0][1])["value"][0]
+        if first["subscriptionId"] != flaky["id"]:
+            fail(f"flaky: {first}")
+
+        # One that never answers in time: dead letters and a `missed` lifecycle event, while
+        # the healthy subscription keeps getting its updates.
+        silent = expect(201, call(base, "POST", "/graph/v1.0/subscriptions", demo,
+                                  sub(rx.url("silent"), lifecycle=rx.url("silent-life"))),
+                        "create silent")
+        before = len(rx.deliveries("ok"))
+        if not rx.wait("silent-life", lambda d: any(
+                json.loads(b)["value"][0]["lifecycleEvent"] == "missed" for _, b in d), 15):
+            fail("no missed lifecycle notification")
+        if len(rx.deliveries("ok")) <= before:
+            fail("the healthy receiver stalled behind the silent one")
+        dead = expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{silent['id']}/deadLetters",
+                                demo), "dead letters")
+        if not dead["value"] or dead["value"][0]["item"]["subscriptionId"] != silent["id"] or \
+                dead["value"][0]["lastError"] != "timeout":
+            fail(f"dead letters: {dead}")
+
+        # Restart: the subscription is still there and delivery resumes with the same key.
+        rc = server.stop()
+        if rc != 0:
+            fail(f"server exited with {rc}")
+        server = Server(binary, path, env, log)
+        got = expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo),
+                     "get after restart")
+        if got["clientState"] != "s3cret-state":
+            fail(f"after restart: {got}")
+        before = len(rx.deliveries("ok"))
+        if not rx.wait("ok", lambda d: len(d) > before, 10):
+            fail("no delivery after restart")
+        headers, body = rx.deliveries("ok")[-1]
+        if not verify(key, headers.get("x-switchboard-signature"), body):
+            fail("signature after restart")
+        for s in (sid, flaky["id"], silent["id"]):
+            expect(204, call(base, "DELETE", f"/graph/v1.0/subscriptions/{s}", demo), "delete")
+        expect(404, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo), "deleted")
+        ok = True
+        print("webhooks: ok")
+    finally:
+        server.stop()
+        rx.server.shutdown()
+        if not ok:
+            log.flush()
+            sys.stderr.write(open(os.path.join(work, "server.log")).read()[-4000:])
+
+
+if __name__ == "__main__":
+    main()
