@@ -276,6 +276,10 @@ struct Engine::Impl {
     return queue_index.value(pos);
   }
   std::vector<IxRec> ixs;
+  // Parallel to ixs: seq while the interaction is alive and not yet answered, else 0. Exactly the
+  // condition under which its escalation / max-wait / ring / skip timers (token = seq) are live,
+  // kept dense (8 bytes per slot) so that timer compaction need not read the records.
+  std::vector<std::uint64_t> ix_gen;
   std::vector<std::uint32_t> free_ixs;
   // Interaction id -> index into ixs (the id itself is stored once, in the IxRec).
   detail::HashIndex ix_index;
@@ -797,6 +801,7 @@ struct Engine::Impl {
     ix_index.erase(pos);
     // Reset but keep vector capacity for the next interaction using this slot.
     x.alive = false;
+    ix_gen[xi] = 0;
     x.in_sets = false;
     x.phase = Phase::Waiting;
     x.agent = kNone;
@@ -1560,11 +1565,9 @@ struct Engine::Impl {
         return std::none_of(a.work.begin(), a.work.end(),
                             [&](const Slot& s) { return s.kind == SlotKind::WrapUp && s.res == t.token; });
       }
-      default: {
-        if (t.idx >= ixs.size()) return true;
-        const IxRec& x = ixs[t.idx];
-        return !x.alive || x.seq != t.token || x.phase == Phase::Active;  // Active until finished
-      }
+      default:
+        // !alive || seq != token || phase == Active (Active until finished), via ix_gen.
+        return t.idx >= ix_gen.size() || ix_gen[t.idx] != t.token;
     }
   }
 
@@ -1580,7 +1583,7 @@ struct Engine::Impl {
       switch (t.kind) {
         case TimerKind::Reservation: return nullptr;  // the small reservation table stays cached
         case TimerKind::WrapUp: return t.idx < agents.size() ? &agents[t.idx] : nullptr;
-        default: return t.idx < ixs.size() ? &ixs[t.idx] : nullptr;
+        default: return t.idx < ix_gen.size() ? &ix_gen[t.idx] : nullptr;
       }
     };
     constexpr std::size_t kAhead = 16;
@@ -2009,6 +2012,7 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   } else {
     xi = static_cast<std::uint32_t>(m.ixs.size());
     m.ixs.emplace_back();
+    m.ix_gen.push_back(0);
   }
   IxRec& x = m.ixs[xi];
   x.id = spec.id;
@@ -2024,6 +2028,7 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   x.enq = spec.enqueued_at.value_or(now);
   x.seq = m.next_seq++;
   x.alive = true;
+  m.ix_gen[xi] = x.seq;
   x.phase = Phase::Waiting;
   x.sl = q.spec.service_level_threshold;
   x.short_abandon = q.spec.short_abandon_threshold;
@@ -2052,6 +2057,7 @@ Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
   AgentRec& a = m.agents[rr.agent];
   m.removeSets(rr.ix);
   x.phase = Phase::Active;
+  m.ix_gen[rr.ix] = 0;
   x.agent = rr.agent;
   x.active_res = reservation.value();
   x.answered = now;

@@ -323,5 +323,65 @@ INSTANTIATE_TEST_SUITE_P(Seeds, RoutingGoldenTest,
                          ::testing::Values(GoldenCase{1, 0x17bbb6576776894cULL}, GoldenCase{7, 0xe3ece5c71f7512d7ULL},
                                            GoldenCase{42, 0x3a44bf50ba9f635fULL}, GoldenCase{2024, 0xf78a624d569f796bULL}));
 
+// The timer heap drops stale entries once it passes 65,536; the compaction must keep every live
+// timer (max-wait of waiting and ringing interactions) and drop answered/finished ones.
+TEST(RoutingTimerCompactionTest, LiveTimersSurviveCompaction) {
+  Engine eng;
+  Output out;
+  MonoTime now = MonoTime{} + 1h;
+  QueueSpec q;
+  q.id = QueueId("q");
+  q.tenant = TenantId("t");
+  q.max_wait = 10min;
+  q.reservation_timeout = 1h;
+  ASSERT_TRUE(eng.upsertQueue(q, now, out));
+  AgentSpec a;
+  a.id = AgentId("a");
+  a.tenant = TenantId("t");
+  ASSERT_TRUE(eng.upsertAgent(a, now, out));
+  ASSERT_TRUE(eng.setAgentState(a.id, AgentState::Available, "", now, out));
+  out.clear();
+  // 40,000 interactions answered and completed one by one (their timers go stale), then
+  // 40,000 left waiting (live max-wait timers): the heap passes the compaction threshold.
+  constexpr int kEach = 40000;
+  for (int i = 0; i < kEach; ++i) {
+    InteractionSpec s;
+    s.id = InteractionId("done" + std::to_string(i));
+    s.tenant = q.tenant;
+    s.queue = q.id;
+    ASSERT_TRUE(eng.enqueue(s, now, out));
+    ASSERT_EQ(out.decisions.size(), 2u);  // Offer + AgentStateChanged
+    ReservationId r = std::get<Offer>(out.decisions[0]).reservation;
+    ASSERT_TRUE(eng.accept(r, now, out));
+    ASSERT_TRUE(eng.complete(s.id, now, out));
+    out.clear();
+  }
+  ASSERT_TRUE(eng.setAgentState(a.id, AgentState::Away, "", now, out));
+  now += 1s;
+  for (int i = 0; i < kEach; ++i) {
+    InteractionSpec s;
+    s.id = InteractionId("wait" + std::to_string(i));
+    s.tenant = q.tenant;
+    s.queue = q.id;
+    ASSERT_TRUE(eng.enqueue(s, now, out));
+  }
+  out.clear();
+  EXPECT_EQ(eng.stats().waiting, static_cast<std::size_t>(kEach));
+  // Every waiting interaction times out at enqueue + max_wait, none earlier.
+  eng.tick(now + 10min - 1ms, out);
+  EXPECT_TRUE(out.decisions.empty());
+  eng.tick(now + 10min, out);
+  std::size_t timeouts = 0;
+  for (const Decision& d : out.decisions) timeouts += std::holds_alternative<QueueTimeout>(d);
+  EXPECT_EQ(timeouts, static_cast<std::size_t>(kEach));
+  EXPECT_EQ(eng.stats().waiting, 0u);
+  EXPECT_EQ(eng.stats().interactions, 0u);
+  out.clear();
+  // The stale reservation timers left behind fire as no-ops.
+  eng.tick(now + 2h, out);
+  EXPECT_TRUE(out.decisions.empty());
+  EXPECT_FALSE(eng.nextDeadline().has_value());
+}
+
 }  // namespace
 }  // namespace sb::routing
