@@ -262,10 +262,73 @@ void readUser(Reader& r, const YAML::Node& node, UserConfig& u) {
   r.readStringList(node, "queues", u.queues);
 }
 
+// An `oidc:` section (global when `global`, else inside a tenant). See docs/oidc.md.
+void readOidc(Reader& r, const YAML::Node& node, OidcConfig& o, bool global) {
+  if (!r.expectMap(node, global ? "oidc" : "tenants[].oidc",
+                   {"issuer", "client_id", "client_secret", "client_auth", "redirect_uri",
+                    "scopes", "tenant_claim", "user_claim", "subjects", "post_login_redirect",
+                    "clock_skew_s", "jwks_min_refresh_s", "ca_file"})) {
+    return;
+  }
+  o.enabled = true;
+  r.readString(node, "issuer", o.issuer);
+  r.readString(node, "client_id", o.client_id);
+  r.readString(node, "client_secret", o.client_secret);
+  r.readString(node, "client_auth", o.client_auth);
+  r.readString(node, "redirect_uri", o.redirect_uri);
+  r.readStringList(node, "scopes", o.scopes);
+  r.readString(node, "tenant_claim", o.tenant_claim);
+  r.readString(node, "user_claim", o.user_claim);
+  r.readString(node, "post_login_redirect", o.post_login_redirect);
+  r.readInt(node, "clock_skew_s", o.clock_skew_s, 0, 600);
+  r.readInt(node, "jwks_min_refresh_s", o.jwks_min_refresh_s, 0, 86400);
+  r.readString(node, "ca_file", o.ca_file);
+  auto url_ok = [](const std::string& u) {
+    return u.starts_with("https://") || u.starts_with("http://");
+  };
+  if (o.issuer.empty() || !url_ok(o.issuer)) r.error(node, "oidc needs an http(s) issuer URL");
+  if (o.client_id.empty()) r.error(node, "oidc needs a client_id");
+  if (o.redirect_uri.empty() || !url_ok(o.redirect_uri)) {
+    r.error(node, "oidc needs an absolute redirect_uri (.../api/v1/auth/oidc/callback)");
+  }
+  if (o.client_auth != "client_secret_basic" && o.client_auth != "client_secret_post" &&
+      o.client_auth != "none") {
+    r.error(node["client_auth"],
+            "client_auth must be client_secret_basic, client_secret_post or none, not '" +
+                o.client_auth + "'");
+  } else if (o.client_auth != "none" && o.client_secret.empty()) {
+    r.error(node, "oidc needs a client_secret unless client_auth is none");
+  }
+  if (o.user_claim != "preferred_username" && o.user_claim != "email" && o.user_claim != "sub") {
+    r.error(node["user_claim"],
+            "user_claim must be preferred_username, email or sub, not '" + o.user_claim + "'");
+  }
+  if (!o.post_login_redirect.empty() && !url_ok(o.post_login_redirect)) {
+    r.error(node["post_login_redirect"], "post_login_redirect must be an http(s) URL");
+  }
+  const auto subjects = node["subjects"];
+  if (!subjects) return;
+  if (!subjects.IsSequence()) return r.error(subjects, "subjects must be a list");
+  for (const auto& item : subjects) {
+    if (!r.expectMap(item, "oidc.subjects[]", {"issuer", "subject", "tenant", "user"})) continue;
+    OidcSubjectMapping m;
+    r.readString(item, "issuer", m.issuer);
+    r.readString(item, "subject", m.subject);
+    r.readString(item, "tenant", m.tenant);
+    r.readString(item, "user", m.user);
+    if (m.subject.empty() || m.user.empty()) r.error(item, "a subject mapping needs subject and user");
+    if (global && m.tenant.empty()) r.error(item, "a global subject mapping needs a tenant");
+    if (!global && !m.tenant.empty()) {
+      r.error(item["tenant"], "a tenant's subject mapping maps into that tenant: drop tenant");
+    }
+    o.subjects.push_back(std::move(m));
+  }
+}
+
 void readTenant(Reader& r, const YAML::Node& node, TenantConfig& t) {
   if (!r.expectMap(node, "tenants[]",
                    {"id", "name", "domain", "users", "queues", "numbers", "outbound_trunk",
-                    "copy_headers", "demo_admin_key"})) {
+                    "copy_headers", "demo_admin_key", "oidc"})) {
     return;
   }
   r.readString(node, "id", t.id);
@@ -276,6 +339,7 @@ void readTenant(Reader& r, const YAML::Node& node, TenantConfig& t) {
   r.readString(node, "outbound_trunk", t.outbound_trunk);
   r.readStringList(node, "copy_headers", t.copy_headers);
   r.readString(node, "demo_admin_key", t.demo_admin_key);
+  if (node["oidc"]) readOidc(r, node["oidc"], t.oidc, /*global=*/false);
   auto list = [&](const char* key, auto& out, auto read) {
     const auto items = node[key];
     if (!items) return;
@@ -395,6 +459,18 @@ void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
   }
 }
 
+// A global oidc section's subject mappings must name configured tenants.
+void validateOidcReferences(Reader& r, const YAML::Node& root, const Config& c) {
+  for (size_t i = 0; i < c.oidc.subjects.size(); ++i) {
+    const auto& m = c.oidc.subjects[i];
+    bool found = false;
+    for (const auto& t : c.tenants) found = found || t.id == m.tenant;
+    if (!found && !m.tenant.empty()) {
+      r.error(root["oidc"]["subjects"][i], "subject mapping names unknown tenant '" + m.tenant + "'");
+    }
+  }
+}
+
 void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
   if (!r.expectMap(node, "http", {"address", "port"})) return;
   http.enabled = true;
@@ -419,12 +495,13 @@ ConfigResult loadConfigText(const std::string& text, const std::string& name) {
     return std::unexpected(std::vector<ConfigError>{{name, 1, 1, "the file is empty"}});
   }
   if (r.expectMap(root, "the top level",
-                  {"demo", "log_level", "data_dir", "sip", "http", "tenants", "trunks"})) {
+                  {"demo", "log_level", "data_dir", "sip", "http", "tenants", "trunks", "oidc"})) {
     r.readBool(root, "demo", config.demo);
     r.readString(root, "log_level", config.log_level);
     r.readString(root, "data_dir", config.data_dir);
     if (root["sip"]) readSip(r, root["sip"], config.sip);
     if (root["http"]) readHttp(r, root["http"], config.http);
+    if (root["oidc"]) readOidc(r, root["oidc"], config.oidc, /*global=*/true);
     for (const char* key : {"tenants", "trunks"}) {
       const auto items = root[key];
       if (!items) continue;
@@ -443,6 +520,7 @@ ConfigResult loadConfigText(const std::string& text, const std::string& name) {
       }
     }
     validateReferences(r, root, config);
+    validateOidcReferences(r, root, config);
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;

@@ -92,6 +92,32 @@ struct UserConfig {
   std::vector<std::string> queues;                   // queue memberships, in member order
 };
 
+// Sign-in with an OpenID provider (docs/oidc.md). Global (top-level `oidc:`, the tenant comes
+// from tenant_claim or the login's ?tenant=) or per tenant (`tenants[].oidc:`).
+struct OidcSubjectMapping {
+  std::string issuer;   // empty: the section's issuer
+  std::string subject;  // the provider's `sub`
+  std::string tenant;   // global section only; a tenant section maps into its own tenant
+  std::string user;     // Switchboard user id (username)
+};
+
+struct OidcConfig {
+  bool enabled = false;  // an `oidc:` section turns it on
+  std::string issuer;
+  std::string client_id;
+  std::string client_secret;
+  std::string client_auth = "client_secret_basic";  // or client_secret_post, none (public)
+  std::string redirect_uri;  // .../api/v1/auth/oidc/callback as registered at the provider
+  std::vector<std::string> scopes{"openid", "profile", "email"};
+  std::string tenant_claim;  // claim naming the tenant id (e.g. tid); required to match if set
+  std::string user_claim = "preferred_username";  // preferred_username, email or sub
+  std::vector<OidcSubjectMapping> subjects;        // explicit issuer+subject -> user, first
+  std::string post_login_redirect;  // if set: 302 there with the tokens in the fragment
+  uint32_t clock_skew_s = 60;
+  uint32_t jwks_min_refresh_s = 10;
+  std::string ca_file;  // PEM bundle for the provider's TLS; empty = system store
+};
+
 struct NumberConfig {
   std::string number;  // E.164, e.g. +15550100
   std::string queue;   // target queue id
@@ -107,6 +133,7 @@ struct TenantConfig {
   std::string outbound_trunk;  // trunk for calls to external numbers
   std::vector<std::string> copy_headers{"Diversion", "History-Info"};  // copied across legs
   std::string demo_admin_key;  // demo-only API key (`demo: true` required)
+  OidcConfig oidc;
 };
 
 struct TrunkSource {
@@ -132,6 +159,7 @@ struct Config {
   HttpConfig http;
   std::vector<TenantConfig> tenants;
   std::vector<TrunkConfig> trunks;
+  OidcConfig oidc;  // global provider; tenants may have their own
 };
 
 using ConfigResult = std::expected<Config, std::vector<ConfigError>>;
