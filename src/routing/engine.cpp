@@ -163,7 +163,7 @@ struct StepRule {
 // so that visiting an agent's ~10 queues touches one small record each (in cache) instead of
 // the QueueRec and the first node of its waiting set. Kept in sync by Impl::syncHead() after
 // every change of the waiting set and by upsertQueue() for the copied spec fields.
-struct QueueHot {
+struct alignas(64) QueueHot {  // one cache line per queue
   WaitKey head{};              // copy of *waiting.begin() when has_head
   double weight = 1;           // spec.weight
   double aging_rate = 0;       // spec.aging_rate
