@@ -22,6 +22,7 @@
 #include "common/assert.h"
 #include "routing/expression.h"
 #include "routing/flat_index.h"
+#include "routing/small_vec.h"
 #include "routing/sorted_ring.h"
 
 namespace sb::routing {
@@ -139,7 +140,7 @@ struct AgentRec {
   Capacity cap;
   std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
   std::vector<AgentQueue> queues;
-  std::vector<Slot> work;
+  detail::SmallVec<Slot, 2> work;  // inline: read on every agent change (computeState)
   std::vector<WrapInfo> wraps;  // one per WrapUp slot in `work`
   int consecutive_timeouts = 0;
   std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
