@@ -2016,6 +2016,7 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
     m.ix_gen.push_back(0);
   }
   IxRec& x = m.ixs[xi];
+  prefetchRecord(&x);
   x.id = spec.id;
   x.tenant_id = spec.tenant;
   x.tenant = q.tenant;
@@ -2095,6 +2096,7 @@ Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   const std::size_t pos = m.ixFind(id);
   if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
   std::uint32_t xi = m.ix_index.value(pos);
+  prefetchRecord(&m.ixs[xi]);  // the id check loaded its first line; ending it reads them all
   if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
   prefetchRecord(&m.agents[ai]);
