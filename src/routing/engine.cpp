@@ -465,7 +465,8 @@ struct Engine::Impl {
 
   void event(SegmentKind kind, const IxRec& x, const AgentRec* a, MonoTime now, Output& out,
              std::string detail = {}) {
-    SegmentEvent e;
+    // Built in place: moving a finished SegmentEvent in would copy its five strings again.
+    SegmentEvent& e = out.events.emplace_back();
     e.kind = kind;
     e.at = now;
     e.tenant = x.tenant_id;
@@ -477,7 +478,6 @@ struct Engine::Impl {
     e.service_level_threshold = x.sl;
     e.short_abandon_threshold = x.short_abandon;
     e.detail = std::move(detail);
-    out.events.push_back(std::move(e));
   }
 
   // A Why to fill for a new decision. Recycles the record the ring is about to overwrite when
