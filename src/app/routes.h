@@ -11,6 +11,7 @@ namespace sb::app {
 
 // Queues with live waiting counts, live queue statistics, agent state (voice shard).
 Status registerVoiceRoutes(ApiContext& ctx);
+Status registerOidcRoutes(ApiContext& ctx);  // sign-in with an OpenID provider (docs/oidc.md)
 Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
 Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive);  // Graph webhooks (docs/webhooks.md)
 Status registerPresenceRoutes(ApiContext& ctx);  // Graph presence (docs/presence.md)
