@@ -3,6 +3,8 @@
 
 #include <chrono>
 
+#include "api/crypto.h"
+
 namespace sb::api {
 
 namespace {
@@ -68,6 +70,33 @@ HttpResponse grantResponse(const TokenGrant& g) {
                                   {"userId", g.principal.user_id},
                                   {"roles", rolesJson(g.principal.roles)}})
       .withHeader("Cache-Control", "no-store");
+}
+
+// A key is "sb_" + 43 base64url characters (256 random bits). Its first 12 characters are
+// the public display prefix (54 random bits, so the store's unique prefix rarely collides;
+// a collision is retried).
+Result<CreatedApiKey> createApiKey(CredentialSource& credentials, std::string tenant_id,
+                                   std::string name, std::vector<Role> roles,
+                                   std::string created_by) {
+  if (name.empty()) return fail(Errc::InvalidArgument, "name must not be empty", "name");
+  if (roles.empty()) return fail(Errc::InvalidArgument, "at least one role is needed", "roles");
+  for (int attempt = 0;; ++attempt) {
+    CreatedApiKey out;
+    out.key = std::string(TokenService::kApiKeyPrefix) + base64UrlEncode(randomBytes(32));
+    out.record.id = "key_" + base64UrlEncode(randomBytes(9));
+    out.record.tenant_id = tenant_id;
+    out.record.name = name;
+    out.record.hash_hex = sha256Hex(out.key);
+    out.record.prefix = out.key.substr(0, kApiKeyDisplayPrefix);
+    out.record.roles = roles;
+    out.record.created_by = created_by;
+    out.record.created_at = std::chrono::system_clock::now();
+    auto added = credentials.addApiKey(out.record);
+    if (added) return out;
+    if (added.error().code != Errc::AlreadyExists || attempt == 2) {
+      return std::unexpected(added.error());
+    }
+  }
 }
 
 }  // namespace
@@ -185,54 +214,69 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
                       return HttpResponse::json(200, tokens.keyRing().jwks());
                     }));
 
-  SB_TRY(router.add(
+  // Key routes touch the credential source, which may be a database: run them on `blocking`.
+  SB_TRY(router.addAsync(
       {"POST", "/api/v1/tenants/{tenantId}/api-keys",
        "Create an API key; the key is returned once and stored only as a SHA-256 hash",
        Permission::ApiKeysManage, "ApiKeyCreate", "ApiKey", "api-keys", 201},
-      [&tokens](const RequestContext& ctx) {
-        auto body = ctx.jsonBody();
-        if (!body) return ctx.error(body.error());
-        auto name = stringField(*body, "name");
-        if (!name) return ctx.error(name.error());
-        auto roles = rolesFrom(*body);
-        if (!roles) return ctx.error(roles.error());
-        if (auto ok = checkDelegation(*ctx.principal, *roles); !ok) return ctx.error(ok.error());
-        auto created = tokens.createApiKey(std::string(ctx.param("tenantId")), *name, *roles,
-                                           ctx.principal->subject);
-        if (!created) return ctx.error(created.error());
-        return HttpResponse::json(201, {{"id", created->record.id},
-                                        {"name", created->record.name},
-                                        {"prefix", created->record.prefix},
-                                        {"roles", rolesJson(created->record.roles)},
-                                        {"revoked", false},
-                                        {"key", created->key}});
+      [&tokens, blocking](RequestContext ctx, Responder respond) {
+        asio::post(blocking, [&tokens, ctx = std::move(ctx), respond = std::move(respond)]() {
+          auto body = ctx.jsonBody();
+          if (!body) return respond(ctx.error(body.error()));
+          if (!body->is_object()) {
+            return respond(ctx.error(Error(Errc::InvalidArgument, "body must be an object", "body")));
+          }
+          auto name = stringField(*body, "name");
+          if (!name) return respond(ctx.error(name.error()));
+          auto roles = rolesFrom(*body);
+          if (!roles) return respond(ctx.error(roles.error()));
+          if (auto ok = checkDelegation(*ctx.principal, *roles); !ok) {
+            return respond(ctx.error(ok.error()));
+          }
+          auto created = createApiKey(tokens.credentials(), std::string(ctx.param("tenantId")),
+                                      *name, *roles, ctx.principal->subject);
+          if (!created) return respond(ctx.error(created.error()));
+          respond(HttpResponse::json(201, {{"id", created->record.id},
+                                           {"name", created->record.name},
+                                           {"prefix", created->record.prefix},
+                                           {"roles", rolesJson(created->record.roles)},
+                                           {"revoked", false},
+                                           {"key", created->key}})
+                      .withHeader("Cache-Control", "no-store"));
+        });
       }));
 
-  SB_TRY(router.add({"GET", "/api/v1/tenants/{tenantId}/api-keys",
-                     "List the tenant's API keys (never the keys themselves)",
-                     Permission::ApiKeysManage, "", "ApiKeyList", "api-keys"},
-                    [&tokens](const RequestContext& ctx) {
-                      auto keys = tokens.credentials().listApiKeys(ctx.param("tenantId"));
-                      if (!keys) return ctx.error(keys.error());
-                      nlohmann::json items = nlohmann::json::array();
-                      for (const auto& k : *keys) {
-                        items.push_back({{"id", k.id},
-                                         {"name", k.name},
-                                         {"prefix", k.prefix},
-                                         {"roles", rolesJson(k.roles)},
-                                         {"revoked", k.revoked}});
-                      }
-                      return HttpResponse::json(200, {{"items", items}});
-                    }));
+  SB_TRY(router.addAsync(
+      {"GET", "/api/v1/tenants/{tenantId}/api-keys",
+       "List the tenant's API keys (never the keys themselves)", Permission::ApiKeysManage, "",
+       "ApiKeyList", "api-keys"},
+      [&tokens, blocking](RequestContext ctx, Responder respond) {
+        asio::post(blocking, [&tokens, ctx = std::move(ctx), respond = std::move(respond)]() {
+          auto keys = tokens.credentials().listApiKeys(ctx.param("tenantId"));
+          if (!keys) return respond(ctx.error(keys.error()));
+          nlohmann::json items = nlohmann::json::array();
+          for (const auto& k : *keys) {
+            items.push_back({{"id", k.id},
+                             {"name", k.name},
+                             {"prefix", k.prefix},
+                             {"roles", rolesJson(k.roles)},
+                             {"revoked", k.revoked}});
+          }
+          respond(HttpResponse::json(200, {{"items", items}}));
+        });
+      }));
 
-  SB_TRY(router.add({"DELETE", "/api/v1/tenants/{tenantId}/api-keys/{keyId}",
-                     "Revoke an API key", Permission::ApiKeysManage, "", "", "api-keys", 204},
-                    [&tokens](const RequestContext& ctx) {
-                      auto ok = tokens.credentials().revokeApiKey(ctx.param("tenantId"),
-                                                                  ctx.param("keyId"));
-                      if (!ok) return ctx.error(ok.error());
-                      return HttpResponse::text(204, "", "application/json");
-                    }));
+  SB_TRY(router.addAsync(
+      {"DELETE", "/api/v1/tenants/{tenantId}/api-keys/{keyId}",
+       "Revoke an API key; it stops working at once", Permission::ApiKeysManage, "", "",
+       "api-keys", 204},
+      [&tokens, blocking](RequestContext ctx, Responder respond) {
+        asio::post(blocking, [&tokens, ctx = std::move(ctx), respond = std::move(respond)]() {
+          auto ok = tokens.credentials().revokeApiKey(ctx.param("tenantId"), ctx.param("keyId"));
+          if (!ok) return respond(ctx.error(ok.error()));
+          respond(HttpResponse::text(204, "", "application/json"));
+        });
+      }));
 
   SB_TRY(router.addAsync(
       {"POST", "/api/v1/tenants/{tenantId}/users", "Create a local user (argon2id-hashed password)",

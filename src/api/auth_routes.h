@@ -13,6 +13,10 @@ namespace sb::api {
 
 namespace asio = boost::asio;
 
+// Characters of an API key shown in listings ("sb_" + 9 random ones): the store's unique,
+// public handle of the key.
+inline constexpr std::size_t kApiKeyDisplayPrefix = 12;
+
 // tokens must outlive the routes; blocking must stay valid while the server runs.
 Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_executor blocking);
 

@@ -12,6 +12,7 @@
 #include "api/router.h"
 #include "api/token_service.h"
 #include "app/routes.h"
+#include "app/store_credentials.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -44,8 +45,9 @@ struct HttpApi::Impl final : public center::CenterObserver {
   // Store calls and argon2 verification, off the event loop.
   boost::asio::thread_pool blocking{2};
   metrics::Registry registry;
-  api::InMemoryCredentialSource credentials;
-  api::TokenService tokens{credentials, clock};
+  api::InMemoryCredentialSource credentials;  // refresh tokens; accounts/keys when no store
+  StoreCredentialSource store_credentials{store, credentials, clock};
+  api::TokenService tokens{store_credentials, clock};
   api::Router router{&tokens};
   ApiContext ctx{config, clock, router, tokens, credentials, registry, io.get_executor(),
                  blocking.get_executor()};
@@ -64,6 +66,8 @@ struct HttpApi::Impl final : public center::CenterObserver {
   }
 
   Status setupCredentials() {
+    // With a store, accounts and keys live there (seeded from the config once).
+    if (store != nullptr) return store_credentials.seedFromConfig(config);
     for (const auto& t : config.tenants) {
       for (const auto& u : t.users) {
         if (u.password.empty()) continue;  // demo-only plain passwords (config.cpp checked)
@@ -92,6 +96,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
     SB_TRY(api::registerBuiltinRoutes(router, registry, builtin));
     SB_TRY(api::registerAuthRoutes(router, tokens, blocking.get_executor()));
     SB_TRY(registerVoiceRoutes(ctx));
+    SB_TRY(registerResourceRoutes(ctx)); SB_TRY(registerRecordRoutes(ctx));
     SB_TRY(registerOidcRoutes(ctx));
     SB_TRY(registerSubscriptionRoutes(ctx, notifier));
     SB_TRY(registerPresenceRoutes(ctx));

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// StoreCredentialSource: the auth layer's CredentialSource backed by the store, so local
+// accounts (store User.password_hash, argon2id) and API keys (store ApiKey: display prefix +
+// SHA-256 secret hash) survive a restart. Refresh tokens stay in memory (a restart signs
+// everyone out). Owned by HttpApi; thread-safe (the store is; the key index is mutex-guarded).
+// Every call blocks on the store: call it from the blocking pool or at start-up.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "api/credentials.h"
+#include "app/config.h"
+#include "common/clock.h"
+#include "store/store.h"
+
+namespace sb::app {
+
+// Role mapping between the API's roles and the store's single role per user/key.
+api::Role apiRoleOf(store::Role role) noexcept;  // sme -> agent
+// The widest of `roles`; InvalidArgument (field "roles") when empty or system_operator, which
+// the store cannot hold for a tenant account.
+Result<store::Role> storeRoleOf(const std::vector<api::Role>& roles);
+
+class StoreCredentialSource final : public api::CredentialSource {
+ public:
+  // store may be null: then everything goes to `memory`. Both must outlive this object.
+  // `memory` also keeps refresh tokens, and answers for users and keys absent from the store.
+  StoreCredentialSource(store::Store* store, api::InMemoryCredentialSource& memory,
+                        const Clock& clock);
+  StoreCredentialSource(const StoreCredentialSource&) = delete;
+  StoreCredentialSource& operator=(const StoreCredentialSource&) = delete;
+
+  // Usernames are unique per tenant in the store: "name@tenant" picks the tenant; a bare name
+  // must match in exactly one tenant (NotFound otherwise).
+  Result<api::UserRecord> findUserByUsername(std::string_view username) override;
+  // A bare id must exist in exactly one tenant; "tenant/id" is also accepted.
+  Result<api::UserRecord> findUser(std::string_view user_id) override;
+  Status addUser(api::UserRecord user) override;
+
+  Result<api::ApiKeyRecord> findApiKeyByHash(std::string_view hash_hex) override;
+  Status addApiKey(api::ApiKeyRecord key) override;
+  Result<std::vector<api::ApiKeyRecord>> listApiKeys(std::string_view tenant_id) override;
+  Status revokeApiKey(std::string_view tenant_id, std::string_view key_id) override;
+
+  Status addRefreshToken(api::RefreshTokenRecord token) override;
+  Result<api::RefreshTokenRecord> consumeRefreshToken(std::string_view hash_hex) override;
+  Status revokeRefreshFamily(std::string_view family_id) override;
+
+  // Start-up: seeds the config's sign-in accounts (YAML `password`, store id = YAML id) and
+  // demo admin keys (id "<tenant>-demo-admin") into the store. An existing account keeps its
+  // password unless it has none; an existing key (even revoked) is left alone. Builds the key
+  // index. Errors: the store's.
+  Status seedFromConfig(const Config& config);
+
+ private:
+  // Reloads the hash -> (tenant, key id) index from every tenant's keys.
+  Status rebuildIndex();
+
+  store::Store* store_;
+  api::InMemoryCredentialSource& memory_;
+  const Clock& clock_;
+  std::mutex mu_;
+  // SHA-256 hex of a key -> (tenant id, key id). GUARDED_BY(mu_). Lookups then read the key
+  // from the store, so a revocation takes effect at once.
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> index_;
+  MonoTime last_rebuild_{};  // GUARDED_BY(mu_)
+};
+
+}  // namespace sb::app
