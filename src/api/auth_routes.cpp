@@ -278,31 +278,8 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
         });
       }));
 
-  SB_TRY(router.addAsync(
-      {"POST", "/api/v1/tenants/{tenantId}/users", "Create a local user (argon2id-hashed password)",
-       Permission::UsersManage, "UserCreate", "User", "users", 201},
-      [&tokens, blocking](RequestContext ctx, Responder respond) {
-        asio::post(blocking, [&tokens, ctx = std::move(ctx), respond = std::move(respond)]() {
-          auto body = ctx.jsonBody();
-          if (!body) return respond(ctx.error(body.error()));
-          auto username = stringField(*body, "username");
-          if (!username) return respond(ctx.error(username.error()));
-          auto password = stringField(*body, "password");
-          if (!password) return respond(ctx.error(password.error()));
-          auto roles = rolesFrom(*body);
-          if (!roles) return respond(ctx.error(roles.error()));
-          if (auto ok = checkDelegation(*ctx.principal, *roles); !ok) {
-            return respond(ctx.error(ok.error()));
-          }
-          auto user = tokens.createUser(std::string(ctx.param("tenantId")), *username,
-                                        *password, *roles);
-          if (!user) return respond(ctx.error(user.error()));
-          respond(HttpResponse::json(201, {{"id", user->id},
-                                           {"tenantId", user->tenant_id},
-                                           {"username", user->username},
-                                           {"roles", rolesJson(user->roles)}}));
-        });
-      }));
+  // POST /api/v1/tenants/{tenantId}/users lives in app/routes_config.cpp: users are store
+  // records with an agent profile and SIP credentials, not only sign-in accounts.
   return {};
 }
 

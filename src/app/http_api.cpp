@@ -96,6 +96,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
     SB_TRY(api::registerBuiltinRoutes(router, registry, builtin));
     SB_TRY(api::registerAuthRoutes(router, tokens, blocking.get_executor()));
     SB_TRY(registerVoiceRoutes(ctx));
+    SB_TRY(registerConfigRoutes(ctx));
     SB_TRY(registerResourceRoutes(ctx)); SB_TRY(registerRecordRoutes(ctx));
     SB_TRY(registerOidcRoutes(ctx));
     SB_TRY(registerSubscriptionRoutes(ctx, notifier));
@@ -135,6 +136,10 @@ HttpApi::HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_contex
     : impl_(std::make_unique<Impl>(config, voice, voice_io, store)) {}
 
 HttpApi::~HttpApi() { stop(); }
+
+void HttpApi::setConfigChanged(std::function<void(const std::string& tenant_id)> fn) {
+  impl_->ctx.config_changed = std::move(fn);
+}
 
 Result<uint16_t> HttpApi::start() {
   Impl& m = *impl_;

@@ -6,7 +6,9 @@
 // endpoint's threads start.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <thread>
 
 #include "app/config.h"
@@ -32,6 +34,9 @@ class HttpApi final {
   Result<uint16_t> start();
   // Finishes in-flight requests (up to 5 s), then stops the thread. Idempotent.
   void stop();
+  // Called on the blocking pool after a route committed a tenant's configuration change to the
+  // store (ApiContext::config_changed). Set before start().
+  void setConfigChanged(std::function<void(const std::string& tenant_id)> fn);
 
   struct Impl;
 

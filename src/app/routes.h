@@ -15,6 +15,7 @@ Status registerOidcRoutes(ApiContext& ctx);  // sign-in with an OpenID provider 
 Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
 Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive);  // Graph webhooks (docs/webhooks.md)
 Status registerPresenceRoutes(ApiContext& ctx);  // Graph presence (docs/presence.md)
+Status registerConfigRoutes(ApiContext& ctx);  // tenants, users, queues, numbers, trunks (docs/config.md)
 Status registerResourceRoutes(ApiContext& ctx);  // skills, flows, wrap-up codes, calendars, audit
 Status registerRecordRoutes(ApiContext& ctx);  // interaction records search + CSV export
 

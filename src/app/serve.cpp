@@ -9,6 +9,7 @@
 
 #include "app/center_store.h"
 #include "app/commands.h"
+#include "app/config_store.h"
 #include "app/http_api.h"
 #include "app/voice_config.h"
 #include "app/voice_stack.h"
@@ -52,7 +53,7 @@ int runServe(const Config& config, const ServeOptions& options) {
     io.stop();
   });
 
-  const bool voice = !config.tenants.empty();
+  bool voice = !config.tenants.empty();
   if (voice && config.sip.workers > 1) {
     // The voice path (B2BUA, registrar, routing engine) lives on one shard; see THREADING.md.
     std::cerr << config.path << ": sip.workers must be 1 when tenants are configured\n";
@@ -76,13 +77,30 @@ int runServe(const Config& config, const ServeOptions& options) {
     db = std::move(*opened);
     std::cout << "Store: sqlite " << path << std::endl;
   }
-  if (voice) {
-    center_store = std::make_unique<AsyncCenterStore>(*db);
-    auto directory = buildDirectory(config, DirectoryOptions{options.open_trunk});
-    if (auto seeded = center_store->seedTenants(*directory); !seeded) {
-      std::cerr << "switchboard: cannot seed tenants: " << seeded.error().toString() << "\n";
+  // Tenant configuration lives in the store; the YAML tenants are a seed imported once
+  // (docs/config.md). The voice path's directory is built from the store.
+  std::shared_ptr<const center::Directory> directory;
+  const DirectoryOptions directory_options{options.open_trunk};
+  if (db) {
+    auto imported = importConfig(config, *db, std::chrono::system_clock::now());
+    if (!imported) {
+      std::cerr << "switchboard: cannot import the configured tenants into the store: "
+                << imported.error().toString() << "\n";
       return 1;
     }
+    for (const auto& id : *imported) SB_LOG_INFO("tenant {} imported from {}", id, config.path);
+    auto built = buildDirectoryFromStore(*db, config, directory_options);
+    if (!built) {
+      std::cerr << "switchboard: cannot read the tenants from the store: "
+                << built.error().toString() << "\n";
+      return 1;
+    }
+    directory = std::move(*built);
+    // Tenants created through the API earlier start the voice path too.
+    voice = voice || (!directory->tenants().empty() && config.sip.workers == 1);
+  }
+  if (voice) {
+    center_store = std::make_unique<AsyncCenterStore>(*db);
     center::VoiceCenterOptions vo;
     std::vector<sip::DigestAlgorithm> algorithms;
     for (const auto& a : config.sip.digest_algorithms) {
@@ -133,10 +151,26 @@ int runServe(const Config& config, const ServeOptions& options) {
       return 1;
     }
   }
+  std::unique_ptr<ConfigService> config_service;
   std::unique_ptr<HttpApi> http;
   if (config.http.enabled) {
     http = std::make_unique<HttpApi>(config, voice_stack.get(),
                                      voice_stack ? &endpoint.shardIo(0) : nullptr, db.get());
+    if (voice_stack) {
+      // A configuration change committed through the API is rebuilt from the store on the
+      // API's blocking pool and swapped in on the voice shard.
+      config_service = std::make_unique<ConfigService>(
+          *db, config, directory_options,
+          [&endpoint, stack = voice_stack.get()](std::shared_ptr<const center::Directory> d) {
+            boost::asio::post(endpoint.shardIo(0), [stack, d = std::move(d)]() mutable {
+              if (auto applied = stack->center().applyDirectory(std::move(d)); !applied) {
+                SB_LOG_WARN("configuration applied with errors: {}", applied.error().toString());
+              }
+            });
+          });
+      http->setConfigChanged(
+          [svc = config_service.get()](const std::string& tenant) { (void)svc->reload(tenant); });
+    }
     auto port = http->start();
     if (!port) {
       std::cerr << "switchboard: cannot start the HTTP API on " << config.http.address << ":"

@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: Apache-2.0
+// /api/v1 configuration of the voice path, kept in the store (app/config_store.h): tenants
+// (system operators), users with their agent profile and SIP credentials, queues, phone
+// numbers and trunks. Documents use the YAML config's key names (users: the API's camelCase)
+// and are validated by the YAML loader, so both accept the same settings. Every write is
+// committed, audited (actor, before/after JSON), announced as `config.changed` and applied to
+// the running voice path through ApiContext::config_changed, without a restart. Lists take
+// limit/cursor and answer {items, next}.
+#include <algorithm>
+#include <set>
+
+#include "api/crypto.h"
+#include "api/pagination.h"
+#include "app/config_store.h"
+#include "app/routes.h"
+#include "common/log.h"
+
+namespace sb::app {
+
+namespace {
+
+using nlohmann::json;
+using api::Permission;
+
+bool idChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == '-';
+}
+
+// Ids double as SIP URI user parts and path segments: 1..64 of [A-Za-z0-9_.-].
+Status checkId(std::string_view id, const std::string& field) {
+  if (id.empty() || id.size() > 64 || !std::all_of(id.begin(), id.end(), idChar)) {
+    return fail(Errc::InvalidArgument, field + " must be 1-64 of [A-Za-z0-9_.-]", field);
+  }
+  return {};
+}
+
+Result<json> objectBody(const api::RequestContext& rc) {
+  auto body = rc.jsonBody();
+  if (!body) return body;
+  if (!body->is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
+  return body;
+}
+
+Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return fail(Errc::InvalidArgument, "unknown member '" + key + "'", key);
+    }
+  }
+  return {};
+}
+
+// The id in the path wins; a different id in the body is an error.
+Status samePathId(const json& body, std::string_view key, const std::string& id) {
+  auto it = body.find(key);
+  if (it == body.end()) return {};
+  if (!it->is_string() || it->get<std::string>() != id) {
+    return fail(Errc::InvalidArgument, std::string(key) + " does not match the path",
+                std::string(key));
+  }
+  return {};
+}
+
+std::string actorOf(const api::RequestContext& rc) {
+  return rc.principal ? rc.principal->subject : "anonymous";
+}
+
+// Audits and announces a committed change. Runs on the blocking pool.
+void committed(ApiContext& ctx, store::Store& st, const api::RequestContext& rc,
+               const std::string& tenant, const std::string& action, const std::string& entity,
+               const std::string& id, const json* before, const json* after) {
+  store::AuditEntry e;
+  e.tenant_id = store::TenantId(tenant);
+  e.at = ctx.clock.wallNow();
+  e.actor = actorOf(rc);
+  e.action = action;
+  e.entity_type = entity;
+  e.entity_id = id;
+  if (before) e.before_json = before->dump();
+  if (after) e.after_json = after->dump();
+  // A deleted tenant takes its audit log with it; there is nothing to append to.
+  if (!(entity == "tenant" && action == "delete")) {
+    if (auto ok = st.audit().append(std::move(e)); !ok) {
+      SB_LOG_ERROR("audit append failed for {} {}/{}: {}", entity, tenant, id,
+                   ok.error().toString());
+    }
+  }
+  if (ctx.hub != nullptr) {
+    ctx.hub->publish({"config.changed", tenant, {{"entity", entity}, {"id", id}, {"action", action}},
+                      Permission::TenantConfigRead, ""});
+  }
+  if (ctx.config_changed) ctx.config_changed(tenant);
+}
+
+Error renamed(Error e, std::string_view from, std::string_view to) {
+  if (e.field == from) e.field = std::string(to);
+  return e;
+}
+
+Error notFound(Error e, const std::string& what, const std::string& field) {
+  if (e.code == Errc::NotFound) return Error(Errc::NotFound, "no such " + what, field);
+  return e;
+}
+
+// A page of `items` (already sorted by key) after the cursor position {"id": key}.
+api::HttpResponse page(const api::RequestContext& rc, const api::PageRequest& req,
+                       const std::vector<std::pair<std::string, json>>& items) {
+  std::string after;
+  if (req.position) {
+    if (!req.position->is_object() || !req.position->contains("id") ||
+        !(*req.position)["id"].is_string()) {
+      return rc.error(Error(Errc::InvalidArgument, "not a valid cursor", "cursor"));
+    }
+    after = (*req.position)["id"].get<std::string>();
+  }
+  json out = json::array();
+  std::optional<json> next;
+  const std::string* last = nullptr;
+  for (const auto& [key, item] : items) {
+    if (req.position && key <= after) continue;
+    if (out.size() == req.limit) {
+      next = json{{"id", *last}};
+      break;
+    }
+    out.push_back(item);
+    last = &key;
+  }
+  return api::HttpResponse::json(200, api::pageBody(rc.request, std::move(out), next));
+}
+
+Result<TenantRefs> refsOf(store::Store& st, const std::string& tenant) {
+  TenantRefs refs;
+  auto queues = st.queues().list(store::TenantId(tenant));
+  if (!queues) return std::unexpected(queues.error());
+  for (const auto& q : *queues) refs.queue_ids.push_back(q.id.value());
+  auto tenants = st.tenants().list();
+  if (!tenants) return std::unexpected(tenants.error());
+  for (const auto& t : *tenants) {
+    auto tc = tenantFromRecord(t);
+    if (tc) refs.tenants.emplace_back(tc->id, tc->domain);
+    auto trunks = st.trunks().list(t.id);
+    if (!trunks) return std::unexpected(trunks.error());
+    for (const auto& row : *trunks) {
+      auto trunk = trunkFromRecord(row);
+      if (trunk && std::find(trunk->tenants.begin(), trunk->tenants.end(), tenant) !=
+                       trunk->tenants.end()) {
+        refs.trunk_ids.push_back(trunk->id);
+      }
+    }
+  }
+  return refs;
+}
+
+// ---- Tenants ----
+
+json tenantJson(const store::Tenant& row) {
+  json out{{"id", row.id.value()}, {"name", row.name}, {"active", row.active}};
+  if (auto tc = tenantFromRecord(row)) {
+    out["domain"] = tc->domain;
+    out["outbound_trunk"] = tc->outbound_trunk;
+    out["copy_headers"] = tc->copy_headers;
+  }
+  return out;
+}
+
+// Body -> record. `existing` is the row being replaced (PUT), else null.
+Result<store::Tenant> tenantFromBody(store::Store& st, json body, const std::string& id,
+                                     const store::Tenant* existing, WallTime now) {
+  SB_TRY(onlyKeys(body, {"id", "name", "domain", "outbound_trunk", "copy_headers", "active"}));
+  bool active = existing ? existing->active : true;
+  if (auto a = body.find("active"); a != body.end()) {
+    if (!a->is_boolean()) return fail(Errc::InvalidArgument, "active must be true or false", "active");
+    active = a->get<bool>();
+    body.erase("active");
+  }
+  body["id"] = id;
+  auto refs = refsOf(st, id);
+  if (!refs) return std::unexpected(refs.error());
+  auto tc = validateTenantDocument(body, *refs);
+  if (!tc) return std::unexpected(tc.error());
+  store::Tenant row = tenantRecord(*tc, existing ? existing->created_at : now);
+  row.active = active;
+  return row;
+}
+
+// ---- Users ----
+
+const char* roleText(store::Role r) { return store::roleName(r).data(); }
+
+json userJson(const store::User& u) {
+  json out{{"id", u.id.value()},
+           {"tenantId", u.tenant_id.value()},
+           {"username", u.username},
+           {"displayName", u.display_name},
+           {"email", u.email},
+           {"role", roleText(u.role)},
+           {"skills", u.profile.skills},
+           {"capacity", u.profile.channel_capacity},
+           {"active", u.active}};
+  auto uc = userFromRecord(u);
+  out["extension"] = uc ? uc->extension : "";
+  out["queues"] = uc ? uc->queues : std::vector<std::string>{};
+  out["sipEnabled"] = uc && (!uc->sip_ha1_md5.empty() || !uc->sip_ha1_sha256.empty());
+  out["signInEnabled"] = !u.password_hash.empty();
+  return out;
+}
+
+Result<store::User> userFromBody(store::Store& st, const json& body, const std::string& tenant,
+                                 const std::string& id, const store::User* existing) {
+  SB_TRY(onlyKeys(body, {"id", "username", "displayName", "email", "role", "extension",
+                         "password", "skills", "capacity", "queues", "active"}));
+  std::string username = existing ? existing->username : id;
+  if (auto it = body.find("username"); it != body.end()) {
+    if (!it->is_string()) return fail(Errc::InvalidArgument, "username must be a string", "username");
+    username = it->get<std::string>();
+    SB_TRY(checkId(username, "username"));
+  }
+  // The voice keys go through the YAML loader's user rules.
+  json doc{{"id", id}};
+  static constexpr std::pair<const char*, const char*> kVoiceKeys[] = {
+      {"displayName", "name"}, {"role", "role"},         {"extension", "extension"},
+      {"skills", "skills"},    {"capacity", "capacity"}, {"queues", "queues"}};
+  for (const auto& [api_key, yaml_key] : kVoiceKeys) {
+    if (auto it = body.find(api_key); it != body.end()) doc[yaml_key] = *it;
+  }
+  if (existing) {
+    // PUT replaces the document; what it leaves out keeps its current value.
+    auto current = userFromRecord(*existing);
+    if (!current) return std::unexpected(current.error());
+    if (!doc.contains("name")) doc["name"] = current->name;
+    if (!doc.contains("role")) doc["role"] = roleText(existing->role);
+    if (!doc.contains("extension")) doc["extension"] = current->extension;
+    if (!doc.contains("skills")) doc["skills"] = existing->profile.skills;
+    if (!doc.contains("capacity")) doc["capacity"] = existing->profile.channel_capacity;
+    if (!doc.contains("queues")) doc["queues"] = current->queues;
+  }
+  auto refs = refsOf(st, tenant);
+  if (!refs) return std::unexpected(refs.error());
+  auto uc = validateUserDocument(doc, *refs);
+  if (!uc) return std::unexpected(renamed(uc.error(), "name", "displayName"));
+
+  auto tenant_row = st.tenants().get(store::TenantId(tenant));
+  if (!tenant_row) return std::unexpected(notFound(tenant_row.error(), "tenant", "tenantId"));
+  auto tc = tenantFromRecord(*tenant_row);
+  const std::string domain = tc ? tc->domain : std::string();
+
+  std::string password_hash = existing ? existing->password_hash : std::string();
+  if (auto it = body.find("password"); it != body.end()) {
+    if (!it->is_string()) return fail(Errc::InvalidArgument, "password must be a string", "password");
+    const auto password = it->get<std::string>();
+    if (password.size() < 8 || password.size() > 256) {
+      return fail(Errc::InvalidArgument, "password must be 8 to 256 characters", "password");
+    }
+    auto hash = api::hashPassword(password);
+    if (!hash) return std::unexpected(hash.error());
+    password_hash = std::move(*hash);
+    // SIP digest HA1s for the tenant's realm (RFC 3261 22.4 / RFC 7616: H(user:realm:pw)).
+    if (!domain.empty()) uc->sip_password = password;
+  } else if (existing) {
+    auto current = userFromRecord(*existing);
+    uc->sip_ha1_md5 = current->sip_ha1_md5;
+    uc->sip_ha1_sha256 = current->sip_ha1_sha256;
+  }
+  store::User row = userRecord(tenant, domain, *uc);
+  row.username = username;
+  row.password_hash = std::move(password_hash);
+  row.email = existing ? existing->email : std::string();
+  row.active = existing ? existing->active : true;
+  if (auto it = body.find("email"); it != body.end()) {
+    if (!it->is_string()) return fail(Errc::InvalidArgument, "email must be a string", "email");
+    row.email = it->get<std::string>();
+  }
+  if (auto it = body.find("active"); it != body.end()) {
+    if (!it->is_boolean()) return fail(Errc::InvalidArgument, "active must be true or false", "active");
+    row.active = it->get<bool>();
+  }
+  return row;
+}
+
+// ---- Queues ----
+
+json queueJson(const std::string& tenant, const QueueConfig& q) {
+  json out = queueDocument(q);
+  out["tenantId"] = tenant;
+  return out;
+}
+
+Result<store::Queue> queueFromBody(store::Store& st, json body, const std::string& tenant,
+                                   const std::string& id) {
+  body["id"] = id;
+  body.erase("tenantId");
+  auto refs = refsOf(st, tenant);
+  if (!refs) return std::unexpected(refs.error());
+  if (std::find(refs->queue_ids.begin(), refs->queue_ids.end(), id) == refs->queue_ids.end()) {
+    refs->queue_ids.push_back(id);  // a queue may overflow to itself only by name: harmless
+  }
+  auto qc = validateQueueDocument(body, *refs);
+  if (!qc) return std::unexpected(qc.error());
+  return queueRecord(tenant, *qc);
+}
+
+// ---- Numbers ----
+
+json numberJson(const store::PhoneNumber& n) {
+  return json{{"number", n.number},
+              {"tenantId", n.tenant_id.value()},
+              {"queue", n.target_id},
+              {"label", n.label}};
+}
+
+Result<store::PhoneNumber> numberFromBody(store::Store& st, const json& body,
+                                          const std::string& tenant, const std::string& number) {
+  SB_TRY(onlyKeys(body, {"number", "queue", "label"}));
+  if (number.empty() || number.size() > 32 ||
+      !std::all_of(number.begin(), number.end(), [](char c) {
+        return (c >= '0' && c <= '9') || c == '+' || c == '*' || c == '#';
+      })) {
+    return fail(Errc::InvalidArgument, "number must be 1-32 of digits, '+', '*' or '#'", "number");
+  }
+  auto q = body.find("queue");
+  if (q == body.end() || !q->is_string() || q->get<std::string>().empty()) {
+    return fail(Errc::InvalidArgument, "queue is required and must be a string", "queue");
+  }
+  const std::string queue = q->get<std::string>();
+  auto exists = st.queues().get(store::TenantId(tenant), store::QueueId(queue));
+  if (!exists) {
+    if (exists.error().code == Errc::NotFound) {
+      return fail(Errc::InvalidArgument, "number " + number + " points at unknown queue '" + queue + "'",
+                  "queue");
+    }
+    return std::unexpected(exists.error());
+  }
+  std::string label;
+  if (auto l = body.find("label"); l != body.end()) {
+    if (!l->is_string()) return fail(Errc::InvalidArgument, "label must be a string", "label");
+    label = l->get<std::string>();
+  }
+  return store::PhoneNumber{number, store::TenantId(tenant), store::NumberTargetKind::Queue, queue,
+                            label};
+}
+
+// ---- Trunks ----
+
+json trunkJson(const store::Trunk& row) {
+  json out{{"id", row.id.value()}, {"tenantId", row.tenant_id.value()}, {"enabled", row.enabled}};
+  if (auto t = trunkFromRecord(row)) {
+    out["tenants"] = t->tenants;
+    json sources = json::array();
+    for (const auto& s : t->sources) sources.push_back({{"address", s.address}, {"port", s.port}});
+    out["sources"] = sources;
+    out["transport"] = row.transport;
+    out["outbound_address"] = t->outbound_address;
+    out["outbound_port"] = t->outbound_port;
+  }
+  return out;
+}
+
+Result<store::Trunk> trunkFromBody(store::Store& st, json body, const std::string& tenant,
+                                   const std::string& id, const store::Trunk* existing) {
+  bool enabled = existing ? existing->enabled : true;
+  if (auto e = body.find("enabled"); e != body.end()) {
+    if (!e->is_boolean()) return fail(Errc::InvalidArgument, "enabled must be true or false", "enabled");
+    enabled = e->get<bool>();
+    body.erase("enabled");
+  }
+  body.erase("tenantId");
+  body["id"] = id;
+  // The owning tenant comes first; others listed share the trunk.
+  std::vector<std::string> tenants{tenant};
+  if (auto list = body.find("tenants"); list != body.end() && list->is_array()) {
+    for (const auto& t : *list) {
+      if (t.is_string() && t.get<std::string>() != tenant) tenants.push_back(t.get<std::string>());
+    }
+  } else if (list != body.end()) {
+    return fail(Errc::InvalidArgument, "tenants must be a list", "tenants");
+  }
+  body["tenants"] = tenants;
+  auto all = st.tenants().list();
+  if (!all) return std::unexpected(all.error());
+  std::vector<std::string> ids;
+  for (const auto& t : *all) ids.push_back(t.id.value());
+  auto tc = validateTrunkDocument(body, ids);
+  if (!tc) return std::unexpected(tc.error());
+  store::Trunk row = trunkRecord(*tc);
+  row.enabled = enabled;
+  if (existing) {
+    row.username = existing->username;
+    row.secret = existing->secret;
+  }
+  return row;
+}
+
+}  // namespace
+
+Status registerConfigRoutes(ApiContext& ctx) {
+  const json object{{"type", "object"}};
+  for (const char* name :
+       {"TenantConfig", "QueueConfig", "NumberConfig", "TrunkConfig", "ConfigList"}) {
+    ctx.router.addSchema(name, object);
+  }
+  ctx.router.addSchema(
+      "UserConfig",
+      {{"type", "object"},
+       {"properties",
+        {{"id", {{"type", "string"}}},
+         {"username", {{"type", "string"}}},
+         {"displayName", {{"type", "string"}}},
+         {"role", {{"type", "string"}, {"enum", {"agent", "sme", "supervisor", "admin"}}}},
+         {"extension", {{"type", "string"}}},
+         {"password", {{"type", "string"}, {"writeOnly", true}}},
+         {"skills", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
+         {"capacity", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
+         {"queues", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}});
+
+  // ---- Tenants (system operator) ----
+  SB_TRY(ctx.router.addAsync(
+      {"GET", "/api/v1/tenants", "List tenants (limit, cursor)", Permission::TenantsManage, "",
+       "ConfigList", "tenants"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto req = api::pageRequestOf(rc.request);
+        if (!req) return respond(rc.error(req.error()));
+        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
+          auto rows = st.tenants().list();
+          if (!rows) return rc.error(rows.error());
+          std::vector<std::pair<std::string, json>> items;
+          for (const auto& t : *rows) items.emplace_back(t.id.value(), tenantJson(t));
+          std::sort(items.begin(), items.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          return page(rc, req, items);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"GET", "/api/v1/tenants/{tenantId}", "Get a tenant's settings", Permission::TenantConfigRead,
+       "", "TenantConfig", "tenants"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
+          auto row = st.tenants().get(store::TenantId(std::string(rc.param("tenantId"))));
+          if (!row) return rc.error(notFound(row.error(), "tenant", "tenantId"));
+          return api::HttpResponse::json(200, tenantJson(*row));
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"POST", "/api/v1/tenants", "Create a tenant (audited; applied live)",
+       Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants", 201},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        auto id = body->find("id");
+        if (id == body->end() || !id->is_string()) {
+          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
+        }
+        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
+                                            store::Store& st) {
+          const std::string id = body["id"].get<std::string>();
+          auto row = tenantFromBody(st, body, id, nullptr, ctx.clock.wallNow());
+          if (!row) return rc.error(row.error());
+          auto created = st.tenants().create(*row);
+          if (!created) return rc.error(created.error());
+          const json after = tenantJson(*created);
+          committed(ctx, st, rc, id, "create", "tenant", id, nullptr, &after);
+          return api::HttpResponse::json(201, after).withHeader("Location", "/api/v1/tenants/" + id);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"PUT", "/api/v1/tenants/{tenantId}", "Replace a tenant's settings (audited; applied live)",
+       Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        const std::string id(rc.param("tenantId"));
+        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         id](store::Store& st) {
+          auto existing = st.tenants().get(store::TenantId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "tenant", "tenantId"));
+          auto row = tenantFromBody(st, body, id, &*existing, ctx.clock.wallNow());
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.tenants().update(*row); !ok) return rc.error(ok.error());
+          const json before = tenantJson(*existing);
+          const json after = tenantJson(*row);
+          committed(ctx, st, rc, id, "update", "tenant", id, &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"DELETE", "/api/v1/tenants/{tenantId}",
+       "Delete a tenant and everything it owns (applied live)", Permission::TenantsManage, "", "",
+       "tenants", 204},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        const std::string id(rc.param("tenantId"));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), id](store::Store& st) {
+          auto existing = st.tenants().get(store::TenantId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "tenant", "tenantId"));
+          if (auto ok = st.tenants().remove(store::TenantId(id)); !ok) return rc.error(ok.error());
+          const json before = tenantJson(*existing);
+          committed(ctx, st, rc, id, "delete", "tenant", id, &before, nullptr);
+          return api::HttpResponse::text(204, "", "application/json");
+        });
+      }));
+
+  // ---- Users ----
+  const std::string users = "/api/v1/tenants/{tenantId}/users";
+  SB_TRY(ctx.router.addAsync(
+      {"GET", users, "List users with their agent profiles (limit, cursor)",
+       Permission::TenantConfigRead, "", "ConfigList", "users"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto req = api::pageRequestOf(rc.request);
+        if (!req) return respond(rc.error(req.error()));
+        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
+          auto rows = st.users().list(store::TenantId(std::string(rc.param("tenantId"))));
+          if (!rows) return rc.error(rows.error());
+          std::vector<std::pair<std::string, json>> items;
+          for (const auto& u : *rows) items.emplace_back(u.id.value(), userJson(u));
+          std::sort(items.begin(), items.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          return page(rc, req, items);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"GET", users + "/{userId}", "Get a user with the agent profile",
+       Permission::TenantConfigRead, "", "UserConfig", "users"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
+          auto row = st.users().get(store::TenantId(std::string(rc.param("tenantId"))),
+                                    store::UserId(std::string(rc.param("userId"))));
+          if (!row) return rc.error(notFound(row.error(), "user", "userId"));
+          return api::HttpResponse::json(200, userJson(*row));
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"POST", users,
+       "Create a user: agent profile (skills, capacity, queues), extension, and a password that "
+       "signs in (argon2id) and registers SIP phones (digest HA1s). Audited; applied live",
+       Permission::UsersManage, "UserConfig", "UserConfig", "users", 201},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        // The id defaults to the username; it is also the SIP user part.
+        auto pick = body->find("id");
+        if (pick == body->end()) pick = body->find("username");
+        if (pick == body->end() || !pick->is_string()) {
+          return respond(rc.error(Error(Errc::InvalidArgument, "username is required", "username")));
+        }
+        const std::string id = pick->get<std::string>();
+        const std::string field = body->contains("id") ? "id" : "username";
+        if (auto ok = checkId(id, field); !ok) return respond(rc.error(ok.error()));
+        // Argon2 hashing is slow: the blocking pool does it with the store calls.
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         id](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto row = userFromBody(st, body, tenant, id, nullptr);
+          if (!row) return rc.error(row.error());
+          auto created = st.users().create(*row);
+          if (!created) return rc.error(created.error());
+          const json after = userJson(*created);
+          committed(ctx, st, rc, tenant, "create", "user", id, nullptr, &after);
+          return api::HttpResponse::json(201, after)
+              .withHeader("Location", "/api/v1/tenants/" + tenant + "/users/" + id);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"PUT", users + "/{userId}",
+       "Replace a user's settings; members left out keep their value, a password is changed "
+       "only when given. Audited; applied live",
+       Permission::UsersManage, "UserConfig", "UserConfig", "users"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        const std::string id(rc.param("userId"));
+        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         id](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto existing = st.users().get(store::TenantId(tenant), store::UserId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "user", "userId"));
+          auto row = userFromBody(st, body, tenant, id, &*existing);
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.users().update(*row); !ok) return rc.error(ok.error());
+          const json before = userJson(*existing);
+          const json after = userJson(*row);
+          committed(ctx, st, rc, tenant, "update", "user", id, &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"DELETE", users + "/{userId}", "Delete a user (logged out of routing at once)",
+       Permission::UsersManage, "", "", "users", 204},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string id(rc.param("userId"));
+          auto existing = st.users().get(store::TenantId(tenant), store::UserId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "user", "userId"));
+          if (auto ok = st.users().remove(store::TenantId(tenant), store::UserId(id)); !ok) {
+            return rc.error(ok.error());
+          }
+          const json before = userJson(*existing);
+          committed(ctx, st, rc, tenant, "delete", "user", id, &before, nullptr);
+          return api::HttpResponse::text(204, "", "application/json");
+        });
+      }));
+
+  // ---- Queues (the list with live counts is in routes_voice.cpp) ----
+  const std::string queue = "/api/v1/tenants/{tenantId}/queues/{queueId}";
+  SB_TRY(ctx.router.addAsync(
+      {"GET", queue, "Get a queue's settings (the YAML queue keys)", Permission::QueuesRead, "",
+       "QueueConfig", "queues"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto row = st.queues().get(store::TenantId(tenant),
+                                     store::QueueId(std::string(rc.param("queueId"))));
+          if (!row) return rc.error(notFound(row.error(), "queue", "queueId"));
+          auto refs = refsOf(st, tenant);
+          if (!refs) return rc.error(refs.error());
+          auto qc = queueFromRecord(*row, *refs);
+          if (!qc) return rc.error(qc.error());
+          return api::HttpResponse::json(200, queueJson(tenant, *qc));
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"POST", "/api/v1/tenants/{tenantId}/queues",
+       "Create a queue; settings use the YAML queue keys and rules. Audited; applied live",
+       Permission::QueuesManage, "QueueConfig", "QueueConfig", "queues", 201},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        auto id = body->find("id");
+        if (id == body->end() || !id->is_string()) {
+          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
+        }
+        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
+                                            store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string id = body["id"].get<std::string>();
+          auto row = queueFromBody(st, body, tenant, id);
+          if (!row) return rc.error(row.error());
+          auto created = st.queues().create(*row);
+          if (!created) return rc.error(created.error());
+          auto refs = refsOf(st, tenant);
+          auto qc = refs ? queueFromRecord(*created, *refs) : Result<QueueConfig>(std::unexpected(refs.error()));
+          if (!qc) return rc.error(qc.error());
+          const json after = queueJson(tenant, *qc);
+          committed(ctx, st, rc, tenant, "create", "queue", id, nullptr, &after);
+          return api::HttpResponse::json(201, after)
+              .withHeader("Location", "/api/v1/tenants/" + tenant + "/queues/" + id);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"PUT", queue, "Replace a queue's settings (waiting calls keep their place). Audited; "
+                     "applied live",
+       Permission::QueuesManage, "QueueConfig", "QueueConfig", "queues"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        const std::string id(rc.param("queueId"));
+        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         id](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto existing = st.queues().get(store::TenantId(tenant), store::QueueId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "queue", "queueId"));
+          auto row = queueFromBody(st, body, tenant, id);
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.queues().update(*row); !ok) return rc.error(ok.error());
+          auto refs = refsOf(st, tenant);
+          if (!refs) return rc.error(refs.error());
+          auto before_qc = queueFromRecord(*existing, *refs);
+          auto after_qc = queueFromRecord(*row, *refs);
+          const json before = before_qc ? queueJson(tenant, *before_qc) : json(existing->settings_json);
+          const json after = after_qc ? queueJson(tenant, *after_qc) : json(row->settings_json);
+          committed(ctx, st, rc, tenant, "update", "queue", id, &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"DELETE", queue,
+       "Delete a queue: its waiting calls end (480); refused while a number points at it",
+       Permission::QueuesManage, "", "", "queues", 204},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string id(rc.param("queueId"));
+          auto existing = st.queues().get(store::TenantId(tenant), store::QueueId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "queue", "queueId"));
+          auto numbers = st.numbers().list(store::TenantId(tenant));
+          if (!numbers) return rc.error(numbers.error());
+          for (const auto& n : *numbers) {
+            if (n.target_kind == store::NumberTargetKind::Queue && n.target_id == id) {
+              return rc.error(Error(Errc::Conflict,
+                                    "number " + n.number + " points at this queue; move it first",
+                                    "queueId"));
+            }
+          }
+          if (auto ok = st.queues().remove(store::TenantId(tenant), store::QueueId(id)); !ok) {
+            return rc.error(ok.error());
+          }
+          const json before{{"id", id}, {"name", existing->name}, {"strategy", existing->strategy},
+                            {"settings", existing->settings_json}};
+          committed(ctx, st, rc, tenant, "delete", "queue", id, &before, nullptr);
+          return api::HttpResponse::text(204, "", "application/json");
+        });
+      }));
+
+  // ---- Numbers ----
+  const std::string numbers = "/api/v1/tenants/{tenantId}/numbers";
+  SB_TRY(ctx.router.addAsync(
+      {"GET", numbers, "List phone numbers (limit, cursor)", Permission::TenantConfigRead, "",
+       "ConfigList", "numbers"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto req = api::pageRequestOf(rc.request);
+        if (!req) return respond(rc.error(req.error()));
+        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
+          auto rows = st.numbers().list(store::TenantId(std::string(rc.param("tenantId"))));
+          if (!rows) return rc.error(rows.error());
+          std::vector<std::pair<std::string, json>> items;
+          for (const auto& n : *rows) items.emplace_back(n.number, numberJson(n));
+          std::sort(items.begin(), items.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          return page(rc, req, items);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"GET", numbers + "/{number}", "Get a phone number", Permission::TenantConfigRead, "",
+       "NumberConfig", "numbers"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
+          auto row = st.numbers().get(store::TenantId(std::string(rc.param("tenantId"))),
+                                      std::string(rc.param("number")));
+          if (!row) return rc.error(notFound(row.error(), "number", "number"));
+          return api::HttpResponse::json(200, numberJson(*row));
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"POST", numbers, "Route a phone number to a queue (unique across tenants). Audited; "
+                        "applied live",
+       Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers", 201},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        auto n = body->find("number");
+        if (n == body->end() || !n->is_string()) {
+          return respond(rc.error(Error(Errc::InvalidArgument, "number is required", "number")));
+        }
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
+                                            store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string number = body["number"].get<std::string>();
+          auto row = numberFromBody(st, body, tenant, number);
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.numbers().create(*row); !ok) {
+            // Numbers are unique across tenants: say so without naming the owner.
+            if (ok.error().code == Errc::AlreadyExists) {
+              return rc.error(Error(Errc::AlreadyExists, "the number is already in use", "number"));
+            }
+            return rc.error(ok.error());
+          }
+          const json after = numberJson(*row);
+          committed(ctx, st, rc, tenant, "create", "number", number, nullptr, &after);
+          return api::HttpResponse::json(201, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"PUT", numbers + "/{number}", "Point a phone number at another queue. Audited; applied live",
+       Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        const std::string number(rc.param("number"));
+        if (auto ok = samePathId(*body, "number", number); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         number](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto existing = st.numbers().get(store::TenantId(tenant), number);
+          if (!existing) return rc.error(notFound(existing.error(), "number", "number"));
+          auto row = numberFromBody(st, body, tenant, number);
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.numbers().update(*row); !ok) return rc.error(ok.error());
+          const json before = numberJson(*existing);
+          const json after = numberJson(*row);
+          committed(ctx, st, rc, tenant, "update", "number", number, &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"DELETE", numbers + "/{number}", "Release a phone number. Audited; applied live",
+       Permission::TenantConfigWrite, "", "", "numbers", 204},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string number(rc.param("number"));
+          auto existing = st.numbers().get(store::TenantId(tenant), number);
+          if (!existing) return rc.error(notFound(existing.error(), "number", "number"));
+          if (auto ok = st.numbers().remove(store::TenantId(tenant), number); !ok) {
+            return rc.error(ok.error());
+          }
+          const json before = numberJson(*existing);
+          committed(ctx, st, rc, tenant, "delete", "number", number, &before, nullptr);
+          return api::HttpResponse::text(204, "", "application/json");
+        });
+      }));
+
+  // ---- Trunks ----
+  const std::string trunks = "/api/v1/tenants/{tenantId}/trunks";
+  SB_TRY(ctx.router.addAsync(
+      {"GET", trunks, "List the tenant's trunks (limit, cursor)", Permission::TenantConfigRead, "",
+       "ConfigList", "trunks"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto req = api::pageRequestOf(rc.request);
+        if (!req) return respond(rc.error(req.error()));
+        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
+          auto rows = st.trunks().list(store::TenantId(std::string(rc.param("tenantId"))));
+          if (!rows) return rc.error(rows.error());
+          std::vector<std::pair<std::string, json>> items;
+          for (const auto& t : *rows) items.emplace_back(t.id.value(), trunkJson(t));
+          std::sort(items.begin(), items.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+          return page(rc, req, items);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"GET", trunks + "/{trunkId}", "Get a trunk", Permission::TenantConfigRead, "",
+       "TrunkConfig", "trunks"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
+          auto row = st.trunks().get(store::TenantId(std::string(rc.param("tenantId"))),
+                                     store::TrunkId(std::string(rc.param("trunkId"))));
+          if (!row) return rc.error(notFound(row.error(), "trunk", "trunkId"));
+          return api::HttpResponse::json(200, trunkJson(*row));
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"POST", trunks, "Create a trunk (the YAML trunk keys). Audited; applied live",
+       Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks", 201},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        auto id = body->find("id");
+        if (id == body->end() || !id->is_string()) {
+          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
+        }
+        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
+                                            store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string id = body["id"].get<std::string>();
+          auto row = trunkFromBody(st, body, tenant, id, nullptr);
+          if (!row) return rc.error(row.error());
+          auto created = st.trunks().create(*row);
+          if (!created) return rc.error(created.error());
+          const json after = trunkJson(*created);
+          committed(ctx, st, rc, tenant, "create", "trunk", id, nullptr, &after);
+          return api::HttpResponse::json(201, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"PUT", trunks + "/{trunkId}", "Replace a trunk. Audited; applied live",
+       Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        const std::string id(rc.param("trunkId"));
+        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
+                                         id](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          auto existing = st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "trunk", "trunkId"));
+          auto row = trunkFromBody(st, body, tenant, id, &*existing);
+          if (!row) return rc.error(row.error());
+          if (auto ok = st.trunks().update(*row); !ok) return rc.error(ok.error());
+          const json before = trunkJson(*existing);
+          const json after = trunkJson(*row);
+          committed(ctx, st, rc, tenant, "update", "trunk", id, &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+  SB_TRY(ctx.router.addAsync(
+      {"DELETE", trunks + "/{trunkId}", "Delete a trunk. Audited; applied live",
+       Permission::TenantConfigWrite, "", "", "trunks", 204},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const std::string id(rc.param("trunkId"));
+          auto existing = st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
+          if (!existing) return rc.error(notFound(existing.error(), "trunk", "trunkId"));
+          if (auto ok = st.trunks().remove(store::TenantId(tenant), store::TrunkId(id)); !ok) {
+            return rc.error(ok.error());
+          }
+          const json before = trunkJson(*existing);
+          committed(ctx, st, rc, tenant, "delete", "trunk", id, &before, nullptr);
+          return api::HttpResponse::text(204, "", "application/json");
+        });
+      }));
+  return {};
+}
+
+}  // namespace sb::app
