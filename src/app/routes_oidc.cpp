@@ -46,17 +46,23 @@ struct MappedUser {
 
 api::Role roleFromConfig(UserRole r) {
   switch (r) {
-    case UserRole::Admin: return api::Role::Admin;
-    case UserRole::Supervisor: return api::Role::Supervisor;
-    default: return api::Role::Agent;
+    case UserRole::Admin:
+      return api::Role::Admin;
+    case UserRole::Supervisor:
+      return api::Role::Supervisor;
+    default:
+      return api::Role::Agent;
   }
 }
 
 api::Role roleFromStore(store::Role r) {
   switch (r) {
-    case store::Role::Admin: return api::Role::Admin;
-    case store::Role::Supervisor: return api::Role::Supervisor;
-    default: return api::Role::Agent;
+    case store::Role::Admin:
+      return api::Role::Admin;
+    case store::Role::Supervisor:
+      return api::Role::Supervisor;
+    default:
+      return api::Role::Agent;
   }
 }
 
@@ -71,7 +77,8 @@ Result<oidc::ProviderConfig> providerConfig(const OidcConfig& c) {
   p.client_id = c.client_id;
   p.client_secret = c.client_secret;
   auto auth = oidc::clientAuthFromName(c.client_auth);
-  if (!auth) return fail(Errc::InvalidArgument, "unknown client_auth " + c.client_auth, "client_auth");
+  if (!auth)
+    return fail(Errc::InvalidArgument, "unknown client_auth " + c.client_auth, "client_auth");
   p.client_auth = *auth;
   p.redirect_uri = c.redirect_uri;
   p.scopes = c.scopes;
@@ -202,15 +209,15 @@ Result<api::UserRecord> accountFor(ApiContext& ctx, const MappedUser& m) {
 // Access token plus a refresh token of a new family, as TokenService does for password sign-in.
 Result<api::TokenGrant> issueTokens(ApiContext& ctx, const api::UserRecord& user) {
   api::TokenGrant g;
-  g.principal = api::Principal{user.id, user.id, user.tenant_id, user.roles,
-                               api::AuthMethod::AccessToken};
+  g.principal =
+      api::Principal{user.id, user.id, user.tenant_id, user.roles, api::AuthMethod::AccessToken};
   auto access = ctx.tokens.issueAccessToken(g.principal);
   if (!access) return std::unexpected(access.error());
   g.access_token = std::move(*access);
   const auto& opts = ctx.tokens.options();
   g.expires_in = std::chrono::duration_cast<std::chrono::seconds>(opts.access_ttl).count();
-  g.refresh_token = std::string(api::TokenService::kRefreshPrefix) +
-                    api::base64UrlEncode(api::randomBytes(32));
+  g.refresh_token =
+      std::string(api::TokenService::kRefreshPrefix) + api::base64UrlEncode(api::randomBytes(32));
   api::RefreshTokenRecord rec;
   rec.hash_hex = api::sha256Hex(g.refresh_token);
   rec.family_id = api::base64UrlEncode(api::randomBytes(12));
@@ -219,6 +226,34 @@ Result<api::TokenGrant> issueTokens(ApiContext& ctx, const api::UserRecord& user
       ctx.clock.wallNow() + std::chrono::duration_cast<WallTime::duration>(opts.refresh_ttl);
   SB_TRY(ctx.tokens.credentials().addRefreshToken(std::move(rec)));
   return g;
+}
+
+// Binds a pending login to the browser that started it: without this, an attacker could send
+// a victim to the callback with the attacker's own code and state (login CSRF) and the victim
+// would be signed in as the attacker. Holds a hash of the state, so the cookie alone is useless.
+constexpr std::string_view kStateCookie = "sb_oidc_state";
+
+std::string stateCookie(const std::string& state, bool secure, bool clear) {
+  return std::string(kStateCookie) + "=" + (clear ? "" : api::sha256Hex(state)) +
+         "; Path=/api/v1/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=" + (clear ? "0" : "600") +
+         (secure ? "; Secure" : "");
+}
+
+std::string cookieValue(const api::HttpRequest& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers) {
+    if (k != "cookie") continue;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      auto semi = rest.find(';');
+      std::string_view part = rest.substr(0, semi);
+      rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+      if (part.size() > name.size() && part.starts_with(name) && part[name.size()] == '=') {
+        return std::string(part.substr(name.size() + 1));
+      }
+    }
+  }
+  return {};
 }
 
 HttpResponse redirectTo(const std::string& location) {
@@ -256,12 +291,21 @@ HttpResponse tokensResponse(const OidcConfig& c, const api::TokenGrant& g,
 
 void handleCallback(ApiContext& ctx, OidcState& state, const RequestContext& rc,
                     const Responder& respond) {
-  auto param = [&](std::string_view n) { return std::string(rc.request.queryParam(n).value_or("")); };
-  auto count = [&](const std::string& outcome) {
-    state.logins->with({outcome}).inc();
+  auto param = [&](std::string_view n) {
+    return std::string(rc.request.queryParam(n).value_or(""));
   };
+  auto count = [&](const std::string& outcome) { state.logins->with({outcome}).inc(); };
   const std::string st = param("state");
-  if (st.empty()) return respond(rc.error(Error(Errc::InvalidArgument, "state is missing", "state")));
+  if (st.empty())
+    return respond(rc.error(Error(Errc::InvalidArgument, "state is missing", "state")));
+  const std::string cookie = cookieValue(rc.request, kStateCookie);
+  if (cookie.empty() || !api::constantTimeEquals(cookie, api::sha256Hex(st))) {
+    count("bad_state");
+    return respond(rc.error(400, "invalid_state",
+                            "this sign-in was not started in this browser (state cookie missing "
+                            "or different): start the sign-in again",
+                            "state"));
+  }
   auto login = state.pending.take(st);
   if (!login) {
     count("bad_state");
@@ -273,13 +317,14 @@ void handleCallback(ApiContext& ctx, OidcState& state, const RequestContext& rc,
     // RFC 6749 §4.1.2.1: the provider refused (user cancelled, consent denied, ...).
     count("provider_error");
     std::string desc = param("error_description");
-    return respond(rc.error(403, "oidc_" + param("error"),
-                            "the identity provider refused the sign-in" +
-                                (desc.empty() ? std::string() : ": " + desc),
-                            "code"));
+    return respond(rc.error(
+        403, "oidc_" + param("error"),
+        "the identity provider refused the sign-in" + (desc.empty() ? std::string() : ": " + desc),
+        "code"));
   }
   const std::string code = param("code");
-  if (code.empty()) return respond(rc.error(Error(Errc::InvalidArgument, "code is missing", "code")));
+  if (code.empty())
+    return respond(rc.error(Error(Errc::InvalidArgument, "code is missing", "code")));
   auto it = state.providers.find(login->provider);
   if (it == state.providers.end()) {
     return respond(rc.error(Error(Errc::NotFound, "OIDC provider no longer configured", "state")));
@@ -305,7 +350,9 @@ void handleCallback(ApiContext& ctx, OidcState& state, const RequestContext& rc,
   count("ok");
   SB_LOG_INFO("oidc sign-in: {} {} -> tenant {} user {}", id->issuer, id->subject, *tenant,
               account->id);
-  respond(tokensResponse(*entry.config, *grant, *id));
+  const bool secure = entry.config->redirect_uri.starts_with("https://");
+  respond(tokensResponse(*entry.config, *grant, *id)
+              .withHeader("Set-Cookie", stateCookie("", secure, /*clear=*/true)));
 }
 
 }  // namespace
@@ -351,21 +398,25 @@ Status registerOidcRoutes(ApiContext& ctx) {
                           {"issuer", {{"type", "string"}}},
                           {"subject", {{"type", "string"}}}}}});
 
-  api::RouteSpec login{"GET", "/api/v1/auth/oidc/login",
+  api::RouteSpec login{"GET",
+                       "/api/v1/auth/oidc/login",
                        "Start sign-in with the organization's OpenID provider: 302 to its "
                        "authorization endpoint (code flow, PKCE S256). Query: tenant",
-                       api::Permission::Public, "", "", "auth"};
+                       api::Permission::Public,
+                       "",
+                       "",
+                       "auth"};
   login.success_status = 302;
   SB_TRY(ctx.router.addAsync(login, [&ctx, state](RequestContext rc, Responder respond) {
     std::string tenant(rc.request.queryParam("tenant").value_or(""));
     auto it = state->providers.find(tenant);
     if (it == state->providers.end()) it = state->providers.find("");
     if (it == state->providers.end()) {
-      return respond(rc.error(Error(
-          Errc::NotFound,
-          tenant.empty() ? "OIDC sign-in is not configured (or pass ?tenant=)"
-                         : "OIDC sign-in is not configured for tenant '" + tenant + "'",
-          "tenant")));
+      return respond(rc.error(
+          Error(Errc::NotFound,
+                tenant.empty() ? "OIDC sign-in is not configured (or pass ?tenant=)"
+                               : "OIDC sign-in is not configured for tenant '" + tenant + "'",
+                "tenant")));
     }
     boost::asio::post(ctx.blocking, [state, key = it->first, tenant, rc = std::move(rc),
                                      respond = std::move(respond)]() {
@@ -376,20 +427,26 @@ Status registerOidcRoutes(ApiContext& ctx) {
         (void)state->pending.take(pending.state);
         return respond(rc.error(url.error()));
       }
-      respond(redirectTo(*url));
+      const bool secure = entry.config->redirect_uri.starts_with("https://");
+      respond(redirectTo(*url).withHeader("Set-Cookie", stateCookie(pending.state, secure, false)));
     });
   }));
 
-  api::RouteSpec callback{"GET", "/api/v1/auth/oidc/callback",
+  api::RouteSpec callback{"GET",
+                          "/api/v1/auth/oidc/callback",
                           "Redirect target of the OpenID provider: exchanges the code, verifies "
                           "the ID token and answers with Switchboard tokens (JSON, or a 302 to "
                           "post_login_redirect with the tokens in the fragment). Query: code, "
                           "state (or error, error_description)",
-                          api::Permission::Public, "", "OidcTokenResponse", "auth"};
+                          api::Permission::Public,
+                          "",
+                          "OidcTokenResponse",
+                          "auth"};
   SB_TRY(ctx.router.addAsync(callback, [&ctx, state](RequestContext rc, Responder respond) {
-    boost::asio::post(ctx.blocking, [&ctx, state, rc = std::move(rc), respond = std::move(respond)]() {
-      handleCallback(ctx, *state, rc, respond);
-    });
+    boost::asio::post(ctx.blocking,
+                      [&ctx, state, rc = std::move(rc), respond = std::move(respond)]() {
+                        handleCallback(ctx, *state, rc, respond);
+                      });
   }));
   return {};
 }

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/http_client.h"
 
-#include "common/asio.h"
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <utility>  // before Asio: see common/asio.h
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <openssl/err.h>
 
-#include <cctype>
-#include <charconv>
-#include <optional>
+#include "common/asio.h"
 
 namespace sb::oidc {
 
@@ -126,9 +126,10 @@ Result<HttpReply> BeastHttpClient::send(const HttpCall& call) {
   req.method_string(call.method);
   req.target(url->target);
   req.version(11);
-  const bool default_port = (url->scheme == "https" && url->port == 443) ||
-                            (url->scheme == "http" && url->port == 80);
-  std::string host_header = url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
+  const bool default_port =
+      (url->scheme == "https" && url->port == 443) || (url->scheme == "http" && url->port == 80);
+  std::string host_header =
+      url->host.find(':') != std::string::npos ? "[" + url->host + "]" : url->host;
   if (!default_port) host_header += ":" + std::to_string(url->port);
   req.set(http::field::host, host_header);
   req.set(http::field::user_agent, "Switchboard-OIDC/1");
@@ -159,15 +160,16 @@ Result<HttpReply> BeastHttpClient::send(const HttpCall& call) {
   }
   auto run = [&]() -> asio::awaitable<void> {
     asio::ip::tcp::resolver resolver(io);
-    auto endpoints = co_await resolver.async_resolve(
-        url->host, std::to_string(url->port), asio::redirect_error(asio::use_awaitable, ec));
+    auto endpoints = co_await resolver.async_resolve(url->host, std::to_string(url->port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     if (tls) {
       beast::ssl_stream<beast::tcp_stream> stream(io, *tls);
       beast::get_lowest_layer(stream).expires_after(options_.timeout);
       // RFC 6125 host check and SNI.
       if (!SSL_set_tlsext_host_name(stream.native_handle(), url->host.c_str())) {
-        ec = beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
+        ec =
+            beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
         co_return;
       }
       stream.set_verify_callback(ssl::host_name_verification(url->host));

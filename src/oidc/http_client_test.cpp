@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/http_client.h"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "common/asio.h"
 
@@ -25,8 +25,8 @@ TEST(UrlTest, ParsesAbsoluteUrls) {
   ASSERT_TRUE(u);
   EXPECT_EQ(u->host, "::1");
   EXPECT_EQ(u->target, "/?x=y");
-  for (const char* bad : {"ftp://x/", "idp.example", "http://", "http://user@host/",
-                          "http://h:0/", "http://h:70000/", "http://h:x/", "http://[::1/"}) {
+  for (const char* bad : {"ftp://x/", "idp.example", "http://", "http://user@host/", "http://h:0/",
+                          "http://h:70000/", "http://h:x/", "http://[::1/"}) {
     EXPECT_FALSE(parseUrl(bad)) << bad;
   }
 }
@@ -60,11 +60,13 @@ class OneShotServer {
       boost::asio::streambuf buf;
       boost::system::error_code ec;
       boost::asio::read_until(s, buf, "\r\n\r\n", ec);
-      std::string head(boost::asio::buffers_begin(buf.data()), boost::asio::buffers_end(buf.data()));
+      std::string head(boost::asio::buffers_begin(buf.data()),
+                       boost::asio::buffers_end(buf.data()));
       auto cl = head.find("Content-Length: ");
       std::size_t body_len = cl == std::string::npos ? 0 : std::stoul(head.substr(cl + 16));
       std::size_t have = head.size() - head.find("\r\n\r\n") - 4;
-      if (have < body_len) boost::asio::read(s, buf, boost::asio::transfer_exactly(body_len - have), ec);
+      if (have < body_len)
+        boost::asio::read(s, buf, boost::asio::transfer_exactly(body_len - have), ec);
       request_.assign(boost::asio::buffers_begin(buf.data()), boost::asio::buffers_end(buf.data()));
       boost::asio::write(s, boost::asio::buffer(reply_), ec);
       s.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
@@ -94,7 +96,8 @@ TEST(BeastHttpClientTest, PostsAndReadsAReply) {
       "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
       "Connection: close\r\n\r\n{\"ok\":true}");
   BeastHttpClient client;
-  HttpCall call{"POST", "http://127.0.0.1:" + std::to_string(server.port()) + "/token?x=1",
+  HttpCall call{"POST",
+                "http://127.0.0.1:" + std::to_string(server.port()) + "/token?x=1",
                 {{"Content-Type", "application/x-www-form-urlencoded"}},
                 "grant_type=authorization_code"};
   auto reply = client.send(call);
@@ -107,8 +110,10 @@ TEST(BeastHttpClientTest, PostsAndReadsAReply) {
 TEST(BeastHttpClientTest, SendsMethodTargetHeadersAndBody) {
   OneShotServer server("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
   BeastHttpClient client;
-  auto reply = client.send({"POST", "http://127.0.0.1:" + std::to_string(server.port()) + "/t?a=b",
-                            {{"Authorization", "Basic eDp5"}}, "k=v"});
+  auto reply = client.send({"POST",
+                            "http://127.0.0.1:" + std::to_string(server.port()) + "/t?a=b",
+                            {{"Authorization", "Basic eDp5"}},
+                            "k=v"});
   ASSERT_TRUE(reply) << reply.error().message;
   EXPECT_EQ(reply->status, 404);  // any status is a reply
   const std::string req = server.join();
@@ -135,8 +140,8 @@ TEST(BeastHttpClientTest, SilentPeerTimesOut) {
   boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   BeastHttpClient client({std::chrono::milliseconds(200)});
   // The kernel completes the handshake from the backlog; nobody ever answers.
-  auto r = client.send({"GET", "http://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/",
-                        {}, {}});
+  auto r = client.send(
+      {"GET", "http://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/", {}, {}});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::Timeout);
 }

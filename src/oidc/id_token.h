@@ -25,7 +25,7 @@ struct IdTokenExpectations {
   std::string audience;  // our client_id: must be in `aud`; with several audiences, `azp` too
   std::string nonce;     // the nonce of the authorization request; must equal `nonce`
   WallTime now{};
-  std::chrono::seconds clock_skew{60};  // tolerance for exp, nbf and iat
+  std::chrono::seconds clock_skew{60};    // tolerance for exp, nbf and iat
   std::chrono::seconds max_iat_age{600};  // refuse tokens issued longer ago than this
 };
 

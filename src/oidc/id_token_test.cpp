@@ -24,9 +24,14 @@ class IdTokenTest : public ::testing::Test {
   }
 
   nlohmann::json claims() const {
-    return {{"iss", "https://idp.example"}, {"sub", "248289761001"}, {"aud", "switchboard"},
-            {"exp", kNow + 300},           {"iat", kNow - 5},        {"nonce", "n-0S6_WzA2Mj"},
-            {"preferred_username", "alice"}, {"tid", "demo"}};
+    return {{"iss", "https://idp.example"},
+            {"sub", "248289761001"},
+            {"aud", "switchboard"},
+            {"exp", kNow + 300},
+            {"iat", kNow - 5},
+            {"nonce", "n-0S6_WzA2Mj"},
+            {"preferred_username", "alice"},
+            {"tid", "demo"}};
   }
   IdTokenExpectations expect() const {
     IdTokenExpectations e;
@@ -97,13 +102,13 @@ TEST_F(IdTokenTest, RejectsHs256SignedWithTheRsaPublicKeyAsSecret) {
   // header names would accept this, since the public key is public.
   const std::string pem = rsa_->publicPem();
   ASSERT_NE(pem.find("BEGIN PUBLIC KEY"), std::string::npos);
-  expectDenied(testing::signHs256({{"alg", "HS256"}, {"typ", "JWT"}, {"kid", "rsa-1"}}, claims(),
-                                  pem),
-               "algorithm 'HS256'");
+  expectDenied(
+      testing::signHs256({{"alg", "HS256"}, {"typ", "JWT"}, {"kid", "rsa-1"}}, claims(), pem),
+      "algorithm 'HS256'");
   // The same with the JWK's modulus bytes and the JSON JWK as secrets.
-  expectDenied(testing::signHs256({{"alg", "HS256"}, {"kid", "rsa-1"}}, claims(),
-                                  rsa_->jwk().dump()),
-               "algorithm 'HS256'");
+  expectDenied(
+      testing::signHs256({{"alg", "HS256"}, {"kid", "rsa-1"}}, claims(), rsa_->jwk().dump()),
+      "algorithm 'HS256'");
 }
 
 TEST_F(IdTokenTest, RejectsOtherAlgorithms) {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/jose.h"
 
+#include <array>
+#include <cstdlib>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -9,9 +12,6 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-
-#include <array>
-#include <cstdlib>
 
 namespace sb::oidc {
 
@@ -47,7 +47,9 @@ Result<std::string> b64Member(const nlohmann::json& jwk, const char* name) {
     return fail(Errc::InvalidArgument, std::string("JWK member ") + name + " is missing", name);
   }
   auto raw = base64UrlDecode(it->get_ref<const std::string&>());
-  if (!raw) return fail(Errc::InvalidArgument, std::string("JWK member ") + name + " is not base64url", name);
+  if (!raw)
+    return fail(Errc::InvalidArgument, std::string("JWK member ") + name + " is not base64url",
+                name);
   return raw;
 }
 
@@ -213,7 +215,8 @@ std::string randomBytes(std::size_t n) {
 Result<nlohmann::json> parseJson(std::string_view text, std::string_view field) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
-    return fail(Errc::InvalidArgument, std::string(field) + " is not valid JSON", std::string(field));
+    return fail(Errc::InvalidArgument, std::string(field) + " is not valid JSON",
+                std::string(field));
   }
   return j;
 }

@@ -2,7 +2,6 @@
 #include "oidc/jose.h"
 
 #include <gtest/gtest.h>
-
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -15,8 +14,8 @@ namespace {
 TEST(JoseTest, Base64UrlRoundTripsAndRejectsNonCanonical) {
   // RFC 4648 §10 vectors, unpadded and with the URL alphabet.
   const std::pair<const char*, const char*> vectors[] = {
-      {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-      {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
   for (auto [plain, encoded] : vectors) {
     EXPECT_EQ(base64UrlEncode(plain), encoded);
     EXPECT_EQ(base64UrlDecode(encoded).value(), plain);

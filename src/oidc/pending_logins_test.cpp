@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/pending_logins.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
+
+#include <gtest/gtest.h>
 
 namespace sb::oidc {
 namespace {
@@ -20,8 +20,8 @@ TEST(PkceTest, VerifiersAreLongEnoughAndUnreserved) {
     EXPECT_GE(v.size(), 43u);
     EXPECT_LE(v.size(), 128u);
     for (char c : v) {
-      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                  c == '.' || c == '~');
+      EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+                  c == '~');
     }
     EXPECT_TRUE(seen.insert(v).second);
     EXPECT_TRUE(seen.insert(makeRandomToken()).second);

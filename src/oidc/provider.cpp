@@ -15,7 +15,8 @@ std::string str(const nlohmann::json& obj, std::string_view name) {
 // https everywhere, except loopback hosts (tests and a provider on the same machine).
 Status checkEndpoint(const std::string& url, const char* field) {
   auto parsed = parseUrl(url);
-  if (!parsed) return fail(Errc::InvalidArgument, std::string(field) + " is not a URL: " + url, field);
+  if (!parsed)
+    return fail(Errc::InvalidArgument, std::string(field) + " is not a URL: " + url, field);
   if (parsed->scheme != "https" && !isLoopbackHost(parsed->host)) {
     return fail(Errc::InvalidArgument, std::string(field) + " must use https: " + url, field);
   }
@@ -53,9 +54,9 @@ Result<Discovery> parseDiscovery(std::string_view body, std::string_view expecte
                     std::string(expected_issuer) + "'",
                 "issuer");
   }
-  for (auto [url, field] : {std::pair{&d.authorization_endpoint, "authorization_endpoint"},
-                            std::pair{&d.token_endpoint, "token_endpoint"},
-                            std::pair{&d.jwks_uri, "jwks_uri"}}) {
+  for (auto [url, field] :
+       {std::pair{&d.authorization_endpoint, "authorization_endpoint"},
+        std::pair{&d.token_endpoint, "token_endpoint"}, std::pair{&d.jwks_uri, "jwks_uri"}}) {
     if (auto ok = checkEndpoint(*url, field); !ok) {
       return fail(Errc::Unavailable, "discovery: " + ok.error().message, "issuer");
     }
@@ -185,7 +186,8 @@ Result<TokenResponse> Provider::exchangeCode(std::string_view code,
     std::string desc = doc && doc->is_object() ? str(*doc, "error_description") : std::string();
     if (reply->status == 400 || reply->status == 401) {
       return fail(Errc::PermissionDenied,
-                  "the provider refused the code: " + (err.empty() ? "HTTP " + std::to_string(reply->status) : err) +
+                  "the provider refused the code: " +
+                      (err.empty() ? "HTTP " + std::to_string(reply->status) : err) +
                       (desc.empty() ? "" : " (" + desc + ")"),
                   "code");
     }
@@ -200,7 +202,8 @@ Result<TokenResponse> Provider::exchangeCode(std::string_view code,
   out.access_token = str(*doc, "access_token");
   out.token_type = str(*doc, "token_type");
   if (out.id_token.empty()) {
-    return fail(Errc::Unavailable, "token response has no id_token (is 'openid' in scope?)", "code");
+    return fail(Errc::Unavailable, "token response has no id_token (is 'openid' in scope?)",
+                "code");
   }
   return out;
 }

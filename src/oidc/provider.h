@@ -93,8 +93,8 @@ class Provider {
   HttpClient& http_;
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::shared_ptr<const Discovery> discovery_;  // GUARDED_BY(mu_)
-  MonoTime discovery_at_{};                     // GUARDED_BY(mu_)
+  std::shared_ptr<const Discovery> discovery_;          // GUARDED_BY(mu_)
+  MonoTime discovery_at_{};                             // GUARDED_BY(mu_)
   std::shared_ptr<const std::vector<PublicJwk>> jwks_;  // GUARDED_BY(mu_)
   std::optional<MonoTime> jwks_at_;                     // GUARDED_BY(mu_)
   std::uint64_t jwks_fetches_ = 0;                      // GUARDED_BY(mu_)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/provider.h"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "oidc/testing/test_signer.h"
 
@@ -65,11 +65,11 @@ class ProviderTest : public ::testing::Test {
     return std::move(*p);
   }
   nlohmann::json claims(const std::string& nonce) const {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock_.wallNow().time_since_epoch())
-                         .count();
-    return {{"iss", kIssuer}, {"sub", "u-1"},      {"aud", "switchboard"},
-            {"exp", now + 300}, {"iat", now},      {"nonce", nonce}};
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.wallNow().time_since_epoch())
+            .count();
+    return {{"iss", kIssuer},   {"sub", "u-1"}, {"aud", "switchboard"},
+            {"exp", now + 300}, {"iat", now},   {"nonce", nonce}};
   }
 
   FakeHttp http_;

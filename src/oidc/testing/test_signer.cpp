@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/testing/test_signer.h"
 
+#include <cstdlib>
+#include <vector>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -9,9 +12,6 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
-
-#include <cstdlib>
-#include <vector>
 
 #include "oidc/jose.h"
 

@@ -110,6 +110,9 @@ def sign_in(base, account, tenant=None):
     status, headers, body = browser.request(url)
     if status != 302:
         fail(f"login: HTTP {status}: {body}")
+    cookie = headers.get("Set-Cookie", "")
+    if not cookie.startswith("sb_oidc_state=") or "HttpOnly" not in cookie:
+        fail(f"login did not set the state cookie: {headers}")
     location = headers["Location"]
     query = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)
     for key, want in (("response_type", "code"), ("code_challenge_method", "S256"),
@@ -123,8 +126,15 @@ def sign_in(base, account, tenant=None):
     forms = 0
     for _ in range(20):
         if location.startswith(callback_prefix):
-            got = call(base, "GET", location[len(base):])
-            return got
+            # The callback is the same browser: it carries the state cookie set at login.
+            status, headers, body = browser.request(location)
+            if not re.search(r"sb_oidc_state=;.*Max-Age=0", headers.get("Set-Cookie", "")) \
+                    and status == 200:
+                fail(f"callback did not clear the state cookie: {headers}")
+            try:
+                return status, json.loads(body)
+            except ValueError:
+                return status, body
         status, headers, body = browser.request(location)
         if status in (302, 303):
             location = urllib.parse.urljoin(location, headers["Location"])
@@ -225,7 +235,15 @@ oidc:
         browser_status = sign_in(base, "u-alice", tenant="demo")
         expect(200, browser_status, "alice with ?tenant=demo")
 
-        # 3. Errors are JSON with code/message/field.
+        # 3. Errors are JSON with code/message/field. A callback reached from a browser that
+        # did not start the sign-in (login CSRF: the attacker's code and state) is refused.
+        other = Browser()
+        status, headers, body = other.request(base + "/api/v1/auth/oidc/login")
+        csrf_state = urllib.parse.parse_qs(urllib.parse.urlparse(headers["Location"]).query)["state"][0]
+        err = expect(400, call(base, "GET", "/api/v1/auth/oidc/callback?code=x&state=" + csrf_state),
+                     "callback without the state cookie")
+        if err["error"].get("field") != "state":
+            fail(f"cookie-less callback error: {err}")
         err = expect(400, call(base, "GET", "/api/v1/auth/oidc/callback?code=x&state=forged"),
                      "forged state")
         if err["error"].get("field") != "state" or err["error"].get("code") != "invalid_state":
