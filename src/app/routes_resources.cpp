@@ -240,7 +240,8 @@ Result<WallTime> parseIsoTime(std::string_view text, std::string_view field) {
                 std::string(field));
   };
   auto days = parseDate(text.substr(0, 10));
-  if (!days) return bad();
+  // WallTime counts nanoseconds in 64 bits: years past 2262 would overflow.
+  if (!days || text.substr(0, 4) < "1900" || text.substr(0, 4) > "2200") return bad();
   std::int64_t micros = *days * 86400LL * 1000000LL;
   if (text.size() == 10) return WallTime(std::chrono::microseconds(micros));
   std::string_view rest = text.substr(10);

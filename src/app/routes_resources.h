@@ -43,6 +43,7 @@ Status validateCalendarDefinition(const nlohmann::json& definition);
 
 // ISO-8601 / RFC 3339 time: "2025-01-31T12:00:00Z", with optional fraction (up to
 // microseconds) and a "Z" or "+hh:mm" offset; a bare date "2025-01-31" means midnight UTC.
+// Years 1900..2200 (WallTime's 64-bit nanoseconds end in 2262).
 Result<WallTime> parseIsoTime(std::string_view text, std::string_view field);
 
 }  // namespace sb::app
