@@ -103,7 +103,8 @@ UserRole configRole(store::Role r) {
     case store::Role::Agent: return UserRole::Agent;
     case store::Role::Sme: return UserRole::Sme;
     case store::Role::Supervisor: return UserRole::Supervisor;
-    case store::Role::Admin: return UserRole::Admin;
+    case store::Role::Admin:
+    case store::Role::SystemOperator: return UserRole::Admin;  // no voice role of its own
   }
   return UserRole::Agent;
 }

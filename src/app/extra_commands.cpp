@@ -7,11 +7,19 @@ namespace sb::app {
 void registerSimulateCommand(CLI::App& cli);
 bool simulateCommandParsed();
 int runSimulateCommand();
+// admin_command.cpp
+void registerAdminCommand(CLI::App& cli);
+bool adminCommandParsed();
+int runAdminCommand();
 
-void registerExtraCommands(CLI::App& cli) { registerSimulateCommand(cli); }
+void registerExtraCommands(CLI::App& cli) {
+  registerSimulateCommand(cli);
+  registerAdminCommand(cli);
+}
 
 int runExtraCommand(CLI::App& /*cli*/) {
   if (simulateCommandParsed()) return runSimulateCommand();
+  if (adminCommandParsed()) return runAdminCommand();
   return 2;
 }
 

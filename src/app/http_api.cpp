@@ -96,11 +96,12 @@ struct HttpApi::Impl final : public center::CenterObserver {
     SB_TRY(api::registerBuiltinRoutes(router, registry, builtin));
     SB_TRY(api::registerAuthRoutes(router, tokens, blocking.get_executor()));
     SB_TRY(registerVoiceRoutes(ctx));
-    SB_TRY(registerConfigRoutes(ctx));
-    SB_TRY(registerResourceRoutes(ctx)); SB_TRY(registerRecordRoutes(ctx));
-    SB_TRY(registerOidcRoutes(ctx));
     SB_TRY(registerSubscriptionRoutes(ctx, notifier));
+    SB_TRY(registerConfigRoutes(ctx));
     SB_TRY(registerPresenceRoutes(ctx));
+    SB_TRY(registerOidcRoutes(ctx));
+    SB_TRY(registerResourceRoutes(ctx));
+    SB_TRY(registerRecordRoutes(ctx));
     SB_TRY(registerAgentRoutes(ctx));
     return {};
   }

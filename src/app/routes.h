@@ -4,6 +4,8 @@
 // and reach other threads only through ApiContext::onVoice / onStore.
 #pragma once
 
+#include <memory>
+
 #include "app/api_context.h"
 #include "common/result.h"
 
@@ -11,12 +13,20 @@ namespace sb::app {
 
 // Queues with live waiting counts, live queue statistics, agent state (voice shard).
 Status registerVoiceRoutes(ApiContext& ctx);
-Status registerOidcRoutes(ApiContext& ctx);  // sign-in with an OpenID provider (docs/oidc.md)
-Status registerAgentRoutes(ApiContext& ctx);  // agent work, windowed stats, live events
-Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive);  // Graph webhooks (docs/webhooks.md)
-Status registerPresenceRoutes(ApiContext& ctx);  // Graph presence (docs/presence.md)
-Status registerConfigRoutes(ApiContext& ctx);  // tenants, users, queues, numbers, trunks (docs/config.md)
-Status registerResourceRoutes(ApiContext& ctx);  // skills, flows, wrap-up codes, calendars, audit
-Status registerRecordRoutes(ApiContext& ctx);  // interaction records search + CSV export
+// Agent work (offers, decline, wrap-up), windowed queue statistics, live events.
+Status registerAgentRoutes(ApiContext& ctx);
+// Tenants, users, queues, numbers, trunks: store-backed, applied live (docs/config.md).
+Status registerConfigRoutes(ApiContext& ctx);
+// Skills, flows, wrap-up codes, calendars, the audit log.
+Status registerResourceRoutes(ApiContext& ctx);
+// Interaction records: search and CSV export.
+Status registerRecordRoutes(ApiContext& ctx);
+// Sign-in with an OpenID provider (docs/oidc.md).
+Status registerOidcRoutes(ApiContext& ctx);
+// Graph presence (docs/presence.md).
+Status registerPresenceRoutes(ApiContext& ctx);
+// Graph change-notification subscriptions and webhook delivery (docs/webhooks.md); the service
+// lives as long as `keep_alive`.
+Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive);
 
 }  // namespace sb::app

@@ -11,6 +11,7 @@
 
 #include "api/crypto.h"
 #include "app/routes.h"
+#include "app/store_credentials.h"
 #include "common/log.h"
 #include "oidc/pending_logins.h"
 #include "oidc/provider.h"
@@ -49,17 +50,6 @@ api::Role roleFromConfig(UserRole r) {
     case UserRole::Admin:
       return api::Role::Admin;
     case UserRole::Supervisor:
-      return api::Role::Supervisor;
-    default:
-      return api::Role::Agent;
-  }
-}
-
-api::Role roleFromStore(store::Role r) {
-  switch (r) {
-    case store::Role::Admin:
-      return api::Role::Admin;
-    case store::Role::Supervisor:
       return api::Role::Supervisor;
     default:
       return api::Role::Agent;
@@ -152,13 +142,13 @@ Result<MappedUser> mapUser(ApiContext& ctx, const OidcProviderEntry& entry,
     if (!by_email) {
       if (auto u = ctx.store->users().findByUsername(tid, wanted); u) {
         if (!u->active) return fail(Errc::PermissionDenied, "the user is disabled", "user");
-        return MappedUser{tenant, u->username, roleFromStore(u->role)};
+        return MappedUser{tenant, u->username, apiRoleOf(u->role)};
       }
     } else if (auto users = ctx.store->users().list(tid); users) {
       for (const auto& u : *users) {
         if (!u.email.empty() && lower(u.email) == lower(wanted)) {
           if (!u.active) return fail(Errc::PermissionDenied, "the user is disabled", "user");
-          return MappedUser{tenant, u.username, roleFromStore(u.role)};
+          return MappedUser{tenant, u.username, apiRoleOf(u.role)};
         }
       }
     }

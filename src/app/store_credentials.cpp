@@ -66,6 +66,7 @@ api::Role apiRoleOf(store::Role role) noexcept {
     case store::Role::Supervisor: return api::Role::Supervisor;
     case store::Role::Agent:
     case store::Role::Sme: return api::Role::Agent;
+    case store::Role::SystemOperator: return api::Role::SystemOperator;
   }
   return api::Role::Agent;
 }

@@ -24,11 +24,12 @@ std::optional<E> parse(const std::array<std::pair<E, std::string_view>, N>& tabl
   return std::nullopt;
 }
 
-constexpr std::array<std::pair<Role, std::string_view>, 4> kRoles{{
+constexpr std::array<std::pair<Role, std::string_view>, 5> kRoles{{
     {Role::Agent, "agent"},
     {Role::Supervisor, "supervisor"},
     {Role::Admin, "admin"},
     {Role::Sme, "sme"},
+    {Role::SystemOperator, "system_operator"},
 }};
 constexpr std::array<std::pair<NumberTargetKind, std::string_view>, 3> kTargets{{
     {NumberTargetKind::Queue, "queue"},

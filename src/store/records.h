@@ -28,8 +28,11 @@ struct Tenant {
   bool operator==(const Tenant&) const = default;
 };
 
-enum class Role { Agent, Supervisor, Admin, Sme };
-std::string_view roleName(Role role) noexcept;  // "agent", "supervisor", "admin", "sme"
+// SystemOperator runs the platform across tenants; such accounts live in the reserved tenant
+// "system" (created by `switchboard admin create-user`), which has no voice domain.
+enum class Role { Agent, Supervisor, Admin, Sme, SystemOperator };
+// "agent", "supervisor", "admin", "sme", "system_operator"
+std::string_view roleName(Role role) noexcept;
 std::optional<Role> parseRole(std::string_view name) noexcept;
 
 // Routing attributes of a user who takes interactions (any role may have one; empty = none).
