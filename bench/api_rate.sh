@@ -9,14 +9,17 @@
 # SB_BINARY=/path/to/switchboard skips the Release build. Every process started here is
 # stopped by PID (trap); every run is bounded by `timeout`.
 set -u
+# Free loopback ports unless given (another server may hold any fixed port).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
 SECS=${SECS:-10}
 CONNS=${CONNS:-1000}
-SB_HTTP=${SB_HTTP:-28080}
-SB_SIP=${SB_SIP:-28060}
-NGINX_PORT=${NGINX_PORT:-28081}
+SB_HTTP=${SB_HTTP:-$(free_port)}
+SB_SIP=${SB_SIP:-$(free_port)}
+NGINX_PORT=${NGINX_PORT:-$(free_port)}
 WORK=$(mktemp -d /tmp/sb-bench-api.XXXXXX)
+chmod 755 "$WORK"  # nginx workers run as nobody/www-data and must read www/
 PIDS=()
 
 cleanup() {
@@ -83,25 +86,39 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$NGINX_PORT$PATH_Q" >/dev/null
 
 ticks() { [ -r /proc/$1/stat ] && awk '{print $14+$15}' /proc/$1/stat || echo 0; }
 
-run_wrk() {  # url, extra header args...; prints "rps p99_ms"
-  local url=$1; shift
-  timeout $((SECS + 30)) wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$WORK/wrk.out" 2>&1
-  cat "$WORK/wrk.out" >&2
+BAD=()  # why a figure is not a clean measurement
+run_wrk() {  # name url extra-header-args...; prints "rps p99_ms"
+  local name=$1 url=$2; shift 2
+  timeout $((SECS + 30)) wrk -t2 -c"$CONNS" -d"${SECS}s" --latency "$@" "$url" >"$WORK/wrk.$name" 2>&1
+  cat "$WORK/wrk.$name" >&2
   local rps p99
-  rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.out")
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' "$WORK/wrk.out")
-  if grep -q "Non-2xx" "$WORK/wrk.out"; then echo "non-2xx responses" >&2; fi
+  rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/wrk.$name")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' "$WORK/wrk.$name")
   echo "${rps:-0} ${p99:-0}"
+}
+# wrk leaves requests slower than its 2 s timeout out of the latency histogram, and counts
+# error answers as requests: either makes rps/p99 flattering, so the run is flagged.
+check_wrk() {  # name
+  local f="$WORK/wrk.$1" n
+  n=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+  [ -n "$n" ] && BAD+=("$1: $n non-2xx responses")
+  n=$(awk '/Socket errors:/ {gsub(",",""); print $4+$6+$8+$10}' "$f")
+  [ -n "$n" ] && [ "$n" -gt 0 ] && BAD+=("$1: socket errors/timeouts: $(grep 'Socket errors' "$f")")
+  grep -q '^Requests/sec:' "$f" || BAD+=("$1: wrk did not finish")
 }
 
 echo "== switchboard $PATH_Q" >&2
 t0=$(ticks "$SB_PID")
-read -r SB_RPS SB_P99 < <(run_wrk "http://127.0.0.1:$SB_HTTP$PATH_Q" -H "$AUTH")
+read -r SB_RPS SB_P99 < <(run_wrk sb "http://127.0.0.1:$SB_HTTP$PATH_Q" -H "$AUTH")
 t1=$(ticks "$SB_PID")
 echo "== nginx (1 worker) same body" >&2
-read -r NG_RPS NG_P99 < <(run_wrk "http://127.0.0.1:$NGINX_PORT$PATH_Q")
+read -r NG_RPS NG_P99 < <(run_wrk nginx "http://127.0.0.1:$NGINX_PORT$PATH_Q")
+check_wrk sb
+check_wrk nginx
 HZ=$(getconf CLK_TCK)
 echo "switchboard CPU: $(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b-a)/hz}') s over ${SECS} s"
 RATIO=$(awk -v a="$SB_RPS" -v b="$NG_RPS" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print 0 }')
+for b in "${BAD[@]:-}"; do [ -n "$b" ] && echo "NOT CLEAN: $b"; done
 printf 'switchboard_rps=%.0f nginx_rps=%.0f ratio=%s p99_ms=%s nginx_p99_ms=%s\n' \
   "$SB_RPS" "$NG_RPS" "$RATIO" "$SB_P99" "$NG_P99"
+[ ${#BAD[@]} -eq 0 ]

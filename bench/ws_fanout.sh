@@ -7,11 +7,13 @@
 # SB_BINARY / CLIENT_BINARY skip the Release build. Every process started here is stopped by
 # PID (trap); the run is bounded by `timeout`.
 set -u
+# Free loopback ports unless given (another server may hold any fixed port).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
 CLIENTS=${CLIENTS:-10000}
-SB_HTTP=${SB_HTTP:-29080}
-SB_SIP=${SB_SIP:-29060}
+SB_HTTP=${SB_HTTP:-$(free_port)}
+SB_SIP=${SB_SIP:-$(free_port)}
 WORK=$(mktemp -d /tmp/sb-bench-ws.XXXXXX)
 PIDS=()
 
