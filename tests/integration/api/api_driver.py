@@ -4,82 +4,22 @@
 loopback ports and checks the HTTP API over real HTTP: health, OpenAPI, sign-in, demo API keys,
 tenant isolation (foreign tenant -> 404), queue list and statistics, agent state changes with
 field-precise errors. Usage: api_driver.py SWITCHBOARD SOURCE_DIR"""
-import json
 import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-def call(base, method, path, token=None, body=None, form=None):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if form is not None:
-        data = form.encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if r.headers.get_content_type() == "application/json"
-                              else raw.decode())
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw.decode()
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from sbtest import Server, call, demo_config, expect, fail, finish, free_port  # noqa: E402
 
 
 def main():
     binary, source = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="sb-api-")
     sip, http = free_port(), free_port()
-    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-    cfg = cfg.replace("  port: 8080", f"  port: {http}")
-    path = os.path.join(work, "demo.yaml")
-    open(path, "w").write(cfg)
-    log = open(os.path.join(work, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--config", path], stdout=subprocess.PIPE,
-                            stderr=log, text=True)
+    path = demo_config(source, work, sip, http)
+    server = Server(binary, path, work, start_timeout=10, required=False)
     ok = False
     try:
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line or line.startswith("HTTP listening"):
-                break
         base = f"http://127.0.0.1:{http}"
         expect(200, call(base, "GET", "/api/v1/health"), "health")
         spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
@@ -132,20 +72,12 @@ def main():
         ok = True
         print("api: ok")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            rc = proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            rc = -1
+        rc = server.terminate()
         if ok and rc != 0:
             ok = False
             print(f"server exited with {rc}", file=sys.stderr)
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"logs kept in {work}", file=sys.stderr)
+        finish(ok, work)
+        if not ok:
             sys.exit(1)
 
 

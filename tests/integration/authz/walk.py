@@ -9,57 +9,17 @@ data, no grant -> 403, Own scope on someone else's {userId} -> 403, no credentia
 anything granted -> neither 401, 403 nor the tenant 404. Non-tenant path parameters name
 records that do not exist, so granted writes change nothing; tenant-level writes of the
 operator go to a scratch tenant. Usage: walk.py SWITCHBOARD SOURCE_DIR"""
-import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import call, fail, free_port  # noqa: E402
 
 ROLES = ["admin", "supervisor", "agent", "system_operator"]
-
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def call(base, method, path, token=None, body=None):
-    headers = {}
-    data = None
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            status = r.status
-            ctype = r.headers.get_content_type()
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        status = e.code
-        ctype = e.headers.get_content_type()
-    if ctype == "application/json" and raw:
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            pass
-    return status, raw.decode(errors="replace")
 
 
 def permission_table(source):
@@ -84,12 +44,7 @@ def main():
     table = permission_table(source)
     work = tempfile.mkdtemp(prefix="sb-authz-")
     sip, http = free_port(), free_port()
-    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-    cfg = cfg.replace("  port: 8080", f"  port: {http}")
-    path = os.path.join(work, "demo.yaml")
-    open(path, "w").write(cfg)
+    path = sbtest.demo_config(source, work, sip, http)
 
     # The platform operator, created from the command line before the server runs.
     made = subprocess.run([binary, "admin", "create-user", "--config", path, "--username", "root",
@@ -108,16 +63,9 @@ def main():
     if short.returncode == 0 or "password" not in short.stderr:
         fail(f"short password must be refused: {short.stderr}")
 
-    log = open(os.path.join(work, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--config", path], stdout=subprocess.PIPE,
-                            stderr=log, text=True)
+    server = sbtest.Server(binary, path, work, required=False)
     ok = False
     try:
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line or line.startswith("HTTP listening"):
-                break
         base = f"http://127.0.0.1:{http}"
         demo_key = "sb_demo_admin_key"
 
@@ -249,15 +197,10 @@ def main():
         print(f"authz: ok ({checked} checks over {routes} operations)")
         ok = True
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+        server.terminate()
         if not ok:
-            sys.stdout.write(open(os.path.join(work, "server.log")).read()[-3000:])
+            sys.stdout.write(server.log_tail(3000))
+        server.log.close()
     return 0
 
 

@@ -7,71 +7,19 @@ to the new number, which must be offered to that user, all without a restart. Al
 field-precise 400s, foreign-tenant 404s, paging, the audit log, and that a restart keeps the
 records. Usage: config_driver.py SWITCHBOARD SOURCE_DIR"""
 import hashlib
-import json
 import os
 import re
-import shutil
-import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
-DOMAIN = "demo.switchboard.test"
-DEMO, ACME = "sb_demo_admin_key", "sb_acme_admin_key"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import DOMAIN, call, expect, fail, free_port, wait_until  # noqa: E402
 
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise SystemExit("no free port")
-
-
-def call(base, method, path, token=None, body=None):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw and r.headers.get_content_type() ==
-                              "application/json" else raw.decode())
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw.decode()
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
+DEMO, ACME = sbtest.DEMO_KEY, sbtest.ACME_KEY
 
 
 def expect_field(got, field, what):
@@ -81,41 +29,15 @@ def expect_field(got, field, what):
         fail(f"{what}: error should name field {field!r} with a code and message: {body}")
 
 
-class Server:
-    def __init__(self, binary, source, work, sip, http):
-        self.sip, self.http = sip, http
-        cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-        cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-        cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-        cfg = cfg.replace("  port: 8080", f"  port: {http}")
-        path = os.path.join(work, "demo.yaml")
-        open(path, "w").write(cfg)
-        self.db = os.path.join(work, "var", "switchboard.db")
-        self.log = open(os.path.join(work, "server.log"), "a")
-        self.proc = subprocess.Popen([binary, "serve", "--config", path, "--open-trunk"],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("HTTP listening"):
-                self.base = f"http://127.0.0.1:{http}"
-                return
-        self.stop()
-        fail("server did not start; see " + self.log.name)
+class Server(sbtest.Server):
+    """The demo config with --open-trunk; the log accumulates over restarts."""
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("server did not stop on SIGTERM")
-            if rc != 0:
-                fail(f"server exited with {rc}")
+    def __init__(self, binary, source, work, sip, http):
+        super().__init__(binary, sbtest.demo_config(source, work, sip, http), work,
+                         args=["--open-trunk"], log_mode="a")
+        self.sip, self.http = sip, http
+        self.db = os.path.join(work, "var", "switchboard.db")
+        self.base = f"http://127.0.0.1:{http}"
 
 
 def recv_sip(sock, want, timeout=5.0):
@@ -208,15 +130,6 @@ def reply(sock, request, code, reason, to_tag="frank1"):
     host, port = re.search(r"UDP ([0-9.]+):([0-9]+)", via).groups()
     text = "\r\n".join([f"SIP/2.0 {code} {reason}", *keep, "Content-Length: 0", "", ""])
     sock.sendto(text.encode(), (host, int(port)))
-
-
-def wait_until(what, fn, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if fn():
-            return
-        time.sleep(0.05)
-    fail(f"timed out waiting for {what}")
 
 
 def main():
@@ -349,10 +262,7 @@ def main():
         for s in socks:
             s.close()
         server.stop()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work dir kept: " + work, file=sys.stderr)
+        sbtest.finish(ok, work)
     print("config integration: OK")
 
 

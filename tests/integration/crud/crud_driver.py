@@ -11,54 +11,25 @@ import csv
 import io
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else "."
 VOICE_DIR = os.path.join(SOURCE, "tests", "integration", "voice")
 sys.path.insert(0, VOICE_DIR)
-import voice_driver as vd  # noqa: E402  (register(), Sipp, free_port: shared SIP helpers)
+import voice_driver as vd  # noqa: E402  (register(), Sipp, expect_ok: shared SIP helpers)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import DOMAIN, expect, fail, free_port  # noqa: E402
 
 DEMO_KEY, ACME_KEY = "sb_demo_admin_key", "sb_acme_admin_key"
 
 
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
 def call(base, method, path, token=None, body=None, raw=False):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            text = r.read().decode()
-            if raw or r.headers.get_content_type() != "application/json" or not text:
-                return r.status, text, r.headers
-            return r.status, json.loads(text), r.headers
-    except urllib.error.HTTPError as e:
-        text = e.read().decode()
-        try:
-            return e.code, json.loads(text), e.headers
-        except ValueError:
-            return e.code, text, e.headers
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
+    """(status, body, headers); raw keeps the body as text."""
+    return sbtest.request(base, method, path, token, body, raw=raw, timeout=20)
 
 
 def expect_field(status, got, field, what):
@@ -73,7 +44,7 @@ def expect_field(status, got, field, what):
 class Server:
     def __init__(self, binary, work):
         self.binary, self.work = binary, work
-        self.sip, self.http, self.trunk = vd.free_port(), vd.free_port(), vd.free_port()
+        self.sip, self.http, self.trunk = free_port(), free_port(), free_port()
         self.port = self.sip  # voice_driver.register() reads .port
         self.cfg = os.path.join(work, "switchboard.yaml")
         with open(self.cfg, "w") as f:
@@ -93,7 +64,7 @@ trunks:
      outbound_address: 127.0.0.1, outbound_port: {self.trunk}}}
 tenants:
   - id: demo
-    domain: {vd.DOMAIN}
+    domain: {DOMAIN}
     outbound_trunk: carrier
     demo_admin_key: {DEMO_KEY}
     queues:
@@ -115,16 +86,7 @@ tenants:
         self.proc = None
 
     def start(self):
-        self.log = open(os.path.join(self.work, "server.log"), "a")
-        self.proc = subprocess.Popen([self.binary, "serve", "--config", self.cfg],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("HTTP listening"):
-                break
+        self.proc = sbtest.Server(self.binary, self.cfg, self.work, required=False, log_mode="a")
         for _ in range(100):
             try:
                 if call(self.base, "GET", "/api/v1/health")[0] == 200:
@@ -132,19 +94,11 @@ tenants:
             except OSError:
                 pass
             time.sleep(0.1)
-        fail("server did not start; see " + self.log.name)
+        fail("server did not start; see " + self.proc.log.name)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("server did not stop on SIGTERM")
-            if rc != 0:
-                fail(f"server exited with {rc}")
+        if self.proc:
+            self.proc.stop(timeout=20)
 
 
 def list_all(base, path, token, limit=2):
@@ -344,15 +298,7 @@ def check_keys(base):
 
 
 def sign_in(base, username, password):
-    form = urllib.parse.urlencode({"grant_type": "password", "username": username,
-                                   "password": password}).encode()
-    req = urllib.request.Request(base + "/api/v1/auth/token", data=form, method="POST",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            return json.loads(r.read())["access_token"]
-    except urllib.error.HTTPError as e:
-        fail(f"sign-in {username}: {e.code} {e.read()}")
+    return sbtest.sign_in(base, username, password, timeout=20)
 
 
 def make_calls(server, work):
@@ -366,7 +312,7 @@ def make_calls(server, work):
             procs.append(p)
             return p
         vd.expect_ok(uac("uac-cancel.xml", ["-d", 800], "uac-cancel"))
-        port = vd.free_port()
+        port = free_port()
         uas = vd.Sipp(work, os.path.join(VOICE_DIR, "uas-answer.xml"), ["-p", port, "-m", 1], "uas")
         procs.append(uas)
         time.sleep(0.3)
@@ -505,10 +451,7 @@ def main():
         print("crud integration: OK")
     finally:
         server.stop()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("work dir kept: " + work, file=sys.stderr)
+        sbtest.finish(ok, work)
 
 
 if __name__ == "__main__":

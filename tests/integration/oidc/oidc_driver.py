@@ -13,28 +13,17 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import call, expect, fail, free_port  # noqa: E402
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -57,32 +46,6 @@ class Browser:
                 return r.status, dict(r.headers), r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read().decode()
-
-
-def call(base, method, path, token=None, form=None):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if form is not None:
-        data = form.encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read().decode()
-            return r.status, (json.loads(raw) if "json" in r.headers.get("Content-Type", "") else raw)
-    except urllib.error.HTTPError as e:
-        raw = e.read().decode()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
 
 
 def submit_form(browser, page_url, body, fields):
@@ -181,11 +144,7 @@ def main():
     base = f"http://127.0.0.1:{http_port}"
     issuer = f"http://127.0.0.1:{op_port}"
     redirect_uri = base + "/api/v1/auth/oidc/callback"
-    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-    cfg = cfg.replace("  port: 8080", f"  port: {http_port}")
-    cfg += f"""
+    path = sbtest.demo_config(source, work, sip, http_port, extra=f"""
 oidc:
   issuer: {issuer}
   client_id: switchboard
@@ -193,22 +152,13 @@ oidc:
   redirect_uri: {redirect_uri}
   tenant_claim: tid
   jwks_min_refresh_s: 0
-"""
-    path = os.path.join(work, "demo.yaml")
-    open(path, "w").write(cfg)
+""")
     op = Op(op_port, redirect_uri, work)
-    sb_log = open(os.path.join(work, "server.log"), "w")
-    proc = None
+    server = None
     ok = False
     try:
         op.start("key-1", "RSA")
-        proc = subprocess.Popen([binary, "serve", "--config", path], stdout=subprocess.PIPE,
-                                stderr=sb_log, text=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line or line.startswith("HTTP listening"):
-                break
+        server = sbtest.Server(binary, path, work, required=False)
         expect(200, call(base, "GET", "/api/v1/health"), "health")
         spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
         for p in ("/api/v1/auth/oidc/login", "/api/v1/auth/oidc/callback"):
@@ -274,12 +224,8 @@ oidc:
         ok = True
         print("oidc integration: 1 passed, 0 failed")
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if server is not None:
+            server.terminate(timeout=10)
         op.stop()
         if ok:
             shutil.rmtree(work, ignore_errors=True)

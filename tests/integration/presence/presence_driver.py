@@ -6,49 +6,22 @@ PUBLISH with this script's own digest-authenticating UDP UA, and presence-aware 
 SIPp (the voice tests' scenarios). Every process it starts is stopped; every wait is bounded.
 Usage: presence_driver.py SWITCHBOARD SOURCE_DIR CASE"""
 import hashlib
-import json
 import os
 import re
-import shutil
-import signal
 import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 
-SIPP = "/usr/bin/sipp"
-DOMAIN = "demo.switchboard.test"
-DEMO_KEY, ACME_KEY = "sb_demo_admin_key", "sb_acme_admin_key"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import ACME_KEY, DEMO_KEY, DOMAIN, fail, free_port  # noqa: E402
+
+wait_for = sbtest.wait_until
 SESSION = "22553876-f5ab-4529-bffb-cfe50aa89f87"
 
 
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise SystemExit("no free port")
-
-
-class Server:
+class Server(sbtest.Server):
     def __init__(self, binary, workdir, trunk_port):
         self.workdir = workdir
         self.port = free_port()
@@ -93,55 +66,11 @@ tenants:
       - {{id: erin, extension: "2001", sip_password: erin-demo, capacity: {{voice: 1}},
          queues: [helpdesk]}}
 """)
-        self.log = open(os.path.join(workdir, "server.log"), "w")
-        self.proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("HTTP listening"):
-                return
-        self.stop()
-        fail("server did not start; see " + self.log.name)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("server did not stop on SIGTERM")
-            if rc != 0:
-                fail(f"server exited with {rc}")
+        super().__init__(binary, cfg, workdir)
 
     # --- HTTP ---
     def call(self, method, path, token=DEMO_KEY, body=None, form=None):
-        data, headers = None, {}
-        if token:
-            headers["Authorization"] = "Bearer " + token
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        if form is not None:
-            data = form.encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        req = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}", data=data,
-                                     method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                raw = r.read()
-                return r.status, (json.loads(raw) if raw and r.headers.get_content_type() ==
-                                  "application/json" else raw.decode())
-        except urllib.error.HTTPError as e:
-            raw = e.read()
-            try:
-                return e.code, json.loads(raw)
-            except ValueError:
-                return e.code, raw.decode()
+        return sbtest.call(f"http://127.0.0.1:{self.http}", method, path, token, body, form)
 
     def expect(self, status, method, path, what, **kw):
         got = self.call(method, path, **kw)
@@ -170,17 +99,6 @@ def graph_error(body, what, code=None):
     if code is not None and err["code"] != code:
         fail(f"{what}: error code {err['code']} != {code}: {body}")
     return err
-
-
-def wait_for(what, fn, timeout=5.0):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.05)
-    fail(f"timed out waiting for {what} (last: {last})")
 
 
 # --- this script's own SIP UA (UDP, digest) --------------------------------------------------------
@@ -631,36 +549,9 @@ def case_dnd_skipped(c):
         fail("alice's phone got a call")  # uas-answer exits after its one call
 
 
-class Sipp:
+class Sipp(sbtest.Sipp):
     def __init__(self, workdir, scenario, args, name):
-        self.name = name
-        self.workdir = os.path.join(workdir, name)
-        os.makedirs(self.workdir, exist_ok=True)
-        cmd = [SIPP, "-sf", scenario, "-i", "127.0.0.1", "-nostdin", "-trace_err", "-timeout",
-               "40s", "-timeout_error", *map(str, args)]
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-
-    def wait(self, timeout=45):
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return -1
-        return self.proc.returncode
-
-    def explain(self):
-        out = [f"{self.name}: rc={self.proc.returncode}"]
-        for f in sorted(os.listdir(self.workdir)):
-            if f.endswith("_errors.log"):
-                out.append(open(os.path.join(self.workdir, f)).read()[-1500:])
-        return "\n".join(out)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__(workdir, scenario, args, name, flags=("-timeout", "40s", "-timeout_error"))
 
 
 class Case:
@@ -700,23 +591,7 @@ CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in CASES:
-        raise SystemExit(f"usage: {sys.argv[0]} SWITCHBOARD SOURCE_DIR CASE ({', '.join(CASES)})")
-    binary, source, case = sys.argv[1:]
-    work = tempfile.mkdtemp(prefix=f"sb-presence-{case}-")
-    c = Case(binary, source, work)
-    ok = False
-    try:
-        CASES[case](c)
-        ok = True
-        print(f"{case}: ok")
-    finally:
-        c.cleanup()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"{case}: logs kept in {work}", file=sys.stderr)
-
+    sbtest.run_case(CASES, "presence", Case)
 
 if __name__ == "__main__":
     main()

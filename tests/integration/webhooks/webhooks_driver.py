@@ -13,55 +13,20 @@ import http.server
 import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import expect, fail, free_port  # noqa: E402
 
 
 def call(base, method, path, token=None, body=None):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=20) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw.decode()
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
+    return sbtest.call(base, method, path, token, body, timeout=20)
 
 
 class Receivers:
@@ -145,44 +110,22 @@ def verify(key, header, body):
     return hmac.compare_digest(mac, m.group(2))
 
 
-class Server:
-    def __init__(self, binary, config, env, log):
-        self.proc = subprocess.Popen([binary, "serve", "--config", config], stdout=subprocess.PIPE,
-                                     stderr=log, text=True, env=env)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line or line.startswith("HTTP listening"):
-                break
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return -9
+def start_server(binary, config, work, env):
+    return sbtest.Server(binary, config, work, env=env, required=False, log_mode="a")
 
 
 def main():
     binary, source = sys.argv[1], sys.argv[2]
     work = tempfile.mkdtemp(prefix="sb-webhooks-")
     sip, http_port = free_port(), free_port()
-    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-    cfg = cfg.replace("  port: 8080", f"  port: {http_port}")
-    path = os.path.join(work, "demo.yaml")
-    open(path, "w").write(cfg)
+    path = sbtest.demo_config(source, work, sip, http_port)
     env = dict(os.environ, SB_WEBHOOK_ANSWER_TIMEOUT_MS="500", SB_WEBHOOK_RETRY_INITIAL_MS="200",
                SB_WEBHOOK_RETRY_MAX_MS="400", SB_WEBHOOK_GIVE_UP_MS="2500",
                SB_WEBHOOK_VALIDATION_TIMEOUT_MS="1000")
-    log = open(os.path.join(work, "server.log"), "w")
     rx = Receivers()
     base = f"http://127.0.0.1:{http_port}"
     demo, acme = "sb_demo_admin_key", "sb_acme_admin_key"
-    server = Server(binary, path, env, log)
+    server = start_server(binary, path, work, env)
     ok = False
     try:
         spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
@@ -268,10 +211,10 @@ def main():
             fail(f"dead letters: {dead}")
 
         # Restart: the subscription is still there and delivery resumes with the same key.
-        rc = server.stop()
+        rc = server.terminate()
         if rc != 0:
             fail(f"server exited with {rc}")
-        server = Server(binary, path, env, log)
+        server = start_server(binary, path, work, env)
         got = expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo),
                      "get after restart")
         if got["clientState"] != "s3cret-state":
@@ -288,11 +231,10 @@ def main():
         ok = True
         print("webhooks: ok")
     finally:
-        server.stop()
+        server.terminate()
         rx.server.shutdown()
         if not ok:
-            log.flush()
-            sys.stderr.write(open(os.path.join(work, "server.log")).read()[-4000:])
+            sys.stderr.write(server.log_tail(4000))
 
 
 if __name__ == "__main__":
