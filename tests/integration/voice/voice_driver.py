@@ -8,42 +8,20 @@ wait is bounded. Usage: voice_driver.py SWITCHBOARD SCENARIO_DIR CASE"""
 import hashlib
 import os
 import re
-import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 
-SIPP = "/usr/bin/sipp"
-DOMAIN = "demo.switchboard.test"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+# Re-exported: the agent and crud drivers use vd.free_port, vd.DOMAIN and vd.Sipp.
+from sbtest import DOMAIN, Sipp, fail, free_port  # noqa: E402,F401
 
 
-def free_port():
-    """A port free for both UDP and TCP on 127.0.0.1."""
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            t.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            t.close()
-            u.close()
-    raise SystemExit("no free port")
-
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-class Server:
+class Server(sbtest.Server):
     def __init__(self, binary, workdir, trunk_port, digest="[sha256, md5]", reservation_s=3,
                  wrap_up_s=0, max_wait_s=60):
         self.workdir = workdir
@@ -81,32 +59,8 @@ tenants:
          capacity: {{voice: 1}}, queues: [support]}}
       - {{id: dave, role: sme, extension: "1004", sip_password: dave-demo}}
 """)
-        self.log = open(os.path.join(workdir, "server.log"), "w")
-        self.proc = subprocess.Popen([binary, "serve", "--config", cfg], stdout=subprocess.PIPE,
-                                     stderr=self.log, text=True)
-        deadline = time.time() + 10
-        seen = 0
-        while seen < 2 and time.time() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            if line.startswith("SIP listening on"):
-                seen += 1
-        if seen < 2:
-            self.stop()
-            fail("server did not start; see " + self.log.name)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                fail("server did not stop on SIGTERM")
-            if rc != 0:
-                fail(f"server exited with {rc}")
+        super().__init__(binary, cfg, workdir, ready="SIP listening on", ready_count=2,
+                         start_timeout=10)
 
     def records(self):
         c = sqlite3.connect(self.db)
@@ -180,48 +134,6 @@ def contacts_in(reply):
 
 
 # --- SIPp ---------------------------------------------------------------------------------------
-
-class Sipp:
-    """One SIPp process; `wait()` returns its exit code (0 = every call succeeded)."""
-
-    def __init__(self, workdir, scenario, args, name, template=None):
-        self.name = name
-        self.workdir = os.path.join(workdir, name)
-        os.makedirs(self.workdir, exist_ok=True)
-        path = scenario
-        if template:
-            text = open(scenario).read()
-            for k, v in template.items():
-                text = text.replace(f"[{k}]", str(v))
-            path = os.path.join(self.workdir, os.path.basename(scenario))
-            with open(path, "w") as f:
-                f.write(text)
-        cmd = [SIPP, "-sf", path, "-i", "127.0.0.1", "-nostdin", "-trace_err", "-trace_msg",
-               "-timeout", "40s", "-timeout_error", "-max_socket", "100", *map(str, args)]
-        self.proc = subprocess.Popen(cmd, cwd=self.workdir, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
-
-    def wait(self, timeout=45):
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return -1
-        return self.proc.returncode
-
-    def explain(self):
-        out = [f"{self.name}: rc={self.proc.returncode}"]
-        for f in sorted(os.listdir(self.workdir)):
-            if f.endswith("_errors.log"):
-                out.append(open(os.path.join(self.workdir, f)).read()[-1500:])
-        return "\n".join(out)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
 
 def expect_ok(*sipps):
     bad = [p for p in sipps if p.wait() != 0]
@@ -559,23 +471,7 @@ CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[3] not in CASES:
-        raise SystemExit(f"usage: {sys.argv[0]} SWITCHBOARD SCENARIO_DIR CASE ({', '.join(CASES)})")
-    binary, scenario_dir, case = sys.argv[1:]
-    work = tempfile.mkdtemp(prefix=f"sb-voice-{case}-")
-    c = Case(binary, scenario_dir, work)
-    ok = False
-    try:
-        CASES[case](c)
-        ok = True
-        print(f"{case}: ok")
-    finally:
-        c.cleanup()
-        if ok:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"{case}: logs kept in {work}", file=sys.stderr)
-
+    sbtest.run_case(CASES, "voice", Case, dir_arg="SCENARIO_DIR")
 
 if __name__ == "__main__":
     main()
