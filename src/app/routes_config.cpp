@@ -13,6 +13,7 @@
 #include "api/pagination.h"
 #include "app/config_store.h"
 #include "app/routes.h"
+#include "app/routes_crud.h"
 #include "common/log.h"
 
 namespace sb::app {
@@ -21,6 +22,11 @@ namespace {
 
 using nlohmann::json;
 using api::Permission;
+using crud::committed;
+using crud::notFound;
+using crud::objectBody;
+using crud::page;
+using crud::samePathId;
 
 bool idChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -35,13 +41,6 @@ Status checkId(std::string_view id, const std::string& field) {
   return {};
 }
 
-Result<json> objectBody(const api::RequestContext& rc) {
-  auto body = rc.jsonBody();
-  if (!body) return body;
-  if (!body->is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
-  return body;
-}
-
 Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : body.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -51,82 +50,9 @@ Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowe
   return {};
 }
 
-// The id in the path wins; a different id in the body is an error.
-Status samePathId(const json& body, std::string_view key, const std::string& id) {
-  auto it = body.find(key);
-  if (it == body.end()) return {};
-  if (!it->is_string() || it->get<std::string>() != id) {
-    return fail(Errc::InvalidArgument, std::string(key) + " does not match the path",
-                std::string(key));
-  }
-  return {};
-}
-
-std::string actorOf(const api::RequestContext& rc) {
-  return rc.principal ? rc.principal->subject : "anonymous";
-}
-
-// Audits and announces a committed change. Runs on the blocking pool.
-void committed(ApiContext& ctx, store::Store& st, const api::RequestContext& rc,
-               const std::string& tenant, const std::string& action, const std::string& entity,
-               const std::string& id, const json* before, const json* after) {
-  store::AuditEntry e;
-  e.tenant_id = store::TenantId(tenant);
-  e.at = ctx.clock.wallNow();
-  e.actor = actorOf(rc);
-  e.action = action;
-  e.entity_type = entity;
-  e.entity_id = id;
-  if (before) e.before_json = before->dump();
-  if (after) e.after_json = after->dump();
-  // A deleted tenant takes its audit log with it; there is nothing to append to.
-  if (!(entity == "tenant" && action == "delete")) {
-    if (auto ok = st.audit().append(std::move(e)); !ok) {
-      SB_LOG_ERROR("audit append failed for {} {}/{}: {}", entity, tenant, id,
-                   ok.error().toString());
-    }
-  }
-  if (ctx.hub != nullptr) {
-    ctx.hub->publish({"config.changed", tenant, {{"entity", entity}, {"id", id}, {"action", action}},
-                      Permission::TenantConfigRead, ""});
-  }
-  if (ctx.config_changed) ctx.config_changed(tenant);
-}
-
 Error renamed(Error e, std::string_view from, std::string_view to) {
   if (e.field == from) e.field = std::string(to);
   return e;
-}
-
-Error notFound(Error e, const std::string& what, const std::string& field) {
-  if (e.code == Errc::NotFound) return Error(Errc::NotFound, "no such " + what, field);
-  return e;
-}
-
-// A page of `items` (already sorted by key) after the cursor position {"id": key}.
-api::HttpResponse page(const api::RequestContext& rc, const api::PageRequest& req,
-                       const std::vector<std::pair<std::string, json>>& items) {
-  std::string after;
-  if (req.position) {
-    if (!req.position->is_object() || !req.position->contains("id") ||
-        !(*req.position)["id"].is_string()) {
-      return rc.error(Error(Errc::InvalidArgument, "not a valid cursor", "cursor"));
-    }
-    after = (*req.position)["id"].get<std::string>();
-  }
-  json out = json::array();
-  std::optional<json> next;
-  const std::string* last = nullptr;
-  for (const auto& [key, item] : items) {
-    if (req.position && key <= after) continue;
-    if (out.size() == req.limit) {
-      next = json{{"id", *last}};
-      break;
-    }
-    out.push_back(item);
-    last = &key;
-  }
-  return api::HttpResponse::json(200, api::pageBody(rc.request, std::move(out), next));
 }
 
 Result<TenantRefs> refsOf(store::Store& st, const std::string& tenant) {
@@ -413,33 +339,80 @@ Status registerConfigRoutes(ApiContext& ctx) {
          {"capacity", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
          {"queues", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}});
 
+  // What differs between the record kinds; the handler shapes are in routes_crud.h.
+  auto tenants = std::make_shared<const crud::Resource<store::Tenant>>(crud::Resource<store::Tenant>{
+      "tenant", "tenantId",
+      [](store::Store& st, const std::string&) { return st.tenants().list(); },
+      [](store::Store& st, const std::string&, const std::string& id) {
+        return st.tenants().get(store::TenantId(id));
+      },
+      [](store::Store& st, const std::string&, const std::string& id) {
+        return st.tenants().remove(store::TenantId(id));
+      },
+      [](store::Store& st, const store::Tenant& row) { return st.tenants().update(row); },
+      [](const store::Tenant& t) { return t.id.value(); }, tenantJson});
+  auto tenantFromBodyNow = [&ctx](store::Store& st, const json& body, const std::string&,
+                                  const std::string& id, const store::Tenant& existing) {
+    return tenantFromBody(st, body, id, &existing, ctx.clock.wallNow());
+  };
+  auto userRes = std::make_shared<const crud::Resource<store::User>>(crud::Resource<store::User>{
+      "user", "userId",
+      [](store::Store& st, const std::string& tenant) {
+        return st.users().list(store::TenantId(tenant));
+      },
+      [](store::Store& st, const std::string& tenant, const std::string& id) {
+        return st.users().get(store::TenantId(tenant), store::UserId(id));
+      },
+      [](store::Store& st, const std::string& tenant, const std::string& id) {
+        return st.users().remove(store::TenantId(tenant), store::UserId(id));
+      },
+      [](store::Store& st, const store::User& row) { return st.users().update(row); },
+      [](const store::User& u) { return u.id.value(); }, userJson});
+  auto userFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
+                             const std::string& id, const store::User& existing) {
+    return userFromBody(st, body, tenant, id, &existing);
+  };
+  auto numberRes =
+      std::make_shared<const crud::Resource<store::PhoneNumber>>(crud::Resource<store::PhoneNumber>{
+          "number", "number",
+          [](store::Store& st, const std::string& tenant) {
+            return st.numbers().list(store::TenantId(tenant));
+          },
+          [](store::Store& st, const std::string& tenant, const std::string& number) {
+            return st.numbers().get(store::TenantId(tenant), number);
+          },
+          [](store::Store& st, const std::string& tenant, const std::string& number) {
+            return st.numbers().remove(store::TenantId(tenant), number);
+          },
+          [](store::Store& st, const store::PhoneNumber& row) { return st.numbers().update(row); },
+          [](const store::PhoneNumber& n) { return n.number; }, numberJson});
+  auto numberFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
+                               const std::string& number, const store::PhoneNumber&) {
+    return numberFromBody(st, body, tenant, number);
+  };
+  auto trunkRes = std::make_shared<const crud::Resource<store::Trunk>>(crud::Resource<store::Trunk>{
+      "trunk", "trunkId",
+      [](store::Store& st, const std::string& tenant) {
+        return st.trunks().list(store::TenantId(tenant));
+      },
+      [](store::Store& st, const std::string& tenant, const std::string& id) {
+        return st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
+      },
+      [](store::Store& st, const std::string& tenant, const std::string& id) {
+        return st.trunks().remove(store::TenantId(tenant), store::TrunkId(id));
+      },
+      [](store::Store& st, const store::Trunk& row) { return st.trunks().update(row); },
+      [](const store::Trunk& t) { return t.id.value(); }, trunkJson});
+  auto trunkFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
+                              const std::string& id, const store::Trunk& existing) {
+    return trunkFromBody(st, body, tenant, id, &existing);
+  };
+
   // ---- Tenants (system operator) ----
-  SB_TRY(ctx.router.addAsync(
-      {"GET", "/api/v1/tenants", "List tenants (limit, cursor)", Permission::TenantsManage, "",
-       "ConfigList", "tenants"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto req = api::pageRequestOf(rc.request);
-        if (!req) return respond(rc.error(req.error()));
-        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
-          auto rows = st.tenants().list();
-          if (!rows) return rc.error(rows.error());
-          std::vector<std::pair<std::string, json>> items;
-          for (const auto& t : *rows) items.emplace_back(t.id.value(), tenantJson(t));
-          std::sort(items.begin(), items.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
-          return page(rc, req, items);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"GET", "/api/v1/tenants/{tenantId}", "Get a tenant's settings", Permission::TenantConfigRead,
-       "", "TenantConfig", "tenants"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
-          auto row = st.tenants().get(store::TenantId(std::string(rc.param("tenantId"))));
-          if (!row) return rc.error(notFound(row.error(), "tenant", "tenantId"));
-          return api::HttpResponse::json(200, tenantJson(*row));
-        });
-      }));
+  SB_TRY(crud::addList(ctx, {"GET", "/api/v1/tenants", "List tenants (limit, cursor)", Permission::TenantsManage, "",
+       "ConfigList", "tenants"}, tenants));
+  SB_TRY(crud::addGet(ctx, {"GET", "/api/v1/tenants/{tenantId}", "Get a tenant's settings", Permission::TenantConfigRead,
+       "", "TenantConfig", "tenants"}, tenants));
   SB_TRY(ctx.router.addAsync(
       {"POST", "/api/v1/tenants", "Create a tenant (audited; applied live)",
        Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants", 201},
@@ -463,72 +436,18 @@ Status registerConfigRoutes(ApiContext& ctx) {
           return api::HttpResponse::json(201, after).withHeader("Location", "/api/v1/tenants/" + id);
         });
       }));
-  SB_TRY(ctx.router.addAsync(
-      {"PUT", "/api/v1/tenants/{tenantId}", "Replace a tenant's settings (audited; applied live)",
-       Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
-        if (!body) return respond(rc.error(body.error()));
-        const std::string id(rc.param("tenantId"));
-        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
-                                         id](store::Store& st) {
-          auto existing = st.tenants().get(store::TenantId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "tenant", "tenantId"));
-          auto row = tenantFromBody(st, body, id, &*existing, ctx.clock.wallNow());
-          if (!row) return rc.error(row.error());
-          if (auto ok = st.tenants().update(*row); !ok) return rc.error(ok.error());
-          const json before = tenantJson(*existing);
-          const json after = tenantJson(*row);
-          committed(ctx, st, rc, id, "update", "tenant", id, &before, &after);
-          return api::HttpResponse::json(200, after);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"DELETE", "/api/v1/tenants/{tenantId}",
+  SB_TRY(crud::addReplace(ctx, {"PUT", "/api/v1/tenants/{tenantId}", "Replace a tenant's settings (audited; applied live)",
+       Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants"}, tenants, "id", tenantFromBodyNow));
+  SB_TRY(crud::addDelete(ctx, {"DELETE", "/api/v1/tenants/{tenantId}",
        "Delete a tenant and everything it owns (applied live)", Permission::TenantsManage, "", "",
-       "tenants", 204},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        const std::string id(rc.param("tenantId"));
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), id](store::Store& st) {
-          auto existing = st.tenants().get(store::TenantId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "tenant", "tenantId"));
-          if (auto ok = st.tenants().remove(store::TenantId(id)); !ok) return rc.error(ok.error());
-          const json before = tenantJson(*existing);
-          committed(ctx, st, rc, id, "delete", "tenant", id, &before, nullptr);
-          return api::HttpResponse::text(204, "", "application/json");
-        });
-      }));
+       "tenants", 204}, tenants));
 
   // ---- Users ----
   const std::string users = "/api/v1/tenants/{tenantId}/users";
-  SB_TRY(ctx.router.addAsync(
-      {"GET", users, "List users with their agent profiles (limit, cursor)",
-       Permission::TenantConfigRead, "", "ConfigList", "users"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto req = api::pageRequestOf(rc.request);
-        if (!req) return respond(rc.error(req.error()));
-        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
-          auto rows = st.users().list(store::TenantId(std::string(rc.param("tenantId"))));
-          if (!rows) return rc.error(rows.error());
-          std::vector<std::pair<std::string, json>> items;
-          for (const auto& u : *rows) items.emplace_back(u.id.value(), userJson(u));
-          std::sort(items.begin(), items.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
-          return page(rc, req, items);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"GET", users + "/{userId}", "Get a user with the agent profile",
-       Permission::TenantConfigRead, "", "UserConfig", "users"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
-          auto row = st.users().get(store::TenantId(std::string(rc.param("tenantId"))),
-                                    store::UserId(std::string(rc.param("userId"))));
-          if (!row) return rc.error(notFound(row.error(), "user", "userId"));
-          return api::HttpResponse::json(200, userJson(*row));
-        });
-      }));
+  SB_TRY(crud::addList(ctx, {"GET", users, "List users with their agent profiles (limit, cursor)",
+       Permission::TenantConfigRead, "", "ConfigList", "users"}, userRes));
+  SB_TRY(crud::addGet(ctx, {"GET", users + "/{userId}", "Get a user with the agent profile",
+       Permission::TenantConfigRead, "", "UserConfig", "users"}, userRes));
   SB_TRY(ctx.router.addAsync(
       {"POST", users,
        "Create a user: agent profile (skills, capacity, queues), extension, and a password that "
@@ -560,47 +479,12 @@ Status registerConfigRoutes(ApiContext& ctx) {
               .withHeader("Location", "/api/v1/tenants/" + tenant + "/users/" + id);
         });
       }));
-  SB_TRY(ctx.router.addAsync(
-      {"PUT", users + "/{userId}",
+  SB_TRY(crud::addReplace(ctx, {"PUT", users + "/{userId}",
        "Replace a user's settings; members left out keep their value, a password is changed "
        "only when given. Audited; applied live",
-       Permission::UsersManage, "UserConfig", "UserConfig", "users"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
-        if (!body) return respond(rc.error(body.error()));
-        const std::string id(rc.param("userId"));
-        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
-                                         id](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          auto existing = st.users().get(store::TenantId(tenant), store::UserId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "user", "userId"));
-          auto row = userFromBody(st, body, tenant, id, &*existing);
-          if (!row) return rc.error(row.error());
-          if (auto ok = st.users().update(*row); !ok) return rc.error(ok.error());
-          const json before = userJson(*existing);
-          const json after = userJson(*row);
-          committed(ctx, st, rc, tenant, "update", "user", id, &before, &after);
-          return api::HttpResponse::json(200, after);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"DELETE", users + "/{userId}", "Delete a user (logged out of routing at once)",
-       Permission::UsersManage, "", "", "users", 204},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          const std::string id(rc.param("userId"));
-          auto existing = st.users().get(store::TenantId(tenant), store::UserId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "user", "userId"));
-          if (auto ok = st.users().remove(store::TenantId(tenant), store::UserId(id)); !ok) {
-            return rc.error(ok.error());
-          }
-          const json before = userJson(*existing);
-          committed(ctx, st, rc, tenant, "delete", "user", id, &before, nullptr);
-          return api::HttpResponse::text(204, "", "application/json");
-        });
-      }));
+       Permission::UsersManage, "UserConfig", "UserConfig", "users"}, userRes, "id", userFromExisting));
+  SB_TRY(crud::addDelete(ctx, {"DELETE", users + "/{userId}", "Delete a user (logged out of routing at once)",
+       Permission::UsersManage, "", "", "users", 204}, userRes));
 
   // ---- Queues (the list with live counts is in routes_voice.cpp) ----
   const std::string queue = "/api/v1/tenants/{tenantId}/queues/{queueId}";
@@ -707,33 +591,10 @@ Status registerConfigRoutes(ApiContext& ctx) {
 
   // ---- Numbers ----
   const std::string numbers = "/api/v1/tenants/{tenantId}/numbers";
-  SB_TRY(ctx.router.addAsync(
-      {"GET", numbers, "List phone numbers (limit, cursor)", Permission::TenantConfigRead, "",
-       "ConfigList", "numbers"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto req = api::pageRequestOf(rc.request);
-        if (!req) return respond(rc.error(req.error()));
-        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
-          auto rows = st.numbers().list(store::TenantId(std::string(rc.param("tenantId"))));
-          if (!rows) return rc.error(rows.error());
-          std::vector<std::pair<std::string, json>> items;
-          for (const auto& n : *rows) items.emplace_back(n.number, numberJson(n));
-          std::sort(items.begin(), items.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
-          return page(rc, req, items);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"GET", numbers + "/{number}", "Get a phone number", Permission::TenantConfigRead, "",
-       "NumberConfig", "numbers"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
-          auto row = st.numbers().get(store::TenantId(std::string(rc.param("tenantId"))),
-                                      std::string(rc.param("number")));
-          if (!row) return rc.error(notFound(row.error(), "number", "number"));
-          return api::HttpResponse::json(200, numberJson(*row));
-        });
-      }));
+  SB_TRY(crud::addList(ctx, {"GET", numbers, "List phone numbers (limit, cursor)", Permission::TenantConfigRead, "",
+       "ConfigList", "numbers"}, numberRes));
+  SB_TRY(crud::addGet(ctx, {"GET", numbers + "/{number}", "Get a phone number", Permission::TenantConfigRead, "",
+       "NumberConfig", "numbers"}, numberRes));
   SB_TRY(ctx.router.addAsync(
       {"POST", numbers, "Route a phone number to a queue (unique across tenants). Audited; "
                         "applied live",
@@ -763,75 +624,17 @@ Status registerConfigRoutes(ApiContext& ctx) {
           return api::HttpResponse::json(201, after);
         });
       }));
-  SB_TRY(ctx.router.addAsync(
-      {"PUT", numbers + "/{number}", "Point a phone number at another queue. Audited; applied live",
-       Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
-        if (!body) return respond(rc.error(body.error()));
-        const std::string number(rc.param("number"));
-        if (auto ok = samePathId(*body, "number", number); !ok) return respond(rc.error(ok.error()));
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
-                                         number](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          auto existing = st.numbers().get(store::TenantId(tenant), number);
-          if (!existing) return rc.error(notFound(existing.error(), "number", "number"));
-          auto row = numberFromBody(st, body, tenant, number);
-          if (!row) return rc.error(row.error());
-          if (auto ok = st.numbers().update(*row); !ok) return rc.error(ok.error());
-          const json before = numberJson(*existing);
-          const json after = numberJson(*row);
-          committed(ctx, st, rc, tenant, "update", "number", number, &before, &after);
-          return api::HttpResponse::json(200, after);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"DELETE", numbers + "/{number}", "Release a phone number. Audited; applied live",
-       Permission::TenantConfigWrite, "", "", "numbers", 204},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          const std::string number(rc.param("number"));
-          auto existing = st.numbers().get(store::TenantId(tenant), number);
-          if (!existing) return rc.error(notFound(existing.error(), "number", "number"));
-          if (auto ok = st.numbers().remove(store::TenantId(tenant), number); !ok) {
-            return rc.error(ok.error());
-          }
-          const json before = numberJson(*existing);
-          committed(ctx, st, rc, tenant, "delete", "number", number, &before, nullptr);
-          return api::HttpResponse::text(204, "", "application/json");
-        });
-      }));
+  SB_TRY(crud::addReplace(ctx, {"PUT", numbers + "/{number}", "Point a phone number at another queue. Audited; applied live",
+       Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers"}, numberRes, "number", numberFromExisting));
+  SB_TRY(crud::addDelete(ctx, {"DELETE", numbers + "/{number}", "Release a phone number. Audited; applied live",
+       Permission::TenantConfigWrite, "", "", "numbers", 204}, numberRes));
 
   // ---- Trunks ----
   const std::string trunks = "/api/v1/tenants/{tenantId}/trunks";
-  SB_TRY(ctx.router.addAsync(
-      {"GET", trunks, "List the tenant's trunks (limit, cursor)", Permission::TenantConfigRead, "",
-       "ConfigList", "trunks"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto req = api::pageRequestOf(rc.request);
-        if (!req) return respond(rc.error(req.error()));
-        ctx.onStore(std::move(respond), [rc = std::move(rc), req = *req](store::Store& st) {
-          auto rows = st.trunks().list(store::TenantId(std::string(rc.param("tenantId"))));
-          if (!rows) return rc.error(rows.error());
-          std::vector<std::pair<std::string, json>> items;
-          for (const auto& t : *rows) items.emplace_back(t.id.value(), trunkJson(t));
-          std::sort(items.begin(), items.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
-          return page(rc, req, items);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"GET", trunks + "/{trunkId}", "Get a trunk", Permission::TenantConfigRead, "",
-       "TrunkConfig", "trunks"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
-          auto row = st.trunks().get(store::TenantId(std::string(rc.param("tenantId"))),
-                                     store::TrunkId(std::string(rc.param("trunkId"))));
-          if (!row) return rc.error(notFound(row.error(), "trunk", "trunkId"));
-          return api::HttpResponse::json(200, trunkJson(*row));
-        });
-      }));
+  SB_TRY(crud::addList(ctx, {"GET", trunks, "List the tenant's trunks (limit, cursor)", Permission::TenantConfigRead, "",
+       "ConfigList", "trunks"}, trunkRes));
+  SB_TRY(crud::addGet(ctx, {"GET", trunks + "/{trunkId}", "Get a trunk", Permission::TenantConfigRead, "",
+       "TrunkConfig", "trunks"}, trunkRes));
   SB_TRY(ctx.router.addAsync(
       {"POST", trunks, "Create a trunk (the YAML trunk keys). Audited; applied live",
        Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks", 201},
@@ -856,45 +659,10 @@ Status registerConfigRoutes(ApiContext& ctx) {
           return api::HttpResponse::json(201, after);
         });
       }));
-  SB_TRY(ctx.router.addAsync(
-      {"PUT", trunks + "/{trunkId}", "Replace a trunk. Audited; applied live",
-       Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks"},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
-        if (!body) return respond(rc.error(body.error()));
-        const std::string id(rc.param("trunkId"));
-        if (auto ok = samePathId(*body, "id", id); !ok) return respond(rc.error(ok.error()));
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body),
-                                         id](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          auto existing = st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "trunk", "trunkId"));
-          auto row = trunkFromBody(st, body, tenant, id, &*existing);
-          if (!row) return rc.error(row.error());
-          if (auto ok = st.trunks().update(*row); !ok) return rc.error(ok.error());
-          const json before = trunkJson(*existing);
-          const json after = trunkJson(*row);
-          committed(ctx, st, rc, tenant, "update", "trunk", id, &before, &after);
-          return api::HttpResponse::json(200, after);
-        });
-      }));
-  SB_TRY(ctx.router.addAsync(
-      {"DELETE", trunks + "/{trunkId}", "Delete a trunk. Audited; applied live",
-       Permission::TenantConfigWrite, "", "", "trunks", 204},
-      [&ctx](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
-          const std::string tenant(rc.param("tenantId"));
-          const std::string id(rc.param("trunkId"));
-          auto existing = st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
-          if (!existing) return rc.error(notFound(existing.error(), "trunk", "trunkId"));
-          if (auto ok = st.trunks().remove(store::TenantId(tenant), store::TrunkId(id)); !ok) {
-            return rc.error(ok.error());
-          }
-          const json before = trunkJson(*existing);
-          committed(ctx, st, rc, tenant, "delete", "trunk", id, &before, nullptr);
-          return api::HttpResponse::text(204, "", "application/json");
-        });
-      }));
+  SB_TRY(crud::addReplace(ctx, {"PUT", trunks + "/{trunkId}", "Replace a trunk. Audited; applied live",
+       Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks"}, trunkRes, "id", trunkFromExisting));
+  SB_TRY(crud::addDelete(ctx, {"DELETE", trunks + "/{trunkId}", "Delete a trunk. Audited; applied live",
+       Permission::TenantConfigWrite, "", "", "trunks", 204}, trunkRes));
   return {};
 }
 
