@@ -355,54 +355,23 @@ Status registerConfigRoutes(ApiContext& ctx) {
                                   const std::string& id, const store::Tenant& existing) {
     return tenantFromBody(st, body, id, &existing, ctx.clock.wallNow());
   };
-  auto userRes = std::make_shared<const crud::Resource<store::User>>(crud::Resource<store::User>{
-      "user", "userId",
-      [](store::Store& st, const std::string& tenant) {
-        return st.users().list(store::TenantId(tenant));
-      },
-      [](store::Store& st, const std::string& tenant, const std::string& id) {
-        return st.users().get(store::TenantId(tenant), store::UserId(id));
-      },
-      [](store::Store& st, const std::string& tenant, const std::string& id) {
-        return st.users().remove(store::TenantId(tenant), store::UserId(id));
-      },
-      [](store::Store& st, const store::User& row) { return st.users().update(row); },
-      [](const store::User& u) { return u.id.value(); }, userJson});
+  auto userRes = crud::tenantScoped<store::User, store::UserId>(
+      "user", "userId", &store::Store::users, [](const store::User& u) { return u.id.value(); },
+      userJson);
   auto userFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
                              const std::string& id, const store::User& existing) {
     return userFromBody(st, body, tenant, id, &existing);
   };
-  auto numberRes =
-      std::make_shared<const crud::Resource<store::PhoneNumber>>(crud::Resource<store::PhoneNumber>{
-          "number", "number",
-          [](store::Store& st, const std::string& tenant) {
-            return st.numbers().list(store::TenantId(tenant));
-          },
-          [](store::Store& st, const std::string& tenant, const std::string& number) {
-            return st.numbers().get(store::TenantId(tenant), number);
-          },
-          [](store::Store& st, const std::string& tenant, const std::string& number) {
-            return st.numbers().remove(store::TenantId(tenant), number);
-          },
-          [](store::Store& st, const store::PhoneNumber& row) { return st.numbers().update(row); },
-          [](const store::PhoneNumber& n) { return n.number; }, numberJson});
+  auto numberRes = crud::tenantScoped<store::PhoneNumber, std::string>(
+      "number", "number", &store::Store::numbers,
+      [](const store::PhoneNumber& n) { return n.number; }, numberJson);
   auto numberFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
                                const std::string& number, const store::PhoneNumber&) {
     return numberFromBody(st, body, tenant, number);
   };
-  auto trunkRes = std::make_shared<const crud::Resource<store::Trunk>>(crud::Resource<store::Trunk>{
-      "trunk", "trunkId",
-      [](store::Store& st, const std::string& tenant) {
-        return st.trunks().list(store::TenantId(tenant));
-      },
-      [](store::Store& st, const std::string& tenant, const std::string& id) {
-        return st.trunks().get(store::TenantId(tenant), store::TrunkId(id));
-      },
-      [](store::Store& st, const std::string& tenant, const std::string& id) {
-        return st.trunks().remove(store::TenantId(tenant), store::TrunkId(id));
-      },
-      [](store::Store& st, const store::Trunk& row) { return st.trunks().update(row); },
-      [](const store::Trunk& t) { return t.id.value(); }, trunkJson});
+  auto trunkRes = crud::tenantScoped<store::Trunk, store::TrunkId>(
+      "trunk", "trunkId", &store::Store::trunks, [](const store::Trunk& t) { return t.id.value(); },
+      trunkJson);
   auto trunkFromExisting = [](store::Store& st, const json& body, const std::string& tenant,
                               const std::string& id, const store::Trunk& existing) {
     return trunkFromBody(st, body, tenant, id, &existing);

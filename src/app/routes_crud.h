@@ -65,6 +65,28 @@ using FromBody = std::function<Result<Row>(store::Store&, const nlohmann::json&,
 template <class Row>
 using ResourcePtr = std::shared_ptr<const Resource<Row>>;
 
+// A record kind kept per tenant in the store repository `repo`, addressed by an Id built from
+// the path parameter.
+template <class Row, class Id, class Repo>
+ResourcePtr<Row> tenantScoped(std::string entity, std::string id_param,
+                              Repo& (store::Store::*repo)(),
+                              std::function<std::string(const Row&)> key,
+                              std::function<nlohmann::json(const Row&)> document) {
+  return std::make_shared<const Resource<Row>>(Resource<Row>{
+      std::move(entity), std::move(id_param),
+      [repo](store::Store& st, const std::string& tenant) {
+        return (st.*repo)().list(store::TenantId(tenant));
+      },
+      [repo](store::Store& st, const std::string& tenant, const std::string& id) {
+        return (st.*repo)().get(store::TenantId(tenant), Id(id));
+      },
+      [repo](store::Store& st, const std::string& tenant, const std::string& id) {
+        return (st.*repo)().remove(store::TenantId(tenant), Id(id));
+      },
+      [repo](store::Store& st, const Row& row) { return (st.*repo)().update(row); },
+      std::move(key), std::move(document)});
+}
+
 template <class Row>
 Status addList(ApiContext& ctx, api::RouteSpec spec, ResourcePtr<Row> res) {
   return ctx.router.addAsync(
