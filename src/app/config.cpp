@@ -472,10 +472,17 @@ void validateOidcReferences(Reader& r, const YAML::Node& root, const Config& c) 
 }
 
 void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
-  if (!r.expectMap(node, "http", {"address", "port"})) return;
+  if (!r.expectMap(node, "http", {"address", "port", "tls_certificate", "tls_private_key"})) {
+    return;
+  }
   http.enabled = true;
   r.readString(node, "address", http.address);
   r.readInt(node, "port", http.port, 0, 65535);
+  r.readString(node, "tls_certificate", http.tls_certificate);
+  r.readString(node, "tls_private_key", http.tls_private_key);
+  if (http.tls_certificate.empty() != http.tls_private_key.empty()) {
+    r.error(node, "http TLS needs both tls_certificate and tls_private_key");
+  }
 }
 
 }  // namespace

@@ -53,6 +53,9 @@ struct HttpConfig {
   bool enabled = false;  // an `http:` section turns the API on
   std::string address = "127.0.0.1";
   uint16_t port = 8080;
+  // Both set: the API is served over TLS only (HTTPS and WSS). PEM files, read at start-up.
+  std::string tls_certificate;
+  std::string tls_private_key;
 };
 
 // A queue as configured; the routing engine's QueueSpec is built from it (app/ does the mapping).

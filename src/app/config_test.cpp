@@ -142,5 +142,18 @@ tenants:
   EXPECT_NE(all.find("expression: position"), std::string::npos) << all;
 }
 
+TEST(ConfigTest, HttpTlsNeedsCertificateAndKey) {
+  auto ok = loadConfigText("http: {port: 8443, tls_certificate: c.pem, tls_private_key: k.pem}\n",
+                           "t.yaml");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->http.tls_certificate, "c.pem");
+  EXPECT_EQ(ok->http.tls_private_key, "k.pem");
+  auto half = loadConfigText("http:\n  port: 8443\n  tls_certificate: c.pem\n", "h.yaml");
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.error()[0].line, 2);
+  EXPECT_NE(half.error()[0].reason.find("both tls_certificate and tls_private_key"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace sb::app

@@ -3,6 +3,8 @@
 
 #include <future>
 
+#include <boost/asio/ssl.hpp>
+
 #include "api/auth_routes.h"
 #include "api/builtin_routes.h"
 #include "api/credentials.h"
@@ -151,6 +153,19 @@ Result<uint16_t> HttpApi::start() {
   api::ServerOptions so;
   so.address = m.config.http.address;
   so.port = m.config.http.port;
+  if (!m.config.http.tls_certificate.empty()) {
+    auto tls = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+    tls->set_options(boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    tls->use_certificate_chain_file(m.config.http.tls_certificate, ec);
+    if (!ec) tls->use_private_key_file(m.config.http.tls_private_key, boost::asio::ssl::context::pem, ec);
+    if (ec) {
+      return fail(Errc::InvalidArgument,
+                  "cannot load the HTTP TLS certificate or key: " + ec.message(),
+                  "http.tls_certificate");
+    }
+    so.tls = std::move(tls);
+  }
   m.server = std::make_unique<api::HttpServer>(std::vector<boost::asio::io_context*>{&m.io},
                                                m.router, m.registry, m.hub.get(), so);
   auto port = m.server->start();

@@ -177,7 +177,8 @@ int runServe(const Config& config, const ServeOptions& options) {
                 << config.http.port << ": " << port.error().toString() << "\n";
       return 1;
     }
-    std::cout << "HTTP listening on http://" << config.http.address << ":" << *port << std::endl;
+    std::cout << "HTTP listening on " << (config.http.tls_certificate.empty() ? "http" : "https")
+              << "://" << config.http.address << ":" << *port << std::endl;
   }
   endpoint.start();
 
