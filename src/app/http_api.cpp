@@ -46,7 +46,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
   boost::asio::io_context io{1};
   // Store calls and argon2 verification, off the event loop.
   boost::asio::thread_pool blocking{2};
-  metrics::Registry registry;
+  metrics::Registry& registry;  // shared with the SIP endpoint (serve owns it)
   api::InMemoryCredentialSource credentials;  // refresh tokens; accounts/keys when no store
   StoreCredentialSource store_credentials{store, credentials, clock};
   api::TokenService tokens{store_credentials, clock};
@@ -60,8 +60,9 @@ struct HttpApi::Impl final : public center::CenterObserver {
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   bool stopped = false;
 
-  Impl(const Config& c, VoiceStack* v, boost::asio::io_context* vio, store::Store* st)
-      : config(c), voice(v), voice_io(vio), store(st) {
+  Impl(const Config& c, VoiceStack* v, boost::asio::io_context* vio, store::Store* st,
+       metrics::Registry& reg)
+      : config(c), voice(v), voice_io(vio), store(st), registry(reg) {
     ctx.voice = v;
     ctx.voice_io = vio;
     ctx.store = st;
@@ -135,8 +136,8 @@ struct HttpApi::Impl final : public center::CenterObserver {
 };
 
 HttpApi::HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_context* voice_io,
-                 store::Store* store)
-    : impl_(std::make_unique<Impl>(config, voice, voice_io, store)) {}
+                 store::Store* store, metrics::Registry& registry)
+    : impl_(std::make_unique<Impl>(config, voice, voice_io, store, registry)) {}
 
 HttpApi::~HttpApi() { stop(); }
 

@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "app/voice_stack.h"
 #include "common/asio.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "store/store.h"
 
@@ -22,9 +23,9 @@ namespace sb::app {
 class HttpApi final {
  public:
   // `voice` may be null (no tenants configured); `store` may be null (no store); all outlive
-  // the API.
+  // the API. `registry` is served at /metrics (the SIP endpoint counts into it too).
   HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_context* voice_io,
-          store::Store* store);
+          store::Store* store, metrics::Registry& registry);
   ~HttpApi();
   HttpApi(const HttpApi&) = delete;
   HttpApi& operator=(const HttpApi&) = delete;

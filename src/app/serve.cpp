@@ -15,6 +15,7 @@
 #include "app/voice_stack.h"
 #include "common/asio.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "sip/transport/sip_endpoint.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -119,7 +120,9 @@ int runServe(const Config& config, const ServeOptions& options) {
     voice_stack = std::make_unique<VoiceStack>(directory, *center_store, vo);
   }
 
+  metrics::Registry registry;  // /metrics: SIP shards and the API count into it
   sip::SipEndpointOptions so;
+  so.metrics = &registry;
   so.workers = config.sip.workers;
   so.router.server = config.sip.server_name.empty()
                          ? std::string()
@@ -155,7 +158,8 @@ int runServe(const Config& config, const ServeOptions& options) {
   std::unique_ptr<HttpApi> http;
   if (config.http.enabled) {
     http = std::make_unique<HttpApi>(config, voice_stack.get(),
-                                     voice_stack ? &endpoint.shardIo(0) : nullptr, db.get());
+                                     voice_stack ? &endpoint.shardIo(0) : nullptr, db.get(),
+                                     registry);
     if (voice_stack) {
       // A configuration change committed through the API is rebuilt from the store on the
       // API's blocking pool and swapped in on the voice shard.

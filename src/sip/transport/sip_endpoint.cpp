@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "sip/transport/raw_response.h"
 #include "sip/transport/response_route.h"
+#include "sip/transport/sip_metrics.h"
 #include "sip/transport/timer_queue.h"
 
 namespace sb::sip {
@@ -69,7 +70,8 @@ class SipEndpoint::Shard final : public TransactionSender, public TransactionTim
         router_(options.router, clock_),
         layer_(router_, *this, *this, withSeed(options.transactions, index)),
         wake_(io_),
-        server_(options.router.server) {
+        server_(options.router.server),
+        metrics_(options.metrics, index) {
     router_.attach(layer_);
     if (install) install(router_, index);
   }
@@ -109,11 +111,13 @@ class SipEndpoint::Shard final : public TransactionSender, public TransactionTim
       armed_at_.reset();
       MonoTime now = clock_.now();
       timers_.expire(now, [&](TransactionTimerKey key) { layer_.onTimer(key, now); });
+      metrics_.transactions(layer_.size());
       if (auto next = timers_.next(); next && (!armed_at_ || *next < *armed_at_)) arm(*next);
     });
   }
 
   void sendRaw(const InboundMessage& m, std::string bytes) {
+    metrics_.sent(bytes);
     Destination d{.kind = m.kind, .address = m.source_address, .port = m.source_port,
                   .connection = m.connection, .listener = m.listener};
     transport_->send(std::move(bytes), d);
@@ -130,6 +134,7 @@ class SipEndpoint::Shard final : public TransactionSender, public TransactionTim
   bool stopping_ = false;
   TransportLayer* transport_ = nullptr;
   std::string server_;
+  ShardMetrics metrics_;
 };
 
 void SipEndpoint::Shard::handle(InboundMessage&& m) {
@@ -145,6 +150,7 @@ void SipEndpoint::Shard::handle(InboundMessage&& m) {
     return;
   }
   Message& msg = *parsed;
+  metrics_.received(msg);
   Source src{m.kind, m.source_address, m.source_port, m.connection};
   SendTarget target;
   target.transport = std::string(viaTransportToken(m.kind));
@@ -158,6 +164,7 @@ void SipEndpoint::Shard::handle(InboundMessage&& m) {
     target.port = m.source_port;
     target.connection = m.connection;
     (void)layer_.onMessage(msg, target, now);
+    metrics_.transactions(layer_.size());
     return;
   }
   bool routed = false;
@@ -207,10 +214,12 @@ void SipEndpoint::Shard::handle(InboundMessage&& m) {
     if (!server_.empty()) response.addHeader("Server", server_);
     (void)layer_.sendStateless(response, target);
   }
+  metrics_.transactions(layer_.size());
 }
 
 Status SipEndpoint::Shard::send(TransactionHandle txn, const SendTarget& to,
                                 std::string_view bytes) {
+  metrics_.sent(bytes);
   Destination d;
   d.kind = kindFromToken(to.transport);
   d.address = to.address;

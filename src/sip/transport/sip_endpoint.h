@@ -19,6 +19,10 @@
 #include "sip/transport/request_router.h"
 #include "sip/transport/transport_layer.h"
 
+namespace sb::metrics {
+class Registry;
+}  // namespace sb::metrics
+
 namespace sb::sip {
 
 struct SipEndpointOptions {
@@ -26,6 +30,8 @@ struct SipEndpointOptions {
   TransportOptions transport;
   RequestRouterOptions router;
   TransactionLayerOptions transactions;
+  // SIP message and transaction counters go here when set (sip_metrics.h); outlives the endpoint.
+  metrics::Registry* metrics = nullptr;
 };
 
 // Called once per shard, on the constructing thread, to register request handlers.
