@@ -504,6 +504,10 @@ class HttpSession final : public SessionBase,
 }  // namespace
 
 void HttpServer::Impl::launch(tcp::socket socket) {
+  // Nagle would hold a small WebSocket frame until the peer ACKs the previous one, and a
+  // delayed ACK can take 40 ms: events are many small writes, so send each at once.
+  beast::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
   auto ex = socket.get_executor();
   auto on_exit = [](std::exception_ptr e) {
     // Coroutine error boundary (STYLE.md §6): log and drop the connection.
