@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/center_store.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "common/log.h"
@@ -11,10 +12,14 @@ namespace {
 
 store::Disposition toStore(center::Disposition d) {
   switch (d) {
-    case center::Disposition::Answered: return store::Disposition::Answered;
-    case center::Disposition::Abandoned: return store::Disposition::Abandoned;
-    case center::Disposition::TimedOut: return store::Disposition::TimedOut;
-    case center::Disposition::Rejected: return store::Disposition::Rejected;
+    case center::Disposition::Answered:
+      return store::Disposition::Answered;
+    case center::Disposition::Abandoned:
+      return store::Disposition::Abandoned;
+    case center::Disposition::TimedOut:
+      return store::Disposition::TimedOut;
+    case center::Disposition::Rejected:
+      return store::Disposition::Rejected;
   }
   return store::Disposition::Rejected;
 }
@@ -115,16 +120,21 @@ void AsyncCenterStore::post(std::function<void()> job) {
 void AsyncCenterStore::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait(lock, [this] { return closing_ || !jobs_.empty() || !records_.empty(); });
-    if (jobs_.empty() && records_.empty() && closing_) return;
+    wake_.wait(lock, [this] {
+      return closing_ || !jobs_.empty() || !records_.empty() || !states_.empty();
+    });
+    if (jobs_.empty() && records_.empty() && states_.empty() && closing_) return;
     // Bindings and other jobs keep their order; records go in one batch after them.
     std::deque<std::function<void()>> jobs;
     jobs.swap(jobs_);
     std::vector<store::InteractionRecord> batch;
     batch.swap(records_);
+    std::vector<store::AgentStateChange> states;
+    states.swap(states_);
     lock.unlock();
     for (auto& job : jobs) job();
     flushRecords(batch);
+    flushStates(states);
     lock.lock();
   }
 }
@@ -140,6 +150,36 @@ void AsyncCenterStore::flushRecords(std::vector<store::InteractionRecord>& batch
       ++failed_;
     }
   }
+}
+
+void AsyncCenterStore::flushStates(std::vector<store::AgentStateChange>& batch) {
+  if (batch.empty()) return;
+  if (auto s = store_.agentStates().appendMany(batch); !s) {
+    SB_LOG_ERROR("{} agent state changes not written: {}", batch.size(), s.error().toString());
+    std::lock_guard lock(mutex_);
+    failed_ += batch.size();
+  }
+}
+
+void AsyncCenterStore::onAgentState(const routing::AgentStateChanged& change) {
+  auto who = center::splitQualified(change.agent.value());
+  if (!who) return;
+  std::string state(routing::agentStateName(change.to));
+  for (auto& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  store::AgentStateChange row{store::TenantId(who->first), store::UserId(who->second),
+                              std::move(state), change.reason, clock_.wallNow()};
+  std::vector<store::AgentStateChange> one;
+  {
+    std::lock_guard lock(mutex_);
+    if (!closing_) {
+      states_.push_back(std::move(row));
+      wake_.notify_one();
+      return;
+    }
+    one.push_back(std::move(row));
+  }
+  // After close() the writer is gone: write synchronously rather than lose it.
+  flushStates(one);
 }
 
 void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {

@@ -3,8 +3,8 @@
 // to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
 // queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
 // any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
-// Records are batched: everything queued while the previous batch was written goes in the next
-// transaction.
+// Records and agent state changes are batched: everything queued while the previous batch was
+// written goes in the next transaction.
 #pragma once
 
 #include <condition_variable>
@@ -19,7 +19,7 @@
 
 namespace sb::app {
 
-class AsyncCenterStore final : public center::CenterStore {
+class AsyncCenterStore final : public center::CenterStore, public center::CenterObserver {
  public:
   explicit AsyncCenterStore(store::Store& store);
   ~AsyncCenterStore() override;  // close()s
@@ -32,6 +32,9 @@ class AsyncCenterStore final : public center::CenterStore {
   void writeRecord(const center::InteractionRecord& record) override;
   void saveBinding(const registrar::Binding& binding) override;
   void removeBinding(const registrar::Binding& binding) override;
+  // center::CenterObserver (voice shard): agent state changes go to the state history,
+  // batched like records.
+  void onAgentState(const routing::AgentStateChanged& change) override;
   std::vector<registrar::Binding> loadBindings() override;  // blocking, start-up only
 
   // Writes everything queued, then stops the writer thread. Idempotent.
@@ -42,6 +45,7 @@ class AsyncCenterStore final : public center::CenterStore {
   void post(std::function<void()> job);
   void run();
   void flushRecords(std::vector<store::InteractionRecord>& batch);
+  void flushStates(std::vector<store::AgentStateChange>& batch);
 
   store::Store& store_;
   mutable std::mutex mutex_;
@@ -50,8 +54,10 @@ class AsyncCenterStore final : public center::CenterStore {
   // Records wait here and are written together, one transaction per batch, so one fsync
   // covers many calls (a per-record fsync caps the call rate at a few hundred per second).
   std::vector<store::InteractionRecord> records_;  // guarded by mutex_
-  bool closing_ = false;                    // guarded by mutex_
-  uint64_t failed_ = 0;                     // guarded by mutex_
+  std::vector<store::AgentStateChange> states_;    // guarded by mutex_
+  SteadyClock clock_;                              // stamps agent state changes (wall time)
+  bool closing_ = false;                           // guarded by mutex_
+  uint64_t failed_ = 0;                            // guarded by mutex_
   std::thread thread_;
 };
 

@@ -2,6 +2,7 @@
 // Interaction records (CDRs) from the store: search by time range, queue, agent and
 // disposition with `next` cursors, one record by id, and CSV export of every page of a search.
 // Agents (Interactions granted with Own scope) only ever see records they handled.
+#include <charconv>
 #include <optional>
 #include <string>
 
@@ -34,8 +35,9 @@ nlohmann::json recordJson(const store::InteractionRecord& r) {
           {"answeredAt", timeOrNull(r.answered_at)},
           {"endedAt", timeOrNull(r.ended_at)},
           {"endReason", r.end_reason},
-          {"disposition", r.disposition ? nlohmann::json(std::string(store::dispositionName(*r.disposition)))
-                                        : nlohmann::json()},
+          {"disposition", r.disposition
+                              ? nlohmann::json(std::string(store::dispositionName(*r.disposition)))
+                              : nlohmann::json()},
           {"wrapUpCode", r.wrap_up_code}};
 }
 
@@ -105,7 +107,8 @@ void searchRoute(ApiContext& ctx, api::RequestContext rc, api::Responder respond
     if (f == "csv") {
       csv = true;
     } else if (f != "json") {
-      return respond(rc.error(Error(Errc::InvalidArgument, "format must be json or csv", "format")));
+      return respond(
+          rc.error(Error(Errc::InvalidArgument, "format must be json or csv", "format")));
     }
   }
   if (csv) {
@@ -144,30 +147,31 @@ Status registerRecordRoutes(ApiContext& ctx) {
   nlohmann::json str = {{"type", "string"}};
   nlohmann::json opt_str = {{"type", {"string", "null"}}};
   nlohmann::json opt_time = {{"type", {"string", "null"}}, {"format", "date-time"}};
-  ctx.router.addSchema("InteractionRecord",
-                       {{"type", "object"},
-                        {"properties",
-                         {{"id", str},
-                          {"channel", str},
-                          {"direction", str},
-                          {"queueId", opt_str},
-                          {"caller", str},
-                          {"callee", str},
-                          {"agentId", opt_str},
-                          {"arrivedAt", {{"type", "string"}, {"format", "date-time"}}},
-                          {"queuedAt", opt_time},
-                          {"offeredAt", opt_time},
-                          {"answeredAt", opt_time},
-                          {"endedAt", opt_time},
-                          {"endReason", str},
-                          {"disposition",
-                           {{"enum", {"answered", "abandoned", "timed_out", "rejected", nullptr}}}},
-                          {"wrapUpCode", str}}}});
+  ctx.router.addSchema(
+      "InteractionRecord",
+      {{"type", "object"},
+       {"properties",
+        {{"id", str},
+         {"channel", str},
+         {"direction", str},
+         {"queueId", opt_str},
+         {"caller", str},
+         {"callee", str},
+         {"agentId", opt_str},
+         {"arrivedAt", {{"type", "string"}, {"format", "date-time"}}},
+         {"queuedAt", opt_time},
+         {"offeredAt", opt_time},
+         {"answeredAt", opt_time},
+         {"endedAt", opt_time},
+         {"endReason", str},
+         {"disposition", {{"enum", {"answered", "abandoned", "timed_out", "rejected", nullptr}}}},
+         {"wrapUpCode", str}}}});
   ctx.router.addSchema(
       "InteractionPage",
       {{"type", "object"},
        {"properties",
-        {{"items", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/InteractionRecord"}}}}},
+        {{"items",
+          {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/InteractionRecord"}}}}},
          {"next", str}}}});
 
   SB_TRY(ctx.router.addAsync(
@@ -186,14 +190,14 @@ Status registerRecordRoutes(ApiContext& ctx) {
         searchRoute(ctx, std::move(rc), std::move(respond), true);
       }));
   SB_TRY(ctx.router.addAsync(
-      {"GET", "/api/v1/tenants/{tenantId}/interactions/{interactionId}",
-       "One interaction record", api::Permission::Interactions, "", "InteractionRecord",
-       "interactions"},
+      {"GET", "/api/v1/tenants/{tenantId}/interactions/{interactionId}", "One interaction record",
+       api::Permission::Interactions, "", "InteractionRecord", "interactions"},
       [&ctx](api::RequestContext rc, api::Responder respond) {
         ctx.onStore(std::move(respond), [rc = std::move(rc)](store::Store& st) {
           const std::string tenant(rc.param("tenantId"));
-          auto r = st.interactions().get(store::TenantId(tenant),
-                                         store::InteractionId(std::string(rc.param("interactionId"))));
+          auto r =
+              st.interactions().get(store::TenantId(tenant),
+                                    store::InteractionId(std::string(rc.param("interactionId"))));
           // Another agent's record answers like a missing one: nothing leaks.
           if (!r || !rc.canSee(tenant, r->agent_id ? r->agent_id->value() : std::string())) {
             if (r || r.error().code == Errc::NotFound) {
@@ -202,6 +206,64 @@ Status registerRecordRoutes(ApiContext& ctx) {
             return rc.error(r.error());
           }
           return api::HttpResponse::json(200, recordJson(*r));
+        });
+      }));
+
+  ctx.router.addSchema("AgentStateHistory",
+                       {{"type", "object"},
+                        {"properties",
+                         {{"items",
+                           {{"type", "array"},
+                            {"items",
+                             {{"type", "object"},
+                              {"properties",
+                               {{"state", str},
+                                {"reason", str},
+                                {"at", {{"type", "string"}, {"format", "date-time"}}}}}}}}},
+                          {"next", opt_str}}}});
+  SB_TRY(ctx.router.addAsync(
+      {"GET", "/api/v1/tenants/{tenantId}/agents/{userId}/state-history",
+       "An agent's state changes, oldest first: from/to (ISO-8601), limit (1..1000, default 100)",
+       api::Permission::AgentState, "", "AgentStateHistory", "agents"},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        WallTime from{};
+        WallTime to = WallTime::max();
+        for (auto [name, slot] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+          if (auto v = rc.request.queryParam(name)) {
+            auto t = parseIsoTime(*v, name);
+            if (!t) return respond(rc.error(t.error()));
+            *slot = *t;
+          }
+        }
+        if (from >= to)
+          return respond(rc.error(Error(Errc::InvalidArgument, "to must be after from", "to")));
+        std::size_t limit = 100;
+        if (auto v = rc.request.queryParam("limit")) {
+          int n = 0;
+          auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+          if (ec != std::errc() || p != v->data() + v->size() || n < 1 || n > 1000) {
+            return respond(
+                rc.error(Error(Errc::InvalidArgument, "limit must be 1..1000", "limit")));
+          }
+          limit = static_cast<std::size_t>(n);
+        }
+        ctx.onStore(std::move(respond), [rc = std::move(rc), from, to, limit](store::Store& st) {
+          auto rows = st.agentStates().list(store::TenantId(std::string(rc.param("tenantId"))),
+                                            store::UserId(std::string(rc.param("userId"))), from,
+                                            to, limit + 1);
+          if (!rows) return rc.error(rows.error());
+          nlohmann::json items = nlohmann::json::array();
+          nlohmann::json next = nullptr;
+          for (std::size_t i = 0; i < rows->size(); ++i) {
+            const auto& c = (*rows)[i];
+            if (i == limit) {  // one more than asked: the next page starts at its time
+              next = store::formatUtc(c.at);
+              break;
+            }
+            items.push_back(
+                {{"state", c.state}, {"reason", c.reason}, {"at", store::formatUtc(c.at)}});
+          }
+          return api::HttpResponse::json(200, {{"items", items}, {"next", next}});
         });
       }));
   return {};

@@ -153,6 +153,8 @@ int runServe(const Config& config, const ServeOptions& options) {
                 << "\n";
       return 1;
     }
+    // Agent state history (before the shard thread starts: nothing races).
+    voice_stack->center().addObserver(center_store.get());
   }
   std::unique_ptr<ConfigService> config_service;
   std::unique_ptr<HttpApi> http;

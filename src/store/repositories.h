@@ -126,6 +126,8 @@ class AgentStateHistoryRepository {
   virtual ~AgentStateHistoryRepository() = default;
   // Returns the change with its seq assigned.
   [[nodiscard]] virtual Result<AgentStateChange> append(AgentStateChange change) = 0;
+  // Appends every change in one transaction (one disk sync), in order: all or none.
+  [[nodiscard]] virtual Status appendMany(const std::vector<AgentStateChange>& changes) = 0;
   // Changes of one agent with from <= at < to, oldest first, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<AgentStateChange>> list(const TenantId& tenant,
                                                                    const UserId& agent,

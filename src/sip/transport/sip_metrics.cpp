@@ -32,9 +32,9 @@ ShardMetrics::ShardMetrics(metrics::Registry* registry, unsigned shard) : regist
         std::string("sb_sip_responses_") + kDirection[d] + "_total",
         std::string("SIP responses ") + kDirection[d] + " by status code", {"code"});
   }
-  active_ = &registry_
-                 ->gauge("sb_sip_transactions_active", "Live SIP transactions per shard", {"shard"})
-                 .with({std::to_string(shard)});
+  active_ =
+      &registry_->gauge("sb_sip_transactions_active", "Live SIP transactions per shard", {"shard"})
+           .with({std::to_string(shard)});
 }
 
 metrics::Counter* ShardMetrics::requestCounter(int direction, Method method,

@@ -30,7 +30,7 @@ class ShardMetrics final {
   metrics::Counter* responseCounter(int direction, int code);
 
   metrics::Registry* registry_;
-  metrics::CounterFamily* requests_[2] = {nullptr, nullptr};   // 0 received, 1 sent
+  metrics::CounterFamily* requests_[2] = {nullptr, nullptr};  // 0 received, 1 sent
   metrics::CounterFamily* responses_[2] = {nullptr, nullptr};
   static constexpr size_t kMethods = 16;
   std::array<metrics::Counter*, kMethods> request_counters_[2]{};

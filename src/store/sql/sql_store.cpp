@@ -873,6 +873,25 @@ class SqlAgentStateHistory final : public AgentStateHistoryRepository {
     });
   }
 
+  Status appendMany(const std::vector<AgentStateChange>& changes) override {
+    for (const auto& c : changes) {
+      SB_TRY(requireTenant(c.tenant_id));
+      SB_TRY(requireNonEmpty(c.agent_id.value(), "agent_id"));
+    }
+    if (changes.empty()) return {};
+    return db_.write([&](Session& s) -> Status {
+      for (const auto& c : changes) {
+        const Value p[] = {c.tenant_id.value(), c.agent_id.value(), c.state, c.reason,
+                           micros(c.at)};
+        SB_TRY(s.exec(
+            "INSERT INTO agent_state_history (tenant_id, agent_id, state, reason, at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            p));
+      }
+      return {};
+    });
+  }
+
   Result<std::vector<AgentStateChange>> list(const TenantId& tenant, const UserId& agent,
                                              WallTime from, WallTime to,
                                              std::size_t limit) override {

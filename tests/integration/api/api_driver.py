@@ -9,7 +9,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from sbtest import Server, call, demo_config, expect, fail, finish, free_port  # noqa: E402
+from sbtest import (Server, call, demo_config, expect, fail, finish, free_port,  # noqa: E402
+                    wait_until)
 
 
 def main():
@@ -59,6 +60,18 @@ def main():
         bad = expect(400, call(base, "PUT", "/api/v1/tenants/demo/agents/bob/state", demo,
                                {"state": "away", "reason": 5}), "bad reason")
         if bad["error"].get("field") != "reason":
+            fail(f"error without the field: {bad}")
+
+        # The state change is in bob's state history in the store (written off the SIP shard).
+        def history_has_break():
+            got = call(base, "GET", "/api/v1/tenants/demo/agents/bob/state-history", demo)
+            return got[0] == 200 and any(c["state"] == "break" and c["reason"] == "training"
+                                         for c in got[1]["items"])
+        wait_until("bob's break in the state history", history_has_break)
+        bad = expect(400, call(base, "GET",
+                               "/api/v1/tenants/demo/agents/bob/state-history?limit=0", demo),
+                     "bad limit")
+        if bad["error"].get("field") != "limit":
             fail(f"error without the field: {bad}")
 
         # Local sign-in: the supervisor sam gets a token that reads demo and nothing of acme.

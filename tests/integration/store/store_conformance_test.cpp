@@ -610,6 +610,28 @@ TYPED_TEST(StoreTest, AgentStateHistoryIsAppendOnlyAndScoped) {
   EXPECT_EQ((*other)[0].state, "offline");
 }
 
+TYPED_TEST(StoreTest, AgentStateHistoryAppendManyIsOrderedAndAllOrNothing) {
+  auto& history = this->store().agentStates();
+  const Tenant a = this->makeTenant("a");
+  std::vector<AgentStateChange> batch;
+  for (int i = 0; i < 3; ++i) {
+    batch.push_back(AgentStateChange{a.id, UserId("u1"), i % 2 ? "busy" : "available", "",
+                                     this->at(i)});
+  }
+  ASSERT_OK(history.appendMany(batch));
+  auto all = history.list(a.id, UserId("u1"), this->at(0), this->at(1000), 100);
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].state, "busy");
+  EXPECT_LT((*all)[0].seq, (*all)[2].seq);
+  // An unknown tenant anywhere in the batch writes nothing.
+  batch.push_back(AgentStateChange{TenantId("ghost"), UserId("u1"), "away", "", this->at(9)});
+  EXPECT_FALSE(history.appendMany(batch));
+  auto after = history.list(a.id, UserId("u1"), this->at(0), this->at(1000), 100);
+  ASSERT_OK(after);
+  EXPECT_EQ(after->size(), 3u);
+}
+
 TYPED_TEST(StoreTest, AuditLogRecordsBeforeAndAfter) {
   auto& audit = this->store().audit();
   const Tenant a = this->makeTenant("a");
