@@ -105,6 +105,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   void doAccept();
+  void acceptBacklog();  // on the acceptor's strand, after an accept completed
+  static constexpr int kAcceptBurst = 256;
   void launch(tcp::socket socket);
   void shutdown(Duration deadline, std::function<void()> done);
 
@@ -536,11 +538,25 @@ void HttpServer::Impl::doAccept() {
                            if (self->draining || !self->acceptor->is_open()) return;
                            if (!ec) {
                              self->launch(std::move(socket));
+                             self->acceptBacklog();
                            } else {
                              SB_LOG_WARN("api: accept failed: {}", ec.message());
                            }
                            self->doAccept();
                          });
+}
+
+// One async_accept completes per trip through a busy loop's queue, so under a burst of
+// connects (1,000 at once from a load balancer or wrk) the last ones waited seconds in the
+// kernel's accept queue behind everyone else's requests. Take what is already queued now.
+void HttpServer::Impl::acceptBacklog() {
+  for (int i = 0; i < kAcceptBurst; ++i) {
+    beast::error_code ec;
+    auto& loop = *loops[next_loop.fetch_add(1) % loops.size()];
+    tcp::socket socket = acceptor->accept(asio::make_strand(loop), ec);
+    if (ec) return;  // would_block: the queue is empty (other errors: async_accept reports)
+    launch(std::move(socket));
+  }
 }
 
 void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
@@ -642,6 +658,8 @@ Result<std::uint16_t> HttpServer::start() {
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  // acceptBacklog() polls with synchronous accepts; async_accept is unaffected.
+  if (!ec) a.non_blocking(true, ec);
   if (ec) {
     return fail(Errc::Unavailable,
                 "cannot listen on " + impl_->options.address + ":" +
