@@ -126,6 +126,26 @@ TEST_F(TokenTest, RevokedKeyStopsVerifying) {
   EXPECT_FALSE(tokens.authenticate(t));
 }
 
+TEST_F(TokenTest, VerifiedTokensAreRememberedOnlyUntilExpiryOrKeyRevocation) {
+  auto t = tokens.issueAccessToken(alice).value();
+  auto first = tokens.authenticate(t);  // verified and remembered
+  ASSERT_TRUE(first);
+  auto again = tokens.authenticate(t);  // from the cache: the same principal
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->user_id, first->user_id);
+  EXPECT_EQ(again->tenant_id, first->tenant_id);
+  EXPECT_EQ(again->roles, first->roles);
+  tokens.keyRing().revoke(tokens.keyRing().currentKeyId());
+  EXPECT_FALSE(tokens.authenticate(t));  // a remembered token dies with its key
+
+  auto u = tokens.issueAccessToken(alice).value();
+  ASSERT_TRUE(tokens.authenticate(u));
+  clock.advance(16min);  // past its expiry
+  auto late = tokens.authenticate(u);
+  ASSERT_FALSE(late);
+  EXPECT_NE(late.error().message.find("expired"), std::string::npos);
+}
+
 TEST_F(TokenTest, PasswordGrantChecksPassword) {
   ASSERT_TRUE(tokens.createUser("t1", "alice", "s3cret-pass", {Role::Agent}));
   EXPECT_FALSE(tokens.createUser("t1", "alice", "s3cret-pass", {Role::Agent}));

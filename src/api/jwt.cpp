@@ -63,6 +63,7 @@ void KeyRing::rotateNow() {
 void KeyRing::revoke(std::string_view kid) {
   std::lock_guard lock(mu_);
   std::erase_if(keys_, [&](const auto& k) { return k->kid == kid; });
+  revocations_.fetch_add(1, std::memory_order_release);
 }
 
 namespace {

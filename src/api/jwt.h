@@ -6,6 +6,7 @@
 // guards the key list; signing and verifying work on a snapshot.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,6 +36,8 @@ class KeyRing {
   void rotateNow();
   // Stops a key verifying at once.
   void revoke(std::string_view kid);
+  // Grows on every revoke(): caches of verified tokens compare it to drop what they hold.
+  std::uint64_t revocations() const { return revocations_.load(std::memory_order_acquire); }
 
   // Compact JWS over `claims` with header {"alg":"ES256","typ":"JWT","kid":...}.
   Result<std::string> sign(const nlohmann::json& claims);
@@ -57,6 +60,7 @@ class KeyRing {
   mutable std::mutex mu_;
   std::vector<std::shared_ptr<const Key>> keys_;  // GUARDED_BY(mu_), newest first
   std::uint64_t serial_ = 0;                      // GUARDED_BY(mu_)
+  std::atomic<std::uint64_t> revocations_{0};
 };
 
 }  // namespace sb::api

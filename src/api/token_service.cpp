@@ -44,6 +44,7 @@ Result<std::string> TokenService::issueAccessToken(const Principal& principal) {
 }
 
 Result<Principal> TokenService::verifyAccessToken(std::string_view token) const {
+  const std::uint64_t revocations = keys_.revocations();  // before verifying: never too new
   auto claims = keys_.verify(token);
   if (!claims) return fail(Errc::PermissionDenied, claims.error().message);
   const auto& c = *claims;
@@ -67,6 +68,11 @@ Result<Principal> TokenService::verifyAccessToken(std::string_view token) const 
     }
   }
   if (p.user_id.empty()) return fail(Errc::PermissionDenied, "token has no subject");
+  {
+    std::lock_guard lock(verified_mu_);
+    if (verified_.size() >= 10000) verified_.clear();
+    verified_.insert_or_assign(std::string(token), VerifiedToken{p, c["exp"].get<std::int64_t>(), revocations});
+  }
   return p;
 }
 
@@ -179,6 +185,16 @@ Result<Principal> TokenService::authenticate(std::string_view bearer) const {
     if (!key || key->revoked) return fail(Errc::PermissionDenied, "invalid API key");
     return Principal{"apikey:" + key->id, key->id, key->tenant_id, key->roles,
                      AuthMethod::ApiKey};
+  }
+  {
+    std::lock_guard lock(verified_mu_);
+    if (auto it = verified_.find(std::string(bearer)); it != verified_.end()) {
+      if (epochSeconds(clock_.wallNow()) < it->second.exp &&
+          it->second.revocations == keys_.revocations()) {
+        return it->second.principal;
+      }
+      verified_.erase(it);
+    }
   }
   return verifyAccessToken(bearer);
 }

@@ -7,8 +7,10 @@
 // Password checks cost tens of milliseconds: call the grants from a blocking pool.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "api/credentials.h"
@@ -86,6 +88,17 @@ class TokenService final : public Authenticator {
   const Clock& clock_;
   TokenOptions options_;
   KeyRing keys_;
+  // Access tokens already verified, until their own expiry: an ES256 verification costs far
+  // more than the request it guards. Claims cannot change, so a hit returns the same Principal
+  // verifyAccessToken() did. A signing-key revocation invalidates every entry. Bounded (cleared
+  // when full).
+  struct VerifiedToken {
+    Principal principal;
+    std::int64_t exp = 0;          // seconds since the epoch
+    std::uint64_t revocations = 0;  // keys_.revocations() when verified
+  };
+  mutable std::mutex verified_mu_;
+  mutable std::unordered_map<std::string, VerifiedToken> verified_;  // GUARDED_BY(verified_mu_)
 };
 
 }  // namespace sb::api

@@ -13,6 +13,8 @@ namespace {
 // A miss in the key index may be a key another process wrote; rescan the store at most this
 // often so a stream of bad keys cannot turn every request into a full scan.
 constexpr auto kIndexRescanInterval = std::chrono::seconds(2);
+constexpr auto kKeyCacheTtl = std::chrono::seconds(1);
+constexpr std::size_t kKeyCacheMax = 10000;
 
 int rank(api::Role r) {
   switch (r) {
@@ -176,12 +178,17 @@ Result<api::ApiKeyRecord> StoreCredentialSource::findApiKeyByHash(std::string_vi
   if (store_ == nullptr) return memory_.findApiKeyByHash(hash_hex);
   std::optional<std::pair<std::string, std::string>> where;
   bool rescan = false;
+  const MonoTime now = clock_.now();
   {
     std::lock_guard lock(mu_);
+    if (auto c = key_cache_.find(hash_hex); c != key_cache_.end()) {
+      if (now < c->second.until) return c->second.record;
+      key_cache_.erase(c);
+    }
     if (auto it = index_.find(hash_hex); it != index_.end()) {
       where = it->second;
     } else {
-      rescan = clock_.now() - last_rebuild_ >= kIndexRescanInterval;
+      rescan = now - last_rebuild_ >= kIndexRescanInterval;
     }
   }
   if (!where && rescan) {
@@ -197,7 +204,14 @@ Result<api::ApiKeyRecord> StoreCredentialSource::findApiKeyByHash(std::string_vi
     return std::unexpected(key.error());
   }
   if (key->secret_hash != hash_hex) return fail(Errc::NotFound, "no such API key");
-  return keyRecordOf(*key, clock_.wallNow());
+  api::ApiKeyRecord record = keyRecordOf(*key, clock_.wallNow());
+  // Never cached past the key's own expiry.
+  if (!record.revoked && (!key->expires_at || *key->expires_at > clock_.wallNow() + kKeyCacheTtl)) {
+    std::lock_guard lock(mu_);
+    if (key_cache_.size() >= kKeyCacheMax) key_cache_.clear();
+    key_cache_.insert_or_assign(std::string(hash_hex), CachedKey{record, now + kKeyCacheTtl});
+  }
+  return record;
 }
 
 Status StoreCredentialSource::addApiKey(api::ApiKeyRecord key) {
@@ -234,6 +248,12 @@ Result<std::vector<api::ApiKeyRecord>> StoreCredentialSource::listApiKeys(
 
 Status StoreCredentialSource::revokeApiKey(std::string_view tenant_id, std::string_view key_id) {
   if (store_ == nullptr) return memory_.revokeApiKey(tenant_id, key_id);
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(key_cache_, [&](const auto& entry) {
+      return entry.second.record.tenant_id == tenant_id && entry.second.record.id == key_id;
+    });
+  }
   auto revoked = store_->apiKeys().revoke(store::TenantId(std::string(tenant_id)),
                                           store::ApiKeyId(std::string(key_id)));
   if (revoked) return {};

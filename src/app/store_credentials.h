@@ -68,6 +68,14 @@ class StoreCredentialSource final : public api::CredentialSource {
   // from the store, so a revocation takes effect at once.
   std::map<std::string, std::pair<std::string, std::string>, std::less<>> index_;
   MonoTime last_rebuild_{};  // GUARDED_BY(mu_)
+  // Verified keys by hash, for kKeyCacheTtl: an API-key request would otherwise cost a store
+  // read. Revocation through this source erases the entry at once; a revocation elsewhere (another
+  // node on the same PostgreSQL) applies within the TTL. GUARDED_BY(mu_).
+  struct CachedKey {
+    api::ApiKeyRecord record;
+    MonoTime until{};
+  };
+  std::map<std::string, CachedKey, std::less<>> key_cache_;
 };
 
 }  // namespace sb::app
