@@ -18,59 +18,24 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 SOURCE = sys.argv[2] if len(sys.argv) > 2 else "."
 sys.path.insert(0, os.path.join(SOURCE, "tests", "integration", "voice"))
 import voice_driver as vd  # noqa: E402  (SIPp wrapper, digest REGISTER, free ports)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import sbtest  # noqa: E402
+from sbtest import expect, fail, wait_until  # noqa: E402
 
 KEY = "sb_demo_admin_key"
 
 
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
 def call(base, method, path, token=KEY, body=None, form=None):
-    data, headers = None, {}
-    if token:
-        headers["Authorization"] = "Bearer " + token
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    if form is not None:
-        data = form.encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            raw = r.read()
-            ctype = r.headers.get_content_type()
-            return r.status, json.loads(raw) if ctype == "application/json" else raw.decode()
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw)
-        except ValueError:
-            return e.code, raw.decode()
-
-
-def expect(status, got, what):
-    if got[0] != status:
-        fail(f"{what}: HTTP {got[0]} (expected {status}): {got[1]}")
-    return got[1]
+    """sbtest.call with the demo admin key unless told otherwise."""
+    return sbtest.call(base, method, path, token, body, form)
 
 
 def wait_for(what, fn, timeout=10.0):
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.1)
-    fail(f"timed out waiting for {what} (last: {last})")
+    return wait_until(what, fn, timeout)
 
 
 class WebSocket:

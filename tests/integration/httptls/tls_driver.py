@@ -7,27 +7,16 @@ on the same port gets no HTTP answer, and that a half TLS configuration stops st
 file, line and reason. Usage: tls_driver.py SWITCHBOARD SOURCE_DIR"""
 import json
 import os
-import re
-import signal
 import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
+import urllib.error
 import urllib.request
 
-
-def fail(msg):
-    raise SystemExit("FAIL: " + msg)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from sbtest import Server, demo_config, fail, finish, free_port  # noqa: E402
 
 
 def main():
@@ -38,13 +27,10 @@ def main():
                     "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert, "-days",
                     "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
-    sip, http = free_port(), free_port()
-    cfg = open(os.path.join(source, "examples", "demo.yaml")).read()
-    cfg = cfg.replace("data_dir: ./var/demo", f"data_dir: {work}/var")
-    cfg = re.sub(r"port: 5060", f"port: {sip}", cfg)
-    cfg = cfg.replace("  port: 8080", f"  port: {http}\n  tls_certificate: {cert}\n"
-                                      f"  tls_private_key: {key}")
-    path = os.path.join(work, "demo.yaml")
+    http = free_port()
+    path = demo_config(source, work, free_port(), http)
+    cfg = open(path).read().replace(f"  port: {http}", f"  port: {http}\n  tls_certificate: {cert}\n"
+                                                        f"  tls_private_key: {key}")
     open(path, "w").write(cfg)
 
     # Half a TLS configuration is a start-up error naming the line.
@@ -54,19 +40,9 @@ def main():
     if r.returncode == 0 or "half.yaml:" not in r.stderr or "tls_private_key" not in r.stderr:
         fail(f"half TLS config: rc={r.returncode} {r.stderr}")
 
-    log = open(os.path.join(work, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--config", path], stdout=subprocess.PIPE,
-                            stderr=log, text=True)
+    server = Server(binary, path, work, ready="HTTP listening on https://")
     ok = False
     try:
-        line = ""
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if not line or line.startswith("HTTP listening"):
-                break
-        if not line.startswith("HTTP listening on https://"):
-            fail(f"listening line: {line!r}")
         ctx = ssl.create_default_context(cafile=cert)
         base = f"https://127.0.0.1:{http}"
         with urllib.request.urlopen(base + "/api/v1/health", context=ctx, timeout=10) as resp:
@@ -99,15 +75,8 @@ def main():
         print("https: ok")
         ok = True
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        if not ok:
-            sys.stdout.write(open(os.path.join(work, "server.log")).read()[-3000:])
+        server.stop()
+        finish(ok, work)
     return 0
 
 
