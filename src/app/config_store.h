@@ -27,7 +27,7 @@ namespace sb::app {
 
 // ---- Validation through the YAML loader ----
 // Each takes the YAML keys of one entity as JSON (the store's settings documents use the same
-// names) and runs loadConfigText() on a small document holding it, plus stubs for what it may
+// names) and runs loadConfigText() on a small document holding it, plus placeholder entities it may
 // refer to. Errors are InvalidArgument with the loader's reason and the offending key as the
 // field ("max_wait_s", "skills.spanish", "strategy").
 
