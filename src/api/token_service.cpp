@@ -19,8 +19,7 @@ Principal principalOf(const UserRecord& user) {
 
 }  // namespace
 
-TokenService::TokenService(CredentialSource& credentials, const Clock& clock,
-                           TokenOptions options)
+TokenService::TokenService(CredentialSource& credentials, const Clock& clock, TokenOptions options)
     : credentials_(credentials),
       clock_(clock),
       options_(std::move(options)),
@@ -36,8 +35,8 @@ Result<std::string> TokenService::issueAccessToken(const Principal& principal) {
       {"tid", principal.tenant_id},
       {"roles", roles},
       {"iat", epochSeconds(now)},
-      {"exp", epochSeconds(now + std::chrono::duration_cast<WallTime::duration>(
-                                     options_.access_ttl))},
+      {"exp",
+       epochSeconds(now + std::chrono::duration_cast<WallTime::duration>(options_.access_ttl))},
       {"jti", base64UrlEncode(randomBytes(12))},
   };
   return keys_.sign(claims);
@@ -71,7 +70,8 @@ Result<Principal> TokenService::verifyAccessToken(std::string_view token) const 
   {
     std::lock_guard lock(verified_mu_);
     if (verified_.size() >= 10000) verified_.clear();
-    verified_.insert_or_assign(std::string(token), VerifiedToken{p, c["exp"].get<std::int64_t>(), revocations});
+    verified_.insert_or_assign(std::string(token),
+                               VerifiedToken{p, c["exp"].get<std::int64_t>(), revocations});
   }
   return p;
 }
@@ -82,8 +82,7 @@ Result<TokenGrant> TokenService::grantFor(const UserRecord& user, std::string fa
   auto access = issueAccessToken(grant.principal);
   if (!access) return std::unexpected(access.error());
   grant.access_token = std::move(*access);
-  grant.expires_in =
-      std::chrono::duration_cast<std::chrono::seconds>(options_.access_ttl).count();
+  grant.expires_in = std::chrono::duration_cast<std::chrono::seconds>(options_.access_ttl).count();
   grant.refresh_token = std::string(kRefreshPrefix) + base64UrlEncode(randomBytes(32));
   RefreshTokenRecord rec;
   rec.hash_hex = sha256Hex(grant.refresh_token);
@@ -130,8 +129,7 @@ Result<TokenGrant> TokenService::refreshGrant(std::string_view refresh_token) {
     // Reuse: either the legitimate client or a thief holds a stale copy. Kill the family so
     // both must sign in again (OAuth 2.0 Security BCP, refresh token rotation).
     SB_TRY(credentials_.revokeRefreshFamily(before->family_id));
-    return fail(Errc::PermissionDenied, "refresh token reused; session revoked",
-                "refresh_token");
+    return fail(Errc::PermissionDenied, "refresh token reused; session revoked", "refresh_token");
   }
   if (clock_.wallNow() >= before->expires_at) {
     return fail(Errc::PermissionDenied, "refresh token expired", "refresh_token");
@@ -144,8 +142,7 @@ Result<TokenGrant> TokenService::refreshGrant(std::string_view refresh_token) {
 }
 
 Result<CreatedApiKey> TokenService::createApiKey(std::string tenant_id, std::string name,
-                                                 std::vector<Role> roles,
-                                                 std::string created_by) {
+                                                 std::vector<Role> roles, std::string created_by) {
   if (name.empty()) return fail(Errc::InvalidArgument, "name must not be empty", "name");
   if (roles.empty()) return fail(Errc::InvalidArgument, "at least one role is needed", "roles");
   CreatedApiKey out;
@@ -173,8 +170,12 @@ Result<UserRecord> TokenService::createUser(std::string tenant_id, std::string u
   if (roles.empty()) return fail(Errc::InvalidArgument, "at least one role is needed", "roles");
   auto hash = hashPassword(password, options_.password);
   if (!hash) return std::unexpected(hash.error());
-  UserRecord user{"usr_" + base64UrlEncode(randomBytes(9)), std::move(tenant_id),
-                  std::move(username), std::move(*hash), std::move(roles), false};
+  UserRecord user{"usr_" + base64UrlEncode(randomBytes(9)),
+                  std::move(tenant_id),
+                  std::move(username),
+                  std::move(*hash),
+                  std::move(roles),
+                  false};
   SB_TRY(credentials_.addUser(user));
   return user;
 }
@@ -183,8 +184,7 @@ Result<Principal> TokenService::authenticate(std::string_view bearer) const {
   if (bearer.starts_with(kApiKeyPrefix)) {
     auto key = credentials_.findApiKeyByHash(sha256Hex(bearer));
     if (!key || key->revoked) return fail(Errc::PermissionDenied, "invalid API key");
-    return Principal{"apikey:" + key->id, key->id, key->tenant_id, key->roles,
-                     AuthMethod::ApiKey};
+    return Principal{"apikey:" + key->id, key->id, key->tenant_id, key->roles, AuthMethod::ApiKey};
   }
   {
     std::lock_guard lock(verified_mu_);

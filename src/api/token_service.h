@@ -94,7 +94,7 @@ class TokenService final : public Authenticator {
   // when full).
   struct VerifiedToken {
     Principal principal;
-    std::int64_t exp = 0;          // seconds since the epoch
+    std::int64_t exp = 0;           // seconds since the epoch
     std::uint64_t revocations = 0;  // keys_.revocations() when verified
   };
   mutable std::mutex verified_mu_;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/config.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace sb::app {
 namespace {
@@ -138,7 +138,7 @@ tenants:
   EXPECT_NE(all.find("unknown queue 'nope'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown queue 'missing'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown tenant 'ghost'"), std::string::npos) << all;
-  EXPECT_NE(all.find("r.yaml:9:") , std::string::npos) << all;  // the expression's line
+  EXPECT_NE(all.find("r.yaml:9:"), std::string::npos) << all;  // the expression's line
   EXPECT_NE(all.find("expression: position"), std::string::npos) << all;
 }
 

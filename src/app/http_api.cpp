@@ -24,9 +24,12 @@ namespace {
 
 api::Role apiRole(UserRole r) {
   switch (r) {
-    case UserRole::Admin: return api::Role::Admin;
-    case UserRole::Supervisor: return api::Role::Supervisor;
-    default: return api::Role::Agent;
+    case UserRole::Admin:
+      return api::Role::Admin;
+    case UserRole::Supervisor:
+      return api::Role::Supervisor;
+    default:
+      return api::Role::Agent;
   }
 }
 
@@ -46,12 +49,18 @@ struct HttpApi::Impl final : public center::CenterObserver {
   boost::asio::io_context io{1};
   // Store calls and argon2 verification, off the event loop.
   boost::asio::thread_pool blocking{2};
-  metrics::Registry& registry;  // shared with the SIP endpoint (serve owns it)
+  metrics::Registry& registry;                // shared with the SIP endpoint (serve owns it)
   api::InMemoryCredentialSource credentials;  // refresh tokens; accounts/keys when no store
   StoreCredentialSource store_credentials{store, credentials, clock};
   api::TokenService tokens{store_credentials, clock};
   api::Router router{&tokens};
-  ApiContext ctx{config, clock, router, tokens, credentials, registry, io.get_executor(),
+  ApiContext ctx{config,
+                 clock,
+                 router,
+                 tokens,
+                 credentials,
+                 registry,
+                 io.get_executor(),
                  blocking.get_executor()};
   std::unique_ptr<api::EventHub> hub;
   std::unique_ptr<api::HttpServer> server;
@@ -159,7 +168,8 @@ Result<uint16_t> HttpApi::start() {
     tls->set_options(boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1);
     boost::system::error_code ec;
     tls->use_certificate_chain_file(m.config.http.tls_certificate, ec);
-    if (!ec) tls->use_private_key_file(m.config.http.tls_private_key, boost::asio::ssl::context::pem, ec);
+    if (!ec)
+      tls->use_private_key_file(m.config.http.tls_private_key, boost::asio::ssl::context::pem, ec);
     if (ec) {
       return fail(Errc::InvalidArgument,
                   "cannot load the HTTP TLS certificate or key: " + ec.message(),
@@ -184,9 +194,8 @@ void HttpApi::stop() {
   if (m.stopped || !m.thread.joinable()) return;
   m.stopped = true;
   std::promise<void> done;
-  boost::asio::post(m.io, [&] {
-    m.server->shutdown(std::chrono::seconds(5), [&] { done.set_value(); });
-  });
+  boost::asio::post(
+      m.io, [&] { m.server->shutdown(std::chrono::seconds(5), [&] { done.set_value(); }); });
   done.get_future().wait_for(std::chrono::seconds(7));
   m.notifier.reset();  // stops webhook delivery before the store goes
   m.work.reset();

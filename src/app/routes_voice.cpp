@@ -27,16 +27,16 @@ std::string lower(std::string s) {
 
 Status registerVoiceRoutes(ApiContext& ctx) {
   ctx.router.addSchema("Queue", {{"type", "object"},
-                             {"properties",
-                              {{"id", {{"type", "string"}}},
-                               {"tenantId", {{"type", "string"}}},
-                               {"strategy", {{"type", "string"}}},
-                               {"waiting", {{"type", "integer"}}}}}});
+                                 {"properties",
+                                  {{"id", {{"type", "string"}}},
+                                   {"tenantId", {{"type", "string"}}},
+                                   {"strategy", {{"type", "string"}}},
+                                   {"waiting", {{"type", "integer"}}}}}});
   ctx.router.addSchema("QueueStats", {{"type", "object"}});
-  ctx.router.addSchema("AgentState", {{"type", "object"},
-                                  {"properties",
-                                   {{"state", {{"type", "string"}}},
-                                    {"reason", {{"type", "string"}}}}}});
+  ctx.router.addSchema(
+      "AgentState",
+      {{"type", "object"},
+       {"properties", {{"state", {{"type", "string"}}}, {"reason", {{"type", "string"}}}}}});
 
   SB_TRY(ctx.router.addAsync(
       {"GET", "/api/v1/tenants/{tenantId}/queues", "Queues of a tenant with live waiting counts",
@@ -62,8 +62,8 @@ Status registerVoiceRoutes(ApiContext& ctx) {
       }));
 
   SB_TRY(ctx.router.addAsync(
-      {"GET", "/api/v1/tenants/{tenantId}/queues/{queueId}/stats",
-       "Live statistics of a queue", api::Permission::QueuesRead, "", "QueueStats"},
+      {"GET", "/api/v1/tenants/{tenantId}/queues/{queueId}/stats", "Live statistics of a queue",
+       api::Permission::QueuesRead, "", "QueueStats"},
       [&ctx](api::RequestContext rc, api::Responder respond) {
         if (rc.request.queryParam("window") || rc.request.queryParam("preset")) {
           return respondWindowedQueueStats(ctx, rc, std::move(respond));  // queue_stats.h
@@ -82,13 +82,12 @@ Status registerVoiceRoutes(ApiContext& ctx) {
           if (snap->oldest_enqueued_at) {
             longest = std::chrono::duration<double>(now - *snap->oldest_enqueued_at).count();
           }
-          return api::HttpResponse::json(
-              200, {{"queueId", queue},
-                    {"tenantId", tenant},
-                    {"waiting", snap->waiting},
-                    {"longestWaitSeconds", longest},
-                    {"agentsEligible", snap->candidates},
-                    {"agentsAvailable", snap->open_candidates}});
+          return api::HttpResponse::json(200, {{"queueId", queue},
+                                               {"tenantId", tenant},
+                                               {"waiting", snap->waiting},
+                                               {"longestWaitSeconds", longest},
+                                               {"agentsEligible", snap->candidates},
+                                               {"agentsAvailable", snap->open_candidates}});
         });
       }));
 
@@ -148,11 +147,10 @@ Status registerVoiceRoutes(ApiContext& ctx) {
             return api::errorResponse(api::Surface::Api, e);
           }
           auto a = vc.engine().agent(center::agentIdFor(tenant, user));
-          return api::HttpResponse::json(
-              200, {{"userId", user},
-                    {"tenantId", tenant},
-                    {"state", lower(routing::agentStateName(a->state))},
-                    {"reason", a->break_reason}});
+          return api::HttpResponse::json(200, {{"userId", user},
+                                               {"tenantId", tenant},
+                                               {"state", lower(routing::agentStateName(a->state))},
+                                               {"reason", a->break_reason}});
         });
       }));
   return {};

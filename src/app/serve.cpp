@@ -24,9 +24,12 @@ namespace {
 
 sip::TransportKind toKind(SipTransportKind k) {
   switch (k) {
-    case SipTransportKind::Udp: return sip::TransportKind::Udp;
-    case SipTransportKind::Tcp: return sip::TransportKind::Tcp;
-    case SipTransportKind::Tls: return sip::TransportKind::Tls;
+    case SipTransportKind::Udp:
+      return sip::TransportKind::Udp;
+    case SipTransportKind::Tcp:
+      return sip::TransportKind::Tcp;
+    case SipTransportKind::Tls:
+      return sip::TransportKind::Tls;
   }
   return sip::TransportKind::Udp;
 }
@@ -34,8 +37,8 @@ sip::TransportKind toKind(SipTransportKind k) {
 // Handlers until the B2BUA and registrar plug in: INVITE is a method a contact center accepts,
 // but no call handling exists yet (480); BYE can match no dialog (481, RFC 3261 §15.1.2).
 void installHandlers(sip::RequestRouter& router, unsigned /*shard*/) {
-  router.setHandler(sip::Method::Invite, std::make_unique<sip::StaticResponseHandler>(
-                                             480, "Temporarily Unavailable"));
+  router.setHandler(sip::Method::Invite,
+                    std::make_unique<sip::StaticResponseHandler>(480, "Temporarily Unavailable"));
   router.setHandler(sip::Method::Bye, std::make_unique<sip::StaticResponseHandler>(
                                           481, "Call/Transaction Does Not Exist"));
 }
@@ -124,9 +127,8 @@ int runServe(const Config& config, const ServeOptions& options) {
   sip::SipEndpointOptions so;
   so.metrics = &registry;
   so.workers = config.sip.workers;
-  so.router.server = config.sip.server_name.empty()
-                         ? std::string()
-                         : config.sip.server_name + "/" + kVersion;
+  so.router.server =
+      config.sip.server_name.empty() ? std::string() : config.sip.server_name + "/" + kVersion;
   so.transport.tls_certificate = config.sip.tls_certificate;
   so.transport.tls_private_key = config.sip.tls_private_key;
   so.transport.max_udp_message = config.sip.max_udp_message;
@@ -159,9 +161,9 @@ int runServe(const Config& config, const ServeOptions& options) {
   std::unique_ptr<ConfigService> config_service;
   std::unique_ptr<HttpApi> http;
   if (config.http.enabled) {
-    http = std::make_unique<HttpApi>(config, voice_stack.get(),
-                                     voice_stack ? &endpoint.shardIo(0) : nullptr, db.get(),
-                                     registry);
+    http =
+        std::make_unique<HttpApi>(config, voice_stack.get(),
+                                  voice_stack ? &endpoint.shardIo(0) : nullptr, db.get(), registry);
     if (voice_stack) {
       // A configuration change committed through the API is rebuilt from the store on the
       // API's blocking pool and swapped in on the voice shard.

@@ -18,10 +18,14 @@ constexpr std::size_t kKeyCacheMax = 10000;
 
 int rank(api::Role r) {
   switch (r) {
-    case api::Role::Admin: return 3;
-    case api::Role::Supervisor: return 2;
-    case api::Role::Agent: return 1;
-    case api::Role::SystemOperator: return 4;
+    case api::Role::Admin:
+      return 3;
+    case api::Role::Supervisor:
+      return 2;
+    case api::Role::Agent:
+      return 1;
+    case api::Role::SystemOperator:
+      return 4;
   }
   return 0;
 }
@@ -52,10 +56,14 @@ api::ApiKeyRecord keyRecordOf(const store::ApiKey& k, WallTime now) {
 
 store::Role storeRoleOfConfig(UserRole r) {
   switch (r) {
-    case UserRole::Admin: return store::Role::Admin;
-    case UserRole::Supervisor: return store::Role::Supervisor;
-    case UserRole::Sme: return store::Role::Sme;
-    case UserRole::Agent: return store::Role::Agent;
+    case UserRole::Admin:
+      return store::Role::Admin;
+    case UserRole::Supervisor:
+      return store::Role::Supervisor;
+    case UserRole::Sme:
+      return store::Role::Sme;
+    case UserRole::Agent:
+      return store::Role::Agent;
   }
   return store::Role::Agent;
 }
@@ -64,11 +72,15 @@ store::Role storeRoleOfConfig(UserRole r) {
 
 api::Role apiRoleOf(store::Role role) noexcept {
   switch (role) {
-    case store::Role::Admin: return api::Role::Admin;
-    case store::Role::Supervisor: return api::Role::Supervisor;
+    case store::Role::Admin:
+      return api::Role::Admin;
+    case store::Role::Supervisor:
+      return api::Role::Supervisor;
     case store::Role::Agent:
-    case store::Role::Sme: return api::Role::Agent;
-    case store::Role::SystemOperator: return api::Role::SystemOperator;
+    case store::Role::Sme:
+      return api::Role::Agent;
+    case store::Role::SystemOperator:
+      return api::Role::SystemOperator;
   }
   return api::Role::Agent;
 }
@@ -78,10 +90,14 @@ Result<store::Role> storeRoleOf(const std::vector<api::Role>& roles) {
   api::Role widest = *std::max_element(roles.begin(), roles.end(),
                                        [](api::Role a, api::Role b) { return rank(a) < rank(b); });
   switch (widest) {
-    case api::Role::Admin: return store::Role::Admin;
-    case api::Role::Supervisor: return store::Role::Supervisor;
-    case api::Role::Agent: return store::Role::Agent;
-    case api::Role::SystemOperator: break;
+    case api::Role::Admin:
+      return store::Role::Admin;
+    case api::Role::Supervisor:
+      return store::Role::Supervisor;
+    case api::Role::Agent:
+      return store::Role::Agent;
+    case api::Role::SystemOperator:
+      break;
   }
   return fail(Errc::InvalidArgument, "a tenant credential cannot hold system_operator", "roles");
 }
