@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/center_store.h"
 
-#include <cctype>
 #include <charconv>
 
+#include "app/text.h"
+#include "app/text.h"
 #include "common/log.h"
 
 namespace sb::app {
@@ -164,8 +165,7 @@ void AsyncCenterStore::flushStates(std::vector<store::AgentStateChange>& batch) 
 void AsyncCenterStore::onAgentState(const routing::AgentStateChanged& change) {
   auto who = center::splitQualified(change.agent.value());
   if (!who) return;
-  std::string state(routing::agentStateName(change.to));
-  for (auto& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string state = lowerAscii(std::string(routing::agentStateName(change.to)));
   store::AgentStateChange row{store::TenantId(who->first), store::UserId(who->second),
                               std::move(state), change.reason, clock_.wallNow()};
   std::vector<store::AgentStateChange> one;

@@ -15,30 +15,13 @@
 #include "api/token_service.h"
 #include "app/routes.h"
 #include "app/store_credentials.h"
+#include "app/text.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
 namespace sb::app {
 
-namespace {
-
-api::Role apiRole(UserRole r) {
-  switch (r) {
-    case UserRole::Admin:
-      return api::Role::Admin;
-    case UserRole::Supervisor:
-      return api::Role::Supervisor;
-    default:
-      return api::Role::Agent;
-  }
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 struct HttpApi::Impl final : public center::CenterObserver {
   const Config& config;
@@ -83,7 +66,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
     for (const auto& t : config.tenants) {
       for (const auto& u : t.users) {
         if (u.password.empty()) continue;  // demo-only plain passwords (config.cpp checked)
-        auto created = tokens.createUser(t.id, u.id, u.password, {apiRole(u.role)});
+        auto created = tokens.createUser(t.id, u.id, u.password, {apiRoleOf(u.role)});
         if (!created) return std::unexpected(created.error());
       }
       if (!t.demo_admin_key.empty()) {
@@ -125,8 +108,8 @@ struct HttpApi::Impl final : public center::CenterObserver {
     hub->publish({"agent.state",
                   who->first,
                   {{"userId", who->second},
-                   {"from", lower(routing::agentStateName(change.from))},
-                   {"to", lower(routing::agentStateName(change.to))},
+                   {"from", lowerAscii(routing::agentStateName(change.from))},
+                   {"to", lowerAscii(routing::agentStateName(change.to))},
                    {"reason", change.reason}},
                   api::Permission::AgentState,
                   who->second});

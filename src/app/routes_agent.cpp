@@ -16,6 +16,7 @@
 #include "api/loop_lag.h"
 #include "app/queue_stats.h"
 #include "app/routes.h"
+#include "app/text.h"
 #include "common/log.h"
 #include "presence/iso8601.h"
 
@@ -23,19 +24,20 @@ namespace sb::app {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 nlohmann::json optionalTime(const std::optional<WallTime>& t) {
   return t ? nlohmann::json(presence::formatIsoDateTime(*t)) : nlohmann::json(nullptr);
 }
 
 nlohmann::json callJson(const center::CallView& c) {
-  return {{"interactionId", c.id}, {"tenantId", c.tenant},   {"queueId", c.queue},
-          {"userId", c.user},      {"caller", c.caller},     {"called", c.called},
-          {"channel", "voice"},    {"state", c.state},       {"offeredAt", optionalTime(c.offered)},
+  return {{"interactionId", c.id},
+          {"tenantId", c.tenant},
+          {"queueId", c.queue},
+          {"userId", c.user},
+          {"caller", c.caller},
+          {"called", c.called},
+          {"channel", "voice"},
+          {"state", c.state},
+          {"offeredAt", optionalTime(c.offered)},
           {"answeredAt", optionalTime(c.answered)}};
 }
 
@@ -51,8 +53,8 @@ nlohmann::json agentJson(const std::string& tenant, const std::string& user,
                          const routing::AgentSnapshot& a, MonoTime now) {
   nlohmann::json j = {{"userId", user},
                       {"tenantId", tenant},
-                      {"state", lower(routing::agentStateName(a.state))},
-                      {"requested", lower(routing::agentStateName(a.requested))},
+                      {"state", lowerAscii(routing::agentStateName(a.state))},
+                      {"requested", lowerAscii(routing::agentStateName(a.requested))},
                       {"reason", a.break_reason},
                       {"routable", a.routable},
                       {"reachable", a.reachable},
@@ -69,12 +71,18 @@ nlohmann::json agentJson(const std::string& tenant, const std::string& user,
 // Which segment kinds become offer.* events.
 const char* offerEventType(routing::SegmentKind k) {
   switch (k) {
-    case routing::SegmentKind::Offer: return "offer.created";
-    case routing::SegmentKind::Answer: return "offer.accepted";
-    case routing::SegmentKind::Decline: return "offer.declined";
-    case routing::SegmentKind::OfferTimeout: return "offer.timedout";
-    case routing::SegmentKind::Rescind: return "offer.rescinded";
-    default: return nullptr;
+    case routing::SegmentKind::Offer:
+      return "offer.created";
+    case routing::SegmentKind::Answer:
+      return "offer.accepted";
+    case routing::SegmentKind::Decline:
+      return "offer.declined";
+    case routing::SegmentKind::OfferTimeout:
+      return "offer.timedout";
+    case routing::SegmentKind::Rescind:
+      return "offer.rescinded";
+    default:
+      return nullptr;
   }
 }
 
@@ -112,8 +120,8 @@ class AgentOps final : public center::CenterObserver,
                                         {"tenant", "queue"})),
         enqueued_(ctx.registry.counter("sb_queue_enqueued_total", "Calls that entered the queue",
                                        {"tenant", "queue"})),
-        calls_active_(ctx.registry.gauge("sb_calls_active", "Calls in progress (all kinds)")
-                          .with({})) {}
+        calls_active_(
+            ctx.registry.gauge("sb_calls_active", "Calls in progress (all kinds)").with({})) {}
 
   ~AgentOps() override { lag_.stop(); }
 
@@ -142,10 +150,17 @@ class AgentOps final : public center::CenterObserver,
     auto queue = center::splitQualified(e.queue.value());
     const std::string local_queue = queue ? queue->second : e.queue.value();
     switch (e.kind) {
-      case routing::SegmentKind::Enqueue: counter(enqueued_, e).inc(); break;
-      case routing::SegmentKind::Answer: counter(answered_, e).inc(); break;
-      case routing::SegmentKind::Abandon: counter(abandoned_, e).inc(); break;
-      default: break;
+      case routing::SegmentKind::Enqueue:
+        counter(enqueued_, e).inc();
+        break;
+      case routing::SegmentKind::Answer:
+        counter(answered_, e).inc();
+        break;
+      case routing::SegmentKind::Abandon:
+        counter(abandoned_, e).inc();
+        break;
+      default:
+        break;
     }
     const char* type = offerEventType(e.kind);
     if (type == nullptr || !who || ctx_.hub == nullptr) return;
@@ -208,9 +223,9 @@ class AgentOps final : public center::CenterObserver,
         if (!snap) continue;
         double longest = 0;
         if (snap->oldest_enqueued_at) longest = seconds(now - *snap->oldest_enqueued_at);
-        auto w = stats_.stats(q.routing.id, window, "switchboard",
-                              q.routing.service_level_threshold,
-                              q.routing.short_abandon_threshold, now);
+        auto w =
+            stats_.stats(q.routing.id, window, "switchboard", q.routing.service_level_threshold,
+                         q.routing.short_abandon_threshold, now);
         waiting_.with({t.id, q.id}).set(static_cast<double>(snap->waiting));
         longest_.with({t.id, q.id}).set(longest);
         available_.with({t.id, q.id}).set(static_cast<double>(snap->open_candidates));
@@ -286,28 +301,28 @@ void respondWindowedQueueStats(ApiContext& ctx, const api::RequestContext& rc,
   }
   const std::string tenant(rc.param("tenantId"));
   const std::string queue(rc.param("queueId"));
-  ctx.onVoice(std::move(respond), [&ctx, ops, tenant, queue, w = *window,
-                                   preset](center::VoiceCenter& vc) {
-    const auto* q = vc.directory().queue(tenant, queue);
-    auto snap = q ? vc.engine().queue(q->routing.id) : std::nullopt;
-    if (!snap) {
-      return api::errorResponse(api::Surface::Api,
-                                Error(Errc::NotFound, "no such queue", "queueId"));
-    }
-    const auto now = ctx.clock.now();
-    auto s = ops->stats().stats(q->routing.id, w, preset, q->routing.service_level_threshold,
-                                q->routing.short_abandon_threshold, now);
-    if (!s) return api::errorResponse(api::Surface::Api, s.error());
-    nlohmann::json j = toJson(*s);
-    j["queueId"] = queue;
-    j["tenantId"] = tenant;
-    j["waiting"] = snap->waiting;
-    j["longestWaitSeconds"] =
-        snap->oldest_enqueued_at ? seconds(now - *snap->oldest_enqueued_at) : 0.0;
-    j["agentsEligible"] = snap->candidates;
-    j["agentsAvailable"] = snap->open_candidates;
-    return api::HttpResponse::json(200, j);
-  });
+  ctx.onVoice(
+      std::move(respond), [&ctx, ops, tenant, queue, w = *window, preset](center::VoiceCenter& vc) {
+        const auto* q = vc.directory().queue(tenant, queue);
+        auto snap = q ? vc.engine().queue(q->routing.id) : std::nullopt;
+        if (!snap) {
+          return api::errorResponse(api::Surface::Api,
+                                    Error(Errc::NotFound, "no such queue", "queueId"));
+        }
+        const auto now = ctx.clock.now();
+        auto s = ops->stats().stats(q->routing.id, w, preset, q->routing.service_level_threshold,
+                                    q->routing.short_abandon_threshold, now);
+        if (!s) return api::errorResponse(api::Surface::Api, s.error());
+        nlohmann::json j = toJson(*s);
+        j["queueId"] = queue;
+        j["tenantId"] = tenant;
+        j["waiting"] = snap->waiting;
+        j["longestWaitSeconds"] =
+            snap->oldest_enqueued_at ? seconds(now - *snap->oldest_enqueued_at) : 0.0;
+        j["agentsEligible"] = snap->candidates;
+        j["agentsAvailable"] = snap->open_candidates;
+        return api::HttpResponse::json(200, j);
+      });
 }
 
 Status registerAgentRoutes(ApiContext& ctx) {
@@ -330,19 +345,20 @@ Status registerAgentRoutes(ApiContext& ctx) {
                                        {"state", {{"type", "string"}}},
                                        {"offeredAt", {{"type", {"string", "null"}}}},
                                        {"answeredAt", {{"type", {"string", "null"}}}}}}});
-  ctx.router.addSchema("AgentWork", {{"type", "object"},
-                                     {"properties",
-                                      {{"items", {{"type", "array"},
-                                                  {"items", {{"$ref", "#/components/schemas/AgentCall"}}}}},
-                                       {"agent", {{"type", "object"}}}}}});
+  ctx.router.addSchema(
+      "AgentWork",
+      {{"type", "object"},
+       {"properties",
+        {{"items", {{"type", "array"}, {"items", {{"$ref", "#/components/schemas/AgentCall"}}}}},
+         {"agent", {{"type", "object"}}}}}});
   ctx.router.addSchema("AgentStatus", {{"type", "object"}});
-  ctx.router.addSchema("AgentStateRequest", {{"type", "object"},
-                                             {"required", {"state"}},
-                                             {"properties",
-                                              {{"state", {{"type", "string"},
-                                                          {"enum", {"available", "away", "break",
-                                                                    "offline"}}}},
-                                               {"reason", {{"type", "string"}}}}}});
+  ctx.router.addSchema(
+      "AgentStateRequest",
+      {{"type", "object"},
+       {"required", {"state"}},
+       {"properties",
+        {{"state", {{"type", "string"}, {"enum", {"available", "away", "break", "offline"}}}},
+         {"reason", {{"type", "string"}}}}}});
 
   // Lists the agent's calls whose state passes `keep`, with the agent's routing snapshot.
   auto list = [&ctx](bool offers_only) {
@@ -358,7 +374,8 @@ Status registerAgentRoutes(ApiContext& ctx) {
           items.push_back(callJson(c));
         }
         return api::HttpResponse::json(
-            200, {{"items", items}, {"agent", agentJson(who.tenant, who.user, *a, ctx.clock.now())}});
+            200,
+            {{"items", items}, {"agent", agentJson(who.tenant, who.user, *a, ctx.clock.now())}});
       });
     };
   };
@@ -441,16 +458,16 @@ Status registerAgentRoutes(ApiContext& ctx) {
       }
       reason = (*body)["reason"].get<std::string>();
     }
-    ctx.onVoice(std::move(respond), [&ctx, who = *who, state = *state,
-                                     reason](center::VoiceCenter& vc) {
-      if (auto s = vc.setAgentState(who.tenant, who.user, state, reason); !s) {
-        Error e = s.error();
-        if (e.code == Errc::NotFound) e.field = "userId";
-        return api::errorResponse(api::Surface::Api, e);
-      }
-      auto a = vc.engine().agent(center::agentIdFor(who.tenant, who.user));
-      return api::HttpResponse::json(200, agentJson(who.tenant, who.user, *a, ctx.clock.now()));
-    });
+    ctx.onVoice(
+        std::move(respond), [&ctx, who = *who, state = *state, reason](center::VoiceCenter& vc) {
+          if (auto s = vc.setAgentState(who.tenant, who.user, state, reason); !s) {
+            Error e = s.error();
+            if (e.code == Errc::NotFound) e.field = "userId";
+            return api::errorResponse(api::Surface::Api, e);
+          }
+          auto a = vc.engine().agent(center::agentIdFor(who.tenant, who.user));
+          return api::HttpResponse::json(200, agentJson(who.tenant, who.user, *a, ctx.clock.now()));
+        });
   };
 
   const std::string agent = "/api/v1/tenants/{tenantId}/agents/{userId}";
@@ -469,8 +486,8 @@ Status registerAgentRoutes(ApiContext& ctx) {
       {"GET", "/offers", "Outstanding offers (reservations) of the agent", P::Interactions, "",
        "AgentWork", list(true)},
       {"GET", "/interactions",
-       "The agent's current interactions: offers, ringing and connected calls", P::Interactions,
-       "", "AgentWork", list(false)},
+       "The agent's current interactions: offers, ringing and connected calls", P::Interactions, "",
+       "AgentWork", list(false)},
       {"POST", "/offers/{interactionId}/decline",
        "Decline an offer: the ringing leg is cancelled and the call offered to the next agent",
        P::Interactions, "", "AgentCall", decline},
@@ -478,8 +495,10 @@ Status registerAgentRoutes(ApiContext& ctx) {
        "Accept an offer. Voice offers are accepted by answering the phone: 409 with an "
        "explanation while the offer rings, 404 when no such offer is outstanding",
        P::Interactions, "", "AgentCall", accept},
-      {"POST", "/wrap-up/end", "End the agent's wrap-up now (available again, or the requested "
-                               "state)", P::AgentState, "", "AgentStatus", end_wrap_up},
+      {"POST", "/wrap-up/end",
+       "End the agent's wrap-up now (available again, or the requested "
+       "state)",
+       P::AgentState, "", "AgentStatus", end_wrap_up},
   };
   // The router's handlers own AgentOps: it lives as long as the routes that read it.
   auto owning = [ops](api::AsyncHandler h) -> api::AsyncHandler {
@@ -488,12 +507,13 @@ Status registerAgentRoutes(ApiContext& ctx) {
     };
   };
   for (const auto& d : defs) {
-    SB_TRY(ctx.router.addAsync({d.method, agent + d.suffix, d.summary, d.permission, d.request,
-                                d.response, "agents"},
-                               owning(d.handler)));
-    SB_TRY(ctx.router.addAsync({d.method, me + d.suffix, std::string(d.summary) + " (signed-in agent)",
-                                d.permission, d.request, d.response, "me"},
-                               d.handler));
+    SB_TRY(ctx.router.addAsync(
+        {d.method, agent + d.suffix, d.summary, d.permission, d.request, d.response, "agents"},
+        owning(d.handler)));
+    SB_TRY(
+        ctx.router.addAsync({d.method, me + d.suffix, std::string(d.summary) + " (signed-in agent)",
+                             d.permission, d.request, d.response, "me"},
+                            d.handler));
   }
   // The tenant-scoped state routes live in routes_voice.cpp; these are the /me forms.
   SB_TRY(ctx.router.addAsync({"GET", me + "/state", "The signed-in agent's routing state",

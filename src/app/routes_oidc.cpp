@@ -12,6 +12,7 @@
 #include "api/crypto.h"
 #include "app/routes.h"
 #include "app/store_credentials.h"
+#include "app/text.h"
 #include "common/log.h"
 #include "oidc/pending_logins.h"
 #include "oidc/provider.h"
@@ -44,22 +45,6 @@ struct MappedUser {
   std::string username;  // the Switchboard user id
   api::Role role = api::Role::Agent;
 };
-
-api::Role roleFromConfig(UserRole r) {
-  switch (r) {
-    case UserRole::Admin:
-      return api::Role::Admin;
-    case UserRole::Supervisor:
-      return api::Role::Supervisor;
-    default:
-      return api::Role::Agent;
-  }
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 Result<oidc::ProviderConfig> providerConfig(const OidcConfig& c) {
   oidc::ProviderConfig p;
@@ -146,7 +131,7 @@ Result<MappedUser> mapUser(ApiContext& ctx, const OidcProviderEntry& entry,
       }
     } else if (auto users = ctx.store->users().list(tid); users) {
       for (const auto& u : *users) {
-        if (!u.email.empty() && lower(u.email) == lower(wanted)) {
+        if (!u.email.empty() && lowerAscii(u.email) == lowerAscii(wanted)) {
           if (!u.active) return fail(Errc::PermissionDenied, "the user is disabled", "user");
           return MappedUser{tenant, u.username, apiRoleOf(u.role)};
         }
@@ -156,7 +141,7 @@ Result<MappedUser> mapUser(ApiContext& ctx, const OidcProviderEntry& entry,
   for (const auto& t : ctx.config.tenants) {
     if (t.id != tenant) continue;
     for (const auto& u : t.users) {
-      if (u.id == wanted) return MappedUser{tenant, u.id, roleFromConfig(u.role)};
+      if (u.id == wanted) return MappedUser{tenant, u.id, apiRoleOf(u.role)};
     }
   }
   return fail(Errc::PermissionDenied,

@@ -5,6 +5,7 @@
 
 #include "app/queue_stats.h"
 #include "app/routes.h"
+#include "app/text.h"
 
 namespace sb::app {
 
@@ -16,11 +17,6 @@ std::optional<routing::AgentState> requestedState(std::string_view s) {
   if (s == "break") return routing::AgentState::Break;
   if (s == "offline") return routing::AgentState::Offline;
   return std::nullopt;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 }  // namespace
@@ -106,8 +102,8 @@ Status registerVoiceRoutes(ApiContext& ctx) {
           return api::HttpResponse::json(
               200, {{"userId", user},
                     {"tenantId", tenant},
-                    {"state", lower(routing::agentStateName(a->state))},
-                    {"requested", lower(routing::agentStateName(a->requested))},
+                    {"state", lowerAscii(routing::agentStateName(a->state))},
+                    {"requested", lowerAscii(routing::agentStateName(a->requested))},
                     {"reason", a->break_reason},
                     {"reachable", a->reachable},
                     {"routable", a->routable},
@@ -147,10 +143,11 @@ Status registerVoiceRoutes(ApiContext& ctx) {
             return api::errorResponse(api::Surface::Api, e);
           }
           auto a = vc.engine().agent(center::agentIdFor(tenant, user));
-          return api::HttpResponse::json(200, {{"userId", user},
-                                               {"tenantId", tenant},
-                                               {"state", lower(routing::agentStateName(a->state))},
-                                               {"reason", a->break_reason}});
+          return api::HttpResponse::json(200,
+                                         {{"userId", user},
+                                          {"tenantId", tenant},
+                                          {"state", lowerAscii(routing::agentStateName(a->state))},
+                                          {"reason", a->break_reason}});
         });
       }));
   return {};

@@ -85,6 +85,8 @@ api::Role apiRoleOf(store::Role role) noexcept {
   return api::Role::Agent;
 }
 
+api::Role apiRoleOf(UserRole role) noexcept { return apiRoleOf(storeRoleOfConfig(role)); }
+
 Result<store::Role> storeRoleOf(const std::vector<api::Role>& roles) {
   if (roles.empty()) return fail(Errc::InvalidArgument, "at least one role is needed", "roles");
   api::Role widest = *std::max_element(roles.begin(), roles.end(),

@@ -21,6 +21,7 @@ namespace sb::app {
 
 // Role mapping between the API's roles and the store's single role per user/key.
 api::Role apiRoleOf(store::Role role) noexcept;  // sme -> agent
+api::Role apiRoleOf(UserRole role) noexcept;     // a YAML user's role; sme -> agent
 // The widest of `roles`; InvalidArgument (field "roles") when empty or system_operator, which
 // the store cannot hold for a tenant account.
 Result<store::Role> storeRoleOf(const std::vector<api::Role>& roles);
