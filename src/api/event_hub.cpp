@@ -24,12 +24,22 @@ std::string isoTime(WallTime t) {
 }  // namespace
 
 std::string renderEvent(const Event& e) {
-  nlohmann::json j = {{"id", e.id},
-                      {"type", e.type},
-                      {"tenantId", e.tenant_id},
-                      {"data", e.data},
-                      {"time", isoTime(e.time)}};
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The bytes nlohmann would write for the object {data, id, tenantId, time, type} (its keys
+  // sorted), without first copying data into a temporary object.
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  auto text = [](const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, kReplace); };
+  std::string out = "{\"data\":";
+  out += e.data.dump(-1, ' ', false, kReplace);
+  out += ",\"id\":";
+  out += std::to_string(e.id);
+  out += ",\"tenantId\":";
+  out += text(e.tenant_id);
+  out += ",\"time\":";
+  out += text(isoTime(e.time));
+  out += ",\"type\":";
+  out += text(e.type);
+  out += '}';
+  return out;
 }
 
 bool eventVisibleTo(const Event& event, const Principal& principal) {
@@ -52,9 +62,7 @@ EventHub::EventHub(asio::any_io_executor executor, const Clock& clock,
   }
 }
 
-void EventHub::publish(EventInput input) {
-  asio::post(strand_, [this, input = std::move(input)]() mutable { onPublish(std::move(input)); });
-}
+void EventHub::publish(EventInput input) { inbox_.push(std::move(input)); }
 
 void EventHub::onPublish(EventInput input) {
   auto ev = std::make_shared<Event>();

@@ -21,6 +21,7 @@
 #include "api/roles.h"
 #include "common/asio.h"
 #include "common/clock.h"
+#include "common/handoff.h"
 
 namespace sb::metrics {
 class Registry;
@@ -103,6 +104,8 @@ class EventHub {
   std::atomic<std::uint64_t> last_published_{0};
   metrics::Counter* published_ = nullptr;
   metrics::Gauge* subscribers_gauge_ = nullptr;
+  // Publishers' events reach the strand in batches (one wake-up per burst, not per event).
+  Handoff<EventInput> inbox_{strand_, [this](EventInput&& input) { onPublish(std::move(input)); }};
 };
 
 }  // namespace sb::api

@@ -34,6 +34,44 @@ class EventHubTest : public ::testing::Test {
   Principal sup{"s1", "s1", "t1", {Role::Supervisor}};
 };
 
+TEST(RenderEventTest, SameBytesAsTheJsonObject) {
+  Event e;
+  e.id = 42;
+  e.type = "agent.state";
+  e.tenant_id = "t\"1";
+  e.data = {{"userId", "caf\xc3\xa9"}, {"bad", std::string("\xff")}, {"n", 1.5}, {"list", {1, 2}}};
+  e.time = WallTime(std::chrono::milliseconds(1'700'000'000'123));
+  nlohmann::json object = {{"id", e.id},     {"type", e.type}, {"tenantId", e.tenant_id},
+                           {"data", e.data}, {"time", "2023-11-14T22:13:20.123Z"}};
+  EXPECT_EQ(renderEvent(e),
+            object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+TEST_F(EventHubTest, EventsFromSeveralThreadsKeepEachPublishersOrder) {
+  auto c = std::make_shared<Collector>();
+  hub.subscribe(c, sup, std::nullopt);
+  drain();
+  constexpr int kPerThread = 2000;
+  auto producer = [this](int who) {
+    for (int i = 0; i < kPerThread; ++i) {
+      hub.publish({"test.event", "t1", {{"who", who}, {"i", i}}, Permission::Monitor, ""});
+    }
+  };
+  std::thread a(producer, 0), b(producer, 1);
+  a.join();
+  b.join();
+  drain();
+  ASSERT_EQ(c->events.size(), 2u * kPerThread);
+  int next[2] = {0, 0};
+  std::uint64_t last_id = 0;
+  for (const auto& e : c->events) {
+    EXPECT_GT(e->id, last_id);
+    last_id = e->id;
+    int who = e->data["who"].get<int>();
+    EXPECT_EQ(e->data["i"].get<int>(), next[who]++);
+  }
+}
+
 TEST_F(EventHubTest, IdsIncreaseAndWireFormIsJson) {
   auto c = std::make_shared<Collector>();
   hub.subscribe(c, sup, std::nullopt);

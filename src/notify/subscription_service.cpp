@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/asio.h"
+#include "common/handoff.h"
 #include "common/log.h"
 #include "notify/signature.h"
 #include "notify/webhook_client.h"
@@ -86,6 +87,10 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   WebhookClient client{io.get_executor(), options.verify_tls};
   std::atomic<std::size_t> delivered{0};
   std::atomic<std::size_t> failed{0};
+  // Changes arrive from the hub in batches: one wake-up of this thread per burst.
+  Handoff<Change> inbox{io.get_executor(), [this](Change&& change) {
+                          if (dispatcher.publish(change) > 0) pump();
+                        }};
 
   Impl(ServiceOptions o, const Clock& c, SubscriptionPersistence* p)
       : options(std::move(o)),
@@ -358,11 +363,7 @@ void SubscriptionService::deadLetters(Caller caller, std::string id, JsonCallbac
   });
 }
 
-void SubscriptionService::publish(Change change) {
-  asio::post(impl_->io, [impl = impl_, change = std::move(change)]() {
-    if (impl->dispatcher.publish(change) > 0) impl->pump();
-  });
-}
+void SubscriptionService::publish(Change change) { impl_->inbox.push(std::move(change)); }
 
 std::size_t SubscriptionService::deliveredBatches() const { return impl_->delivered.load(); }
 std::size_t SubscriptionService::failedAttempts() const { return impl_->failed.load(); }

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/handoff.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace sb {
+namespace {
+
+TEST(HandoffTest, ABurstIsOneWakeUpAndKeepsOrder) {
+  boost::asio::io_context io;
+  std::vector<int> got;
+  Handoff<int> handoff(io.get_executor(), [&](int&& v) { got.push_back(v); });
+  for (int i = 0; i < 100; ++i) handoff.push(i);
+  EXPECT_EQ(io.poll_one(), 1u);  // one drain for the whole burst
+  EXPECT_EQ(io.poll(), 0u);
+  ASSERT_EQ(got.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], i);
+  handoff.push(100);  // after a drain, the next push wakes the consumer again
+  io.restart();
+  EXPECT_EQ(io.poll(), 1u);
+  EXPECT_EQ(got.back(), 100);
+}
+
+TEST(HandoffTest, ItemsFromTwoThreadsAllArriveInEachThreadsOrder) {
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::vector<std::pair<int, int>> got;
+  Handoff<std::pair<int, int>> handoff(io.get_executor(),
+                                       [&](std::pair<int, int>&& v) { got.push_back(v); });
+  std::thread consumer([&] { io.run(); });
+  constexpr int kEach = 20000;
+  auto produce = [&](int who) {
+    for (int i = 0; i < kEach; ++i) handoff.push({who, i});
+  };
+  std::thread a(produce, 0), b(produce, 1);
+  a.join();
+  b.join();
+  guard.reset();
+  consumer.join();
+  ASSERT_EQ(got.size(), 2u * kEach);
+  int next[2] = {0, 0};
+  for (auto [who, i] : got) EXPECT_EQ(i, next[who]++);
+}
+
+}  // namespace
+}  // namespace sb
