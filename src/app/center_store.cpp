@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "app/text.h"
-#include "app/text.h"
 #include "common/log.h"
 
 namespace sb::app {
@@ -114,6 +113,7 @@ void AsyncCenterStore::post(std::function<void()> job) {
       return;
     }
     jobs_.push_back(std::move(job));
+    if (!idle_) return;  // the writer is busy or gathering: it will see the job
   }
   wake_.notify_one();
 }
@@ -121,10 +121,15 @@ void AsyncCenterStore::post(std::function<void()> job) {
 void AsyncCenterStore::run() {
   std::unique_lock lock(mutex_);
   while (true) {
+    idle_ = true;
     wake_.wait(lock, [this] {
       return closing_ || !jobs_.empty() || !records_.empty() || !states_.empty();
     });
+    idle_ = false;
     if (jobs_.empty() && records_.empty() && states_.empty() && closing_) return;
+    // Group commit: let the work of the next few milliseconds join this batch (one fsync for
+    // all of it; producers do not wake this thread meanwhile). close() cuts the wait short.
+    wake_.wait_for(lock, kGatherWindow, [this] { return closing_; });
     // Bindings and other jobs keep their order; records go in one batch after them.
     std::deque<std::function<void()>> jobs;
     jobs.swap(jobs_);
@@ -173,7 +178,7 @@ void AsyncCenterStore::onAgentState(const routing::AgentStateChanged& change) {
     std::lock_guard lock(mutex_);
     if (!closing_) {
       states_.push_back(std::move(row));
-      wake_.notify_one();
+      if (idle_) wake_.notify_one();
       return;
     }
     one.push_back(std::move(row));
@@ -187,7 +192,7 @@ void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {
     std::lock_guard lock(mutex_);
     if (!closing_) {
       records_.push_back(toStore(record));
-      wake_.notify_one();
+      if (idle_) wake_.notify_one();
       return;
     }
   }

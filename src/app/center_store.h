@@ -3,8 +3,9 @@
 // to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
 // queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
 // any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
-// Records and agent state changes are batched: everything queued while the previous batch was
-// written goes in the next transaction.
+// Records and agent state changes are batched (group commit): the writer wakes on the first
+// item, waits kGatherWindow for more, and writes them all in one transaction; producers only
+// wake it when it is idle. A record is durable within about kGatherWindow plus one fsync.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +22,8 @@ namespace sb::app {
 
 class AsyncCenterStore final : public center::CenterStore, public center::CenterObserver {
  public:
+  static constexpr Duration kGatherWindow = std::chrono::milliseconds(20);
+
   explicit AsyncCenterStore(store::Store& store);
   ~AsyncCenterStore() override;  // close()s
   AsyncCenterStore(const AsyncCenterStore&) = delete;
@@ -57,7 +60,8 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   std::vector<store::AgentStateChange> states_;    // guarded by mutex_
   SteadyClock clock_;                              // stamps agent state changes (wall time)
   bool closing_ = false;                           // guarded by mutex_
-  uint64_t failed_ = 0;                            // guarded by mutex_
+  bool idle_ = false;    // the writer waits for work (producers must wake it); guarded by mutex_
+  uint64_t failed_ = 0;  // guarded by mutex_
   std::thread thread_;
 };
 

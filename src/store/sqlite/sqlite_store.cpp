@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store/sqlite/sqlite_store.h"
 
-#include <sqlite3.h>
-
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "store/sql/sql_store.h"
 
@@ -45,15 +48,72 @@ Error sqliteError(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+// Prepared statements of one connection, by SQL text: the writer runs the same few statements
+// (an interaction record, an agent state change, a binding) thousands of times, and preparing
+// one costs more than running it. Owned by the connection's thread; bounded.
+class StatementCache {
+ public:
+  StatementCache() = default;
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
+  ~StatementCache() { clear(); }
+
+  // A cached statement (reset, bindings cleared) or nullptr.
+  sqlite3_stmt* take(std::string_view sql) {
+    auto it = stmts_.find(sql);
+    if (it == stmts_.end() || it->second == nullptr) return nullptr;
+    return std::exchange(it->second, nullptr);  // in use until give() puts it back
+  }
+  // Returns stmt to the cache (or finalizes it when the cache is full).
+  void give(std::string_view sql, sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end() && it->second == nullptr) {
+      it->second = stmt;
+    } else if (it == stmts_.end() && stmts_.size() < kCapacity) {
+      stmts_.emplace(std::string(sql), stmt);
+    } else {
+      sqlite3_finalize(stmt);
+    }
+  }
+  void clear() {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+    stmts_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kCapacity = 128;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> stmts_;
+};
+
 class SqliteSession final : public Session {
  public:
-  explicit SqliteSession(sqlite3* db) : db_(db) {}
+  // cache: the connection's statements (nullable: prepare every statement).
+  SqliteSession(sqlite3* db, StatementCache* cache) : db_(db), cache_(cache) {}
 
   Result<Rows> exec(std::string_view sql, std::span<const Value> params) override {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
-    if (rc != SQLITE_OK) return std::unexpected(sqliteError(db_, rc, "prepare"));
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(stmt, sqlite3_finalize);
+    sqlite3_stmt* stmt = cache_ ? cache_->take(sql) : nullptr;
+    if (stmt == nullptr) {
+      int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+      if (rc != SQLITE_OK) return std::unexpected(sqliteError(db_, rc, "prepare"));
+    }
+    struct Release {
+      StatementCache* cache;
+      std::string_view sql;
+      void operator()(sqlite3_stmt* st) const {
+        if (cache)
+          cache->give(sql, st);
+        else
+          sqlite3_finalize(st);
+      }
+    };
+    std::unique_ptr<sqlite3_stmt, Release> guard(stmt, Release{cache_, sql});
+    int rc = SQLITE_OK;
     // Placeholders are $1..$n (PostgreSQL style); SQLite treats them as named parameters.
     for (std::size_t i = 0; i < params.size(); ++i) {
       const std::string name = "$" + std::to_string(i + 1);
@@ -80,7 +140,8 @@ class SqliteSession final : public Session {
           row.cols.emplace_back(std::nullopt);
         } else {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-          row.cols.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          row.cols.emplace_back(
+              std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
         }
       }
       out.rows.push_back(std::move(row));
@@ -92,6 +153,7 @@ class SqliteSession final : public Session {
 
  private:
   sqlite3* db_;
+  StatementCache* cache_;
 };
 
 Status execPlain(sqlite3* db, const char* sql) {
@@ -137,9 +199,10 @@ Result<sqlite3*> openConnection(const std::string& path, const SqliteOptions& op
   return db;
 }
 
-Status runTransaction(sqlite3* db, const char* begin, const sql::Database::Work& work) {
+Status runTransaction(sqlite3* db, const char* begin, const sql::Database::Work& work,
+                      StatementCache* cache = nullptr) {
   SB_TRY(execPlain(db, begin));
-  SqliteSession session(db);
+  SqliteSession session(db, cache);
   auto st = work(session);
   if (st) st = execPlain(db, "COMMIT");
   if (!st) {
@@ -165,6 +228,7 @@ class SqliteDatabase final : public sql::Database {
     }
     queue_cv_.notify_one();
     writer_thread_.join();
+    writer_stmts_.clear();
     sqlite3_close(writer_db_);
     for (sqlite3* db : idle_readers_) sqlite3_close(db);
   }
@@ -209,7 +273,8 @@ class SqliteDatabase final : public sql::Database {
       }
       // IMMEDIATE takes the write lock up front, so a transaction never fails half-way
       // because another process holds it (it waits busy_timeout instead).
-      task->result.set_value(runTransaction(writer_db_, "BEGIN IMMEDIATE", *task->work));
+      task->result.set_value(
+          runTransaction(writer_db_, "BEGIN IMMEDIATE", *task->work, &writer_stmts_));
     }
   }
 
@@ -238,7 +303,8 @@ class SqliteDatabase final : public sql::Database {
 
   const std::string path_;
   const SqliteOptions options_;
-  sqlite3* const writer_db_;  // used only by writer_thread_
+  sqlite3* const writer_db_;     // used only by writer_thread_
+  StatementCache writer_stmts_;  // writer_db_'s, used only by writer_thread_
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // The store conformance suite: the same tests against SQLite and PostgreSQL.
-#include <gtest/gtest.h>
-
 #include <set>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "store/csv.h"
 #include "store/sql/migrations.h"
@@ -13,9 +13,9 @@
 namespace sb::store::testing {
 namespace {
 
-#define ASSERT_OK(expr)                                               \
-  do {                                                                \
-    const auto& sb_ok_ = (expr);                                      \
+#define ASSERT_OK(expr)                                                \
+  do {                                                                 \
+    const auto& sb_ok_ = (expr);                                       \
     ASSERT_TRUE(sb_ok_) << #expr << ": " << sb_ok_.error().toString(); \
   } while (false)
 
@@ -68,9 +68,10 @@ TYPED_TEST(StoreTest, RefusesDatabaseWithNewerSchema) {
     ASSERT_OK(raw);
     ASSERT_OK((*raw)->write([](sql::Session& s) -> Status {
       const sql::Value p[] = {std::int64_t{sql::latestSchemaVersion() + 1}};
-      SB_TRY(s.exec("INSERT INTO schema_version (version, description, applied_at) "
-                    "VALUES ($1, 'from the future', 0)",
-                    p));
+      SB_TRY(
+          s.exec("INSERT INTO schema_version (version, description, applied_at) "
+                 "VALUES ($1, 'from the future', 0)",
+                 p));
       return {};
     }));
   }
@@ -78,6 +79,52 @@ TYPED_TEST(StoreTest, RefusesDatabaseWithNewerSchema) {
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, Errc::Unsupported);
   EXPECT_NE(opened.error().message.find("newer"), std::string::npos) << opened.error().message;
+}
+
+// The writer reuses prepared statements: the same text with new parameters, a statement that
+// failed half-way, and a statement prepared before a schema change all behave as if prepared
+// afresh.
+TYPED_TEST(StoreTest, RepeatedStatementsSeeNewParametersAndSchemaChanges) {
+  auto raw = this->backend_.openRaw();
+  ASSERT_OK(raw);
+  auto& db = **raw;
+  const std::string_view insert = "INSERT INTO cache_probe (k, v) VALUES ($1, $2)";
+  ASSERT_OK(db.write([](sql::Session& s) -> Status {
+    SB_TRY(s.exec("CREATE TABLE cache_probe (k BIGINT PRIMARY KEY, v TEXT)"));
+    return {};
+  }));
+  for (std::int64_t round = 0; round < 3; ++round) {
+    ASSERT_OK(db.write([&](sql::Session& s) -> Status {
+      for (std::int64_t i = 0; i < 50; ++i) {
+        const sql::Value p[] = {round * 50 + i, "v" + std::to_string(round * 50 + i)};
+        SB_TRY(s.exec(insert, p));
+      }
+      return {};
+    }));
+  }
+  // A duplicate key fails; the same statement then works again with fresh parameters.
+  auto dup = db.write([&](sql::Session& s) -> Status {
+    const sql::Value p[] = {std::int64_t{7}, std::string("again")};
+    SB_TRY(s.exec(insert, p));
+    return {};
+  });
+  EXPECT_FALSE(dup);
+  ASSERT_OK(db.write([&](sql::Session& s) -> Status {
+    const sql::Value p[] = {std::int64_t{1000}, std::string("after-failure")};
+    SB_TRY(s.exec(insert, p));
+    SB_TRY(s.exec("ALTER TABLE cache_probe ADD COLUMN w TEXT DEFAULT 'w'"));
+    const sql::Value q[] = {std::int64_t{1001}, std::string("after-alter")};
+    SB_TRY(s.exec(insert, q));
+    return {};
+  }));
+  ASSERT_OK(db.read([&](sql::Session& s) -> Status {
+    auto rows = s.exec("SELECT COUNT(*), MAX(v), MIN(w) FROM cache_probe");
+    if (!rows) return std::unexpected(rows.error());
+    EXPECT_EQ(rows->rows.at(0).int64(0), 152);
+    EXPECT_EQ(rows->rows.at(0).text(1), "v99");
+    EXPECT_EQ(rows->rows.at(0).text(2), "w");
+    return {};
+  }));
 }
 
 // ---- Tenants and users ----
@@ -145,10 +192,12 @@ TYPED_TEST(StoreTest, UsersCrudWithAgentProfile) {
   User bob{a.id, UserId("u-bob"), "bob", "Bob", "", Role::Supervisor, "h", true, {}};
   bob.profile.skills = {{"english", 50}};
   ASSERT_OK(users.create(bob));
-  EXPECT_EQ(errcOf(users.create(User{a.id, UserId(), "alice", "dup", "", Role::Agent, "h", true, {}})),
-            Errc::AlreadyExists);
+  EXPECT_EQ(
+      errcOf(users.create(User{a.id, UserId(), "alice", "dup", "", Role::Agent, "h", true, {}})),
+      Errc::AlreadyExists);
   // Same username in another tenant is fine.
-  ASSERT_OK(users.create(User{b.id, UserId(), "alice", "Other Alice", "", Role::Sme, "h", true, {}}));
+  ASSERT_OK(
+      users.create(User{b.id, UserId(), "alice", "Other Alice", "", Role::Sme, "h", true, {}}));
 
   auto got = users.get(a.id, alice.id);
   ASSERT_OK(got);
@@ -256,8 +305,10 @@ void checkCrud(Fixture& f, Repo& repo, R first, R second, Mutate mutate) {
 TYPED_TEST(StoreTest, QueuesCrud) {
   checkCrud(*this, this->store().queues(),
             Queue{{}, {}, "sales", "skills_based", R"({"sla_seconds":20,"max_wait":600})"},
-            Queue{{}, QueueId("q-support"), "support"},
-            [](Queue& q) { q.settings_json = R"({"sla_seconds":30})"; q.strategy = "round_robin"; });
+            Queue{{}, QueueId("q-support"), "support"}, [](Queue& q) {
+              q.settings_json = R"({"sla_seconds":30})";
+              q.strategy = "round_robin";
+            });
 }
 
 TYPED_TEST(StoreTest, SkillsCrud) {
@@ -267,8 +318,11 @@ TYPED_TEST(StoreTest, SkillsCrud) {
 
 TYPED_TEST(StoreTest, TrunksCrud) {
   Trunk t{{}, {}, "carrier", "sip.carrier.example", 5061, "tls", "user", "s3cret", true, "{}"};
-  checkCrud(*this, this->store().trunks(), t, Trunk{{}, {}, "backup", "10.0.0.1"},
-            [](Trunk& x) { x.enabled = false; x.port = 5080; x.transport = "tcp"; });
+  checkCrud(*this, this->store().trunks(), t, Trunk{{}, {}, "backup", "10.0.0.1"}, [](Trunk& x) {
+    x.enabled = false;
+    x.port = 5080;
+    x.transport = "tcp";
+  });
   const Tenant c = this->makeTenant("c");
   EXPECT_EQ(errcOf(this->store().trunks().create(Trunk{c.id, {}, "bad", "h", 70000})),
             Errc::InvalidArgument);
@@ -276,7 +330,11 @@ TYPED_TEST(StoreTest, TrunksCrud) {
 
 TYPED_TEST(StoreTest, FlowsCrud) {
   checkCrud(*this, this->store().flows(),
-            Flow{{}, {}, "main ivr", 1, R"({"start":"menu","nodes":{"menu":{"type":"menu"}}})",
+            Flow{{},
+                 {},
+                 "main ivr",
+                 1,
+                 R"({"start":"menu","nodes":{"menu":{"type":"menu"}}})",
                  this->at(10)},
             Flow{{}, {}, "after hours", 3, "{}", this->at(20)}, [this](Flow& f) {
               f.version = 2;
@@ -287,15 +345,19 @@ TYPED_TEST(StoreTest, FlowsCrud) {
 
 TYPED_TEST(StoreTest, WrapUpCodesCrud) {
   checkCrud(*this, this->store().wrapUpCodes(), WrapUpCode{{}, {}, "SALE", "Sale made", true},
-            WrapUpCode{{}, {}, "NOSALE", "No sale", true},
-            [](WrapUpCode& w) { w.active = false; w.label = "Sale (old)"; });
+            WrapUpCode{{}, {}, "NOSALE", "No sale", true}, [](WrapUpCode& w) {
+              w.active = false;
+              w.label = "Sale (old)";
+            });
 }
 
 TYPED_TEST(StoreTest, CalendarsCrud) {
   checkCrud(*this, this->store().calendars(),
             Calendar{{}, {}, "office", "Europe/Paris", R"({"mon":["09:00-17:00"]})"},
-            Calendar{{}, {}, "support", "UTC", "{}"},
-            [](Calendar& c) { c.timezone = "America/New_York"; c.definition_json = "{\"holidays\":[]}"; });
+            Calendar{{}, {}, "support", "UTC", "{}"}, [](Calendar& c) {
+              c.timezone = "America/New_York";
+              c.definition_json = "{\"holidays\":[]}";
+            });
 }
 
 // ---- Numbers and API keys ----
@@ -324,8 +386,9 @@ TYPED_TEST(StoreTest, NumbersAreGloballyUniqueAndResolveToTheirTenant) {
   EXPECT_EQ(got->label, "direct");
 
   EXPECT_EQ(errcOf(numbers.get(b.id, "+15550100")), Errc::NotFound);
-  EXPECT_EQ(errcOf(numbers.update(PhoneNumber{"+15550100", b.id, NumberTargetKind::Queue, "x", ""})),
-            Errc::NotFound);
+  EXPECT_EQ(
+      errcOf(numbers.update(PhoneNumber{"+15550100", b.id, NumberTargetKind::Queue, "x", ""})),
+      Errc::NotFound);
   EXPECT_EQ(errcOf(numbers.remove(b.id, "+15550100")), Errc::NotFound);
   auto listed = numbers.list(a.id);
   ASSERT_OK(listed);
@@ -453,9 +516,9 @@ TYPED_TEST(StoreTest, InteractionBatchIsAllOrNothing) {
     EXPECT_EQ(*got, r);
   }
   // One duplicate id fails the whole batch: the new record beside it is not written either.
-  std::vector<InteractionRecord> clash{makeRecord(a.id, "fresh", this->at(50), nullptr, nullptr,
-                                                  Disposition::Abandoned),
-                                       batch.front()};
+  std::vector<InteractionRecord> clash{
+      makeRecord(a.id, "fresh", this->at(50), nullptr, nullptr, Disposition::Abandoned),
+      batch.front()};
   EXPECT_FALSE(repo.createMany(clash));
   EXPECT_EQ(errcOf(repo.get(a.id, InteractionId("fresh"))), Errc::NotFound);
   ASSERT_OK(repo.createMany({}));
@@ -465,8 +528,8 @@ TYPED_TEST(StoreTest, InteractionSearchFiltersAndPaginatesStably) {
   auto& repo = this->store().interactions();
   const Tenant a = this->makeTenant("a");
   const Tenant b = this->makeTenant("b");
-  const Disposition kinds[] = {Disposition::Answered, Disposition::Abandoned,
-                               Disposition::TimedOut, Disposition::Rejected};
+  const Disposition kinds[] = {Disposition::Answered, Disposition::Abandoned, Disposition::TimedOut,
+                               Disposition::Rejected};
   // 40 records; every 4 share one arrival second so the id breaks ties.
   for (int i = 0; i < 40; ++i) {
     char id[16];
@@ -560,7 +623,8 @@ TYPED_TEST(StoreTest, SearchResultsExportAsCsv) {
   auto rec = makeRecord(a.id, "x1", this->at(0), "q1", "u1", Disposition::Answered);
   rec.caller = "\"Smith, Jo\" <sip:jo@example.com>";
   ASSERT_OK(repo.create(rec));
-  ASSERT_OK(repo.create(makeRecord(a.id, "x2", this->at(1), nullptr, nullptr, Disposition::Abandoned)));
+  ASSERT_OK(
+      repo.create(makeRecord(a.id, "x2", this->at(1), nullptr, nullptr, Disposition::Abandoned)));
   auto page = repo.search(a.id, InteractionQuery{});
   ASSERT_OK(page);
   const std::string csv = interactionsToCsv(page->items);
@@ -582,8 +646,8 @@ TYPED_TEST(StoreTest, AgentStateHistoryIsAppendOnlyAndScoped) {
   const char* states[] = {"available", "busy", "wrap_up", "available", "away"};
   std::int64_t last_seq = 0;
   for (int i = 0; i < 5; ++i) {
-    auto c = history.append(AgentStateChange{a.id, UserId("u1"), states[i], i == 4 ? "lunch" : "",
-                                             this->at(i * 10)});
+    auto c = history.append(
+        AgentStateChange{a.id, UserId("u1"), states[i], i == 4 ? "lunch" : "", this->at(i * 10)});
     ASSERT_OK(c);
     EXPECT_GT(c->seq, last_seq);
     last_seq = c->seq;
@@ -615,8 +679,8 @@ TYPED_TEST(StoreTest, AgentStateHistoryAppendManyIsOrderedAndAllOrNothing) {
   const Tenant a = this->makeTenant("a");
   std::vector<AgentStateChange> batch;
   for (int i = 0; i < 3; ++i) {
-    batch.push_back(AgentStateChange{a.id, UserId("u1"), i % 2 ? "busy" : "available", "",
-                                     this->at(i)});
+    batch.push_back(
+        AgentStateChange{a.id, UserId("u1"), i % 2 ? "busy" : "available", "", this->at(i)});
   }
   ASSERT_OK(history.appendMany(batch));
   auto all = history.list(a.id, UserId("u1"), this->at(0), this->at(1000), 100);
@@ -641,7 +705,8 @@ TYPED_TEST(StoreTest, AuditLogRecordsBeforeAndAfter) {
                                       "{\"sla\":" + std::to_string(i) + "}",
                                       "{\"sla\":" + std::to_string(i + 1) + "}"}));
   }
-  ASSERT_OK(audit.append(AuditEntry{b.id, 0, this->at(0), "system", "create", "queue", "qb", "", "{}"}));
+  ASSERT_OK(
+      audit.append(AuditEntry{b.id, 0, this->at(0), "system", "create", "queue", "qb", "", "{}"}));
   auto first = audit.list(a.id, 0, 3);
   ASSERT_OK(first);
   ASSERT_EQ(first->size(), 3u);
@@ -665,15 +730,44 @@ TYPED_TEST(StoreTest, BindingsUpsertLookupAndExpire) {
   auto& bindings = this->store().bindings();
   const Tenant a = this->makeTenant("a");
   const Tenant b = this->makeTenant("b");
-  Binding desk{a.id, "sip:alice@a.example", "sip:alice@10.0.0.5:5060", this->at(3600), 1000,
-               "call-1@10.0.0.5", 1, {"<sip:edge1.example;lr>", "<sip:edge2.example;lr>"},
-               "10.0.0.5:5060", "udp", "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>", 1};
-  Binding phone{a.id, "sip:alice@a.example", "sip:alice@198.51.100.7:5062;transport=tcp",
-                this->at(60), 500, "call-2", 7, {}, "198.51.100.7:5062", "tcp", "", 0};
+  Binding desk{a.id,
+               "sip:alice@a.example",
+               "sip:alice@10.0.0.5:5060",
+               this->at(3600),
+               1000,
+               "call-1@10.0.0.5",
+               1,
+               {"<sip:edge1.example;lr>", "<sip:edge2.example;lr>"},
+               "10.0.0.5:5060",
+               "udp",
+               "<urn:uuid:00000000-0000-1000-8000-000A95A0E128>",
+               1};
+  Binding phone{a.id,
+                "sip:alice@a.example",
+                "sip:alice@198.51.100.7:5062;transport=tcp",
+                this->at(60),
+                500,
+                "call-2",
+                7,
+                {},
+                "198.51.100.7:5062",
+                "tcp",
+                "",
+                0};
   ASSERT_OK(bindings.upsert(desk));
   ASSERT_OK(bindings.upsert(phone));
-  ASSERT_OK(bindings.upsert(Binding{b.id, "sip:alice@a.example", "sip:x@192.0.2.1", this->at(3600),
-                                    1000, "c", 1, {}, "192.0.2.1:5060", "udp", "", 0}));
+  ASSERT_OK(bindings.upsert(Binding{b.id,
+                                    "sip:alice@a.example",
+                                    "sip:x@192.0.2.1",
+                                    this->at(3600),
+                                    1000,
+                                    "c",
+                                    1,
+                                    {},
+                                    "192.0.2.1:5060",
+                                    "udp",
+                                    "",
+                                    0}));
 
   auto found = bindings.lookup(a.id, "sip:alice@a.example", this->at(0));
   ASSERT_OK(found);
@@ -712,7 +806,8 @@ TYPED_TEST(StoreTest, BindingsUpsertLookupAndExpire) {
   found = reopened.lookup(a.id, "sip:alice@a.example", this->at(7199));
   ASSERT_OK(found);
   EXPECT_EQ(found->size(), 1u);
-  EXPECT_EQ(errcOf(reopened.remove(b.id, "sip:alice@a.example", phone.contact_uri)), Errc::NotFound);
+  EXPECT_EQ(errcOf(reopened.remove(b.id, "sip:alice@a.example", phone.contact_uri)),
+            Errc::NotFound);
   ASSERT_OK(reopened.remove(a.id, "sip:alice@a.example", phone.contact_uri));
   ASSERT_OK(reopened.upsert(desk));
   ASSERT_OK(reopened.removeAll(a.id, "sip:alice@a.example"));
