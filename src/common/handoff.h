@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Handoff<T>: moves items from any thread to one consumer executor in batches. push() appends
-// under a short mutex; only the push that finds the queue empty posts a drain, so a burst of
+// under a short mutex; only the push that finds no drain scheduled posts one, so a burst of
 // items from a busy producer costs the consumer one wake-up instead of one per item (a post is
-// a mutex, a queue node and often a futex wake). Items reach the consumer in push order.
+// a mutex, a queue node and an epoll_ctl + futex wake of the consumer's thread). Items reach
+// the consumer in push order.
+// With a gather window the consumer instead polls every `gather` while items keep coming and
+// stops after one empty window: under steady traffic producers never wake the consumer at all,
+// at the price of up to `gather` of added latency (for events and webhooks, not for calls).
 // The consumer callback runs on the executor given to the constructor; the Handoff must outlive
 // every drain it posted (own it next to the executor's owner and stop the executor first).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <utility>
@@ -20,36 +25,63 @@ template <class T>
 class Handoff {
  public:
   template <class Executor, class Consume>
-  Handoff(Executor executor, Consume consume)
-      : executor_(std::move(executor)), consume_(std::move(consume)) {}
+  Handoff(Executor executor, Consume consume,
+          std::chrono::nanoseconds gather = std::chrono::nanoseconds::zero())
+      : executor_(std::move(executor)),
+        consume_(std::move(consume)),
+        gather_(gather),
+        timer_(executor_) {}
   Handoff(const Handoff&) = delete;
   Handoff& operator=(const Handoff&) = delete;
 
   // Any thread.
   void push(T item) {
-    bool first;
+    bool kick;
     {
       std::lock_guard lock(mutex_);
-      first = pending_.empty();
       pending_.push_back(std::move(item));
+      kick = !scheduled_;
+      scheduled_ = true;
     }
-    if (first) boost::asio::post(executor_, [this] { drain(); });
+    if (!kick) return;
+    if (gather_ > std::chrono::nanoseconds::zero()) {
+      boost::asio::post(executor_, [this] { arm(); });
+    } else {
+      boost::asio::post(executor_, [this] { drain(); });
+    }
   }
 
  private:
-  void drain() {
+  // Consumer executor. Returns whether there was anything to consume.
+  bool drain() {
     {
       std::lock_guard lock(mutex_);
       draining_.swap(pending_);
+      // Without a gather window the next push posts a drain; with one, only when polling stops.
+      if (gather_ == std::chrono::nanoseconds::zero() || draining_.empty()) scheduled_ = false;
     }
+    const bool any = !draining_.empty();
     for (auto& item : draining_) consume_(std::move(item));
     draining_.clear();  // keeps its capacity for the next batch
+    return any;
+  }
+
+  // Consumer executor: poll again after the window while items keep coming.
+  void arm() {
+    timer_.expires_after(gather_);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;  // cancelled: the Handoff is going away
+      if (drain()) arm();
+    });
   }
 
   boost::asio::any_io_executor executor_;
   std::function<void(T&&)> consume_;
+  const std::chrono::nanoseconds gather_;
+  boost::asio::steady_timer timer_;  // consumer executor only
   std::mutex mutex_;
   std::vector<T> pending_;   // guarded by mutex_
+  bool scheduled_ = false;   // a drain is posted or polling is on; guarded by mutex_
   std::vector<T> draining_;  // consumer executor only
 };
 
