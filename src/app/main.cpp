@@ -35,7 +35,10 @@ int main(int argc, char** argv) {
   }
 
   if (*version) {
-    std::cout << "switchboard " << sb::app::kVersion << "\n";
+#ifndef SB_ALLOCATOR_NAME
+#define SB_ALLOCATOR_NAME "system"
+#endif
+    std::cout << "switchboard " << sb::app::kVersion << " (allocator: " SB_ALLOCATOR_NAME ")\n";
     return 0;
   }
   if (*check) {
