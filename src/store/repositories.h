@@ -179,4 +179,20 @@ class SubscriptionRepository {
   [[nodiscard]] virtual Result<std::vector<Subscription>> listAll() = 0;
 };
 
+// Webhook notifications queued for delivery (docs/webhooks.md "Restarts"). Written in batches
+// by the webhook service's writer, read back once at start-up. Not scoped by a tenant argument
+// (like SubscriptionRepository::listAll): each row carries its tenant, and the rows of a
+// deleted tenant go with it.
+class PendingDeliveryRepository {
+ public:
+  virtual ~PendingDeliveryRepository() = default;
+  // Applies every write in order in one transaction: all or none. InvalidArgument for an
+  // empty tenant or subscription id, or an unknown tenant.
+  [[nodiscard]] virtual Status apply(const std::vector<PendingDeliveryWrite>& writes) = 0;
+  // Every queued item, ordered by (tenant_id, subscription_id, lifecycle, seq).
+  [[nodiscard]] virtual Result<std::vector<PendingNotification>> listItems() = 0;
+  // Every batch state, ordered by (tenant_id, subscription_id, lifecycle).
+  [[nodiscard]] virtual Result<std::vector<PendingDeliveryState>> listStates() = 0;
+};
+
 }  // namespace sb::store
