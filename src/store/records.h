@@ -277,4 +277,18 @@ struct PendingDeliveryWrite {
   PendingDeliveryState state;  // the others (key fields, plus batch_end for RemoveUpTo)
 };
 
+// A refresh token of the API's sign-in (docs/security.md): only the SHA-256 of the token is
+// kept. Every rotation of one sign-in shares family_id. Not tenant-scoped: the token names its
+// user, and system operators belong to no tenant row.
+struct RefreshToken {
+  std::string hash_hex;
+  std::string family_id;
+  std::string user_id;
+  WallTime expires_at{};
+  bool used = false;     // rotated away
+  bool revoked = false;  // its family was revoked (reuse detected)
+
+  bool operator==(const RefreshToken&) const = default;
+};
+
 }  // namespace sb::store

@@ -195,4 +195,20 @@ class PendingDeliveryRepository {
   [[nodiscard]] virtual Result<std::vector<PendingDeliveryState>> listStates() = 0;
 };
 
+// Refresh tokens (hashes only), so a restart does not sign everyone out.
+class RefreshTokenRepository {
+ public:
+  virtual ~RefreshTokenRepository() = default;
+  // AlreadyExists if the hash is taken; InvalidArgument for an empty hash, family or user.
+  [[nodiscard]] virtual Status create(const RefreshToken& token) = 0;
+  // Atomically marks the token used and returns it as it was before, so used == true means
+  // this call is a reuse (also between concurrent callers: exactly one sees used == false).
+  // NotFound when unknown.
+  [[nodiscard]] virtual Result<RefreshToken> consume(const std::string& hash_hex) = 0;
+  // Marks every token of the family revoked (none: no error).
+  [[nodiscard]] virtual Status revokeFamily(const std::string& family_id) = 0;
+  // Deletes tokens with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
+};
+
 }  // namespace sb::store

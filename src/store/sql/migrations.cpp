@@ -142,6 +142,15 @@ const std::vector<Source>& sources() {
                 last_error TEXT NOT NULL,
                 PRIMARY KEY (tenant_id, subscription_id, lifecycle)))",
        }},
+      {5,
+       "API refresh tokens (hashes)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS refresh_tokens (
+                hash_hex TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL,
+                expires_at BIGINT NOT NULL, used INTEGER NOT NULL, revoked INTEGER NOT NULL))",
+           R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_family ON refresh_tokens (family_id))",
+           R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at))",
+       }},
   };
   return kSources;
 }

@@ -1260,6 +1260,72 @@ class SqlPendingDeliveryRepository final : public PendingDeliveryRepository {
   Database& db_;
 };
 
+// ---- Refresh tokens ----
+
+class SqlRefreshTokenRepository final : public RefreshTokenRepository {
+ public:
+  explicit SqlRefreshTokenRepository(Database& db) : db_(db) {}
+
+  Status create(const RefreshToken& t) override {
+    SB_TRY(requireNonEmpty(t.hash_hex, "hash_hex"));
+    SB_TRY(requireNonEmpty(t.family_id, "family_id"));
+    SB_TRY(requireNonEmpty(t.user_id, "user_id"));
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {t.hash_hex,           t.family_id,     t.user_id,
+                         micros(t.expires_at), boolean(t.used), boolean(t.revoked)};
+      SB_TRY(s.exec(
+          "INSERT INTO refresh_tokens (hash_hex, family_id, user_id, expires_at, used, revoked) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          p));
+      return {};
+    });
+  }
+
+  Result<RefreshToken> consume(const std::string& hash_hex) override {
+    return writeValue<RefreshToken>(db_, [&](Session& s) -> Result<RefreshToken> {
+      const Value p[] = {hash_hex};
+      // The conditional UPDATE decides who was first: PostgreSQL re-checks `used = 0` after
+      // waiting for a concurrent updater's row lock; SQLite has one writer.
+      auto marked =
+          s.exec("UPDATE refresh_tokens SET used = 1 WHERE hash_hex = $1 AND used = 0", p);
+      if (!marked) return std::unexpected(marked.error());
+      auto rows = s.exec(
+          "SELECT hash_hex, family_id, user_id, expires_at, revoked FROM refresh_tokens "
+          "WHERE hash_hex = $1",
+          p);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->rows.empty()) return fail(Errc::NotFound, "refresh token not found");
+      const auto& r = rows->rows[0];
+      return RefreshToken{r.text(0),
+                          r.text(1),
+                          r.text(2),
+                          wallFromMicros(r.int64(3)),
+                          /*used=*/marked->affected == 0,
+                          r.int64(4) != 0};
+    });
+  }
+
+  Status revokeFamily(const std::string& family_id) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {family_id};
+      SB_TRY(s.exec("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1", p));
+      return {};
+    });
+  }
+
+  Result<std::size_t> purgeExpired(WallTime now) override {
+    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
+      const Value p[] = {micros(now)};
+      auto rows = s.exec("DELETE FROM refresh_tokens WHERE expires_at <= $1", p);
+      if (!rows) return std::unexpected(rows.error());
+      return static_cast<std::size_t>(rows->affected);
+    });
+  }
+
+ private:
+  Database& db_;
+};
+
 // ---- The facade ----
 
 class SqlStore final : public Store {
@@ -1282,7 +1348,8 @@ class SqlStore final : public Store {
         audit_(*db_),
         bindings_(*db_),
         subscriptions_(*db_),
-        pending_deliveries_(*db_) {}
+        pending_deliveries_(*db_),
+        refresh_tokens_(*db_) {}
   SqlStore(const SqlStore&) = delete;
   SqlStore& operator=(const SqlStore&) = delete;
 
@@ -1302,6 +1369,7 @@ class SqlStore final : public Store {
   BindingRepository& bindings() override { return bindings_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
+  RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
   int schemaVersion() const override { return version_; }
 
  private:
@@ -1323,6 +1391,7 @@ class SqlStore final : public Store {
   SqlBindingRepository bindings_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;
+  SqlRefreshTokenRepository refresh_tokens_;
 };
 
 }  // namespace
