@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "notify/dispatcher.h"
+#include "notify/pending_writer.h"
 #include "notify/signature.h"
 #include "notify/subscription_service.h"
 #include "notify/testing/receiver.h"
@@ -320,6 +321,44 @@ TEST(PendingServiceTest, QueuedNotificationIsDeliveredAfterARestartExactlyAsBatc
   EXPECT_FALSE(store.state(id));
   std::this_thread::sleep_for(600ms);
   EXPECT_EQ(rx.notifications().size(), failed.size() + 1);  // no second copy
+}
+
+// The store refuses every pending-delivery write: delivery goes on from memory (degraded, not
+// crash-safe), each failed transaction is logged and counted.
+class RefusingStore final : public SubscriptionPersistence {
+ public:
+  Status save(const StoredSubscription&, bool) override { return {}; }
+  Status remove(const std::string&, const std::string&) override { return {}; }
+  Result<std::vector<StoredSubscription>> loadAll() override {
+    return std::vector<StoredSubscription>{};
+  }
+  bool keepsPending() const override { return true; }
+  Status writePending(const std::vector<PendingWrite>&) override {
+    ++writes_;
+    return fail(Errc::Unavailable, "database is down");
+  }
+  std::atomic<int> writes_{0};
+};
+
+TEST(PendingServiceTest, StoreOutageDelaysButDoesNotStopDelivery) {
+  testing::Receiver rx;
+  RefusingStore store;
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, &store);
+  ASSERT_TRUE(svc.start());
+  json b = {{"changeType", "updated"},
+            {"notificationUrl", rx.url()},
+            {"resource", "api/v1/queues/support/stats"},
+            {"expirationDateTime",
+             presence::formatIsoDateTime(std::chrono::system_clock::now() + 30min)}};
+  std::promise<Result<json>> created;
+  svc.create({"t1", "alice", "", false}, b, [&](Result<json> r) { created.set_value(r); });
+  ASSERT_TRUE(created.get_future().get());
+  svc.publish(stats("support", 3));
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() == 1; }, 5s));
+  EXPECT_EQ(json::parse(rx.notifications()[0].body)["value"][0]["resourceData"]["waiting"], 3);
+  EXPECT_GE(svc.failedPendingWrites(), static_cast<std::size_t>(PendingWriter::kAttempts));
+  EXPECT_GT(store.writes_.load(), PendingWriter::kAttempts);  // then one write at a time
 }
 
 }  // namespace
