@@ -487,6 +487,31 @@ void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
 
 }  // namespace
 
+namespace {
+
+void readWebhooks(Reader& r, const YAML::Node& node, WebhooksConfig& w) {
+  if (!r.expectMap(
+          node, "webhooks",
+          {"answer_timeout_ms", "validation_timeout_ms", "retry_initial_ms", "retry_max_ms",
+           "give_up_after_ms", "batch_size", "max_queue", "allow_http_loopback"})) {
+    return;
+  }
+  r.readInt(node, "answer_timeout_ms", w.answer_timeout_ms, 100, 60000);
+  r.readInt(node, "validation_timeout_ms", w.validation_timeout_ms, 100, 60000);
+  r.readInt(node, "retry_initial_ms", w.retry_initial_ms, 100, 3600000);
+  r.readInt(node, "retry_max_ms", w.retry_max_ms, 100, 86400000);
+  r.readInt(node, "give_up_after_ms", w.give_up_after_ms, 1000, 604800000);
+  r.readInt(node, "batch_size", w.batch_size, 1, 1000);
+  r.readInt(node, "max_queue", w.max_queue, 1, 1000000);
+  r.readBool(node, "allow_http_loopback", w.allow_http_loopback);
+  if (w.retry_max_ms < w.retry_initial_ms) {
+    r.error(node["retry_max_ms"] ? node["retry_max_ms"] : node,
+            "retry_max_ms must not be below retry_initial_ms");
+  }
+}
+
+}  // namespace
+
 ConfigResult loadConfigText(const std::string& text, const std::string& name) {
   Reader r(name);
   YAML::Node root;
@@ -502,13 +527,15 @@ ConfigResult loadConfigText(const std::string& text, const std::string& name) {
     return std::unexpected(std::vector<ConfigError>{{name, 1, 1, "the file is empty"}});
   }
   if (r.expectMap(root, "the top level",
-                  {"demo", "log_level", "data_dir", "sip", "http", "tenants", "trunks", "oidc"})) {
+                  {"demo", "log_level", "data_dir", "sip", "http", "tenants", "trunks", "oidc",
+                   "webhooks"})) {
     r.readBool(root, "demo", config.demo);
     r.readString(root, "log_level", config.log_level);
     r.readString(root, "data_dir", config.data_dir);
     if (root["sip"]) readSip(r, root["sip"], config.sip);
     if (root["http"]) readHttp(r, root["http"], config.http);
     if (root["oidc"]) readOidc(r, root["oidc"], config.oidc, /*global=*/true);
+    if (root["webhooks"]) readWebhooks(r, root["webhooks"], config.webhooks);
     for (const char* key : {"tenants", "trunks"}) {
       const auto items = root[key];
       if (!items) continue;

@@ -153,6 +153,18 @@ struct TrunkConfig {
   uint16_t outbound_port = 5060;
 };
 
+// Webhook delivery tuning (a `webhooks:` section; docs/webhooks.md, docs/config.md).
+struct WebhooksConfig {
+  uint32_t answer_timeout_ms = 3000;       // a receiver must answer 2xx within this
+  uint32_t validation_timeout_ms = 10000;  // the validation handshake's deadline
+  uint32_t retry_initial_ms = 10000;       // backoff base after the first failure
+  uint32_t retry_max_ms = 1800000;         // backoff cap
+  uint64_t give_up_after_ms = 14400000;    // retry window from a batch's first attempt
+  uint32_t batch_size = 100;               // notifications per POST
+  uint32_t max_queue = 10000;              // queued per subscription; beyond: dead letter
+  bool allow_http_loopback = false;        // http:// to a loopback host (also with demo)
+};
+
 struct Config {
   std::string path;
   bool demo = false;
@@ -163,6 +175,7 @@ struct Config {
   std::vector<TenantConfig> tenants;
   std::vector<TrunkConfig> trunks;
   OidcConfig oidc;  // global provider; tenants may have their own
+  WebhooksConfig webhooks;
 };
 
 using ConfigResult = std::expected<Config, std::vector<ConfigError>>;

@@ -155,5 +155,54 @@ TEST(ConfigTest, HttpTlsNeedsCertificateAndKey) {
             std::string::npos);
 }
 
+TEST(ConfigTest, WebhooksSectionTunesDeliveryWithDefaultsForTheRest) {
+  auto c = loadConfigText(R"(webhooks:
+  answer_timeout_ms: 500
+  retry_initial_ms: 200
+  retry_max_ms: 400
+  give_up_after_ms: 2500
+  batch_size: 10
+)",
+                          "w.yaml");
+  ASSERT_TRUE(c) << c.error().front().toString();
+  EXPECT_EQ(c->webhooks.answer_timeout_ms, 500u);
+  EXPECT_EQ(c->webhooks.retry_initial_ms, 200u);
+  EXPECT_EQ(c->webhooks.retry_max_ms, 400u);
+  EXPECT_EQ(c->webhooks.give_up_after_ms, 2500u);
+  EXPECT_EQ(c->webhooks.batch_size, 10u);
+  EXPECT_EQ(c->webhooks.validation_timeout_ms, 10000u);
+  EXPECT_EQ(c->webhooks.max_queue, 10000u);
+  EXPECT_FALSE(c->webhooks.allow_http_loopback);
+  auto d = loadConfigText("demo: true\n", "d.yaml");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->webhooks.give_up_after_ms, 14400000u);
+  EXPECT_EQ(d->webhooks.retry_max_ms, 1800000u);
+}
+
+TEST(ConfigTest, WebhooksErrorsNameTheKeyAndLine) {
+  auto c = loadConfigText(R"(demo: true
+webhooks:
+  answer_timeout_ms: 0
+  batch_size: many
+  retry_initial_ms: 5000
+  retry_max_ms: 1000
+  retries: 3
+)",
+                          "w.yaml");
+  ASSERT_FALSE(c);
+  ASSERT_EQ(c.error().size(), 4u);
+  EXPECT_EQ(c.error()[0].toString(), "w.yaml:7:3: unknown key 'retries' in webhooks");
+  EXPECT_EQ(c.error()[1].line, 3);
+  EXPECT_NE(c.error()[1].reason.find("answer_timeout_ms must be between 100 and 60000"),
+            std::string::npos);
+  EXPECT_EQ(c.error()[2].line, 4);
+  EXPECT_EQ(c.error()[2].reason, "batch_size must be an integer");
+  EXPECT_EQ(c.error()[3].line, 6);
+  EXPECT_EQ(c.error()[3].reason, "retry_max_ms must not be below retry_initial_ms");
+  auto not_map = loadConfigText("webhooks: fast\n", "n.yaml");
+  ASSERT_FALSE(not_map);
+  EXPECT_EQ(not_map.error()[0].toString(), "n.yaml:1:11: webhooks must be a mapping");
+}
+
 }  // namespace
 }  // namespace sb::app

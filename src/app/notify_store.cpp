@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // notify::SubscriptionPersistence over store::SubscriptionRepository: each webhook
 // subscription is one row whose document_json is notify::toDocument() (including the signing
-// key and the dead letters). Called on the SubscriptionService thread; the store is
-// thread-safe and blocking.
+// key and the dead letters); its queued notifications are rows of
+// store::PendingDeliveryRepository. Called on the SubscriptionService thread and its
+// pending-delivery writer; the store is thread-safe and blocking.
+#include <map>
 #include <memory>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -55,6 +58,71 @@ class StoreSubscriptionPersistence final : public notify::SubscriptionPersistenc
       }
       out.push_back(std::move(*s));
     }
+    return out;
+  }
+
+  bool keepsPending() const override { return true; }
+
+  Status writePending(const std::vector<notify::PendingWrite>& writes) override {
+    using Kind = notify::PendingOp::Kind;
+    std::vector<store::PendingDeliveryWrite> rows;
+    rows.reserve(writes.size());
+    for (const auto& w : writes) {
+      store::PendingDeliveryWrite row;
+      switch (w.kind) {
+        case Kind::PutItem:
+          row.kind = store::PendingDeliveryWrite::Kind::PutItem;
+          break;
+        case Kind::PutState:
+          row.kind = store::PendingDeliveryWrite::Kind::PutState;
+          break;
+        case Kind::RemoveUpTo:
+          row.kind = store::PendingDeliveryWrite::Kind::RemoveUpTo;
+          break;
+        case Kind::RemoveSubscription:
+          row.kind = store::PendingDeliveryWrite::Kind::RemoveSubscription;
+          break;
+      }
+      row.item = {store::TenantId(w.tenant_id), w.subscription_id, w.lifecycle, w.seq, w.item_json};
+      row.state = {store::TenantId(w.tenant_id),
+                   w.subscription_id,
+                   w.lifecycle,
+                   w.batch_end,
+                   w.attempts,
+                   w.first_attempt,
+                   w.next_attempt,
+                   w.last_error};
+      rows.push_back(std::move(row));
+    }
+    return store_.pendingDeliveries().apply(rows);
+  }
+
+  Result<std::vector<notify::StoredQueue>> loadPending() override {
+    auto items = store_.pendingDeliveries().listItems();
+    if (!items) return std::unexpected(items.error());
+    auto states = store_.pendingDeliveries().listStates();
+    if (!states) return std::unexpected(states.error());
+    using Key = std::tuple<std::string, std::string, bool>;
+    std::map<Key, notify::StoredQueue> queues;
+    auto queueOf = [&](const store::TenantId& t, const std::string& sub,
+                       bool lifecycle) -> notify::StoredQueue& {
+      auto& q = queues[Key(t.value(), sub, lifecycle)];
+      q.tenant_id = t.value();
+      q.subscription_id = sub;
+      q.lifecycle = lifecycle;
+      return q;
+    };
+    for (auto& i : *items) {
+      queueOf(i.tenant_id, i.subscription_id, i.lifecycle)
+          .items.emplace_back(i.seq, std::move(i.item_json));
+    }
+    for (auto& s : *states) {
+      queueOf(s.tenant_id, s.subscription_id, s.lifecycle).batch = notify::StoredQueue::Batch{
+          s.batch_end, s.attempts, s.first_attempt_at, s.next_attempt_at, s.last_error};
+    }
+    std::vector<notify::StoredQueue> out;
+    out.reserve(queues.size());
+    for (auto& [key, q] : queues) out.push_back(std::move(q));
     return out;
   }
 

@@ -21,7 +21,8 @@ namespace {
 using nlohmann::json;
 using presence::ResourceKind;
 
-// Tuning by environment until the YAML config has a `webhooks:` section (docs/webhooks.md).
+// SB_WEBHOOK_* environment variables override the `webhooks:` section (docs/webhooks.md): the
+// older way to tune, kept because test drivers shorten the windows with them.
 std::optional<Duration> envMillis(const char* name) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return std::nullopt;
@@ -35,9 +36,19 @@ std::optional<Duration> envMillis(const char* name) {
 }
 
 notify::ServiceOptions serviceOptions(const Config& config) {
+  using std::chrono::milliseconds;
   notify::ServiceOptions o;
+  const auto& w = config.webhooks;
+  o.delivery_timeout = milliseconds(w.answer_timeout_ms);
+  o.validation_timeout = milliseconds(w.validation_timeout_ms);
+  o.dispatch.retry.initial_delay = milliseconds(w.retry_initial_ms);
+  o.dispatch.retry.max_delay = milliseconds(w.retry_max_ms);
+  o.dispatch.retry.give_up_after = milliseconds(w.give_up_after_ms);
+  o.dispatch.max_batch = w.batch_size;
+  o.dispatch.max_pending = w.max_queue;
   const char* loopback = std::getenv("SB_WEBHOOK_ALLOW_HTTP_LOOPBACK");
-  o.policy.allow_http_loopback = config.demo || (loopback != nullptr && std::string(loopback) == "1");
+  o.policy.allow_http_loopback =
+      config.demo || w.allow_http_loopback || (loopback != nullptr && std::string(loopback) == "1");
   if (auto d = envMillis("SB_WEBHOOK_RETRY_INITIAL_MS")) o.dispatch.retry.initial_delay = *d;
   if (auto d = envMillis("SB_WEBHOOK_RETRY_MAX_MS")) o.dispatch.retry.max_delay = *d;
   if (auto d = envMillis("SB_WEBHOOK_GIVE_UP_MS")) o.dispatch.retry.give_up_after = *d;

@@ -100,8 +100,18 @@ int runServe(const Config& config, const ServeOptions& options) {
       return 1;
     }
     directory = std::move(*built);
-    // Tenants created through the API earlier start the voice path too.
-    voice = voice || (!directory->tenants().empty() && config.sip.workers == 1);
+    // With a store the voice path always runs (on one shard), even with no tenant yet: a
+    // tenant created through the API later reaches it through ConfigService and
+    // VoiceCenter::applyDirectory, which needs the stack to exist.
+    if (config.sip.workers == 1) {
+      voice = true;
+    } else if (!config.tenants.empty() || !directory->tenants().empty()) {
+      SB_LOG_WARN("sip.workers is {}: the voice path needs 1, tenants get no voice service",
+                  config.sip.workers);
+    } else {
+      SB_LOG_WARN("sip.workers is {}: tenants created through the API get no voice service",
+                  config.sip.workers);
+    }
   }
   if (voice) {
     center_store = std::make_unique<AsyncCenterStore>(*db);

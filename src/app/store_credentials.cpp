@@ -279,17 +279,32 @@ Status StoreCredentialSource::revokeApiKey(std::string_view tenant_id, std::stri
   return memory_.revokeApiKey(tenant_id, key_id);
 }
 
+// Refresh tokens live in the store when there is one (a restart keeps sessions); the hash,
+// never the token, is the key. Rotation and reuse detection are TokenService's, unchanged.
 Status StoreCredentialSource::addRefreshToken(api::RefreshTokenRecord token) {
-  return memory_.addRefreshToken(std::move(token));
+  if (store_ == nullptr) return memory_.addRefreshToken(std::move(token));
+  // Expired tokens are useless even for reuse detection: drop them now and then.
+  if (++refresh_adds_ % kPurgeEvery == 0) {
+    if (auto purged = store_->refreshTokens().purgeExpired(clock_.wallNow()); !purged) {
+      SB_LOG_WARN("purging expired refresh tokens failed: {}", purged.error().toString());
+    }
+  }
+  return store_->refreshTokens().create(store::RefreshToken{
+      token.hash_hex, token.family_id, token.user_id, token.expires_at, token.used, token.revoked});
 }
 
 Result<api::RefreshTokenRecord> StoreCredentialSource::consumeRefreshToken(
     std::string_view hash_hex) {
-  return memory_.consumeRefreshToken(hash_hex);
+  if (store_ == nullptr) return memory_.consumeRefreshToken(hash_hex);
+  auto t = store_->refreshTokens().consume(std::string(hash_hex));
+  if (!t) return std::unexpected(t.error());
+  return api::RefreshTokenRecord{t->hash_hex,   t->family_id, t->user_id,
+                                 t->expires_at, t->used,      t->revoked};
 }
 
 Status StoreCredentialSource::revokeRefreshFamily(std::string_view family_id) {
-  return memory_.revokeRefreshFamily(family_id);
+  if (store_ == nullptr) return memory_.revokeRefreshFamily(family_id);
+  return store_->refreshTokens().revokeFamily(std::string(family_id));
 }
 
 Status StoreCredentialSource::seedFromConfig(const Config& config) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // StoreCredentialSource: the auth layer's CredentialSource backed by the store, so local
 // accounts (store User.password_hash, argon2id) and API keys (store ApiKey: display prefix +
-// SHA-256 secret hash) survive a restart. Refresh tokens stay in memory (a restart signs
-// everyone out). Owned by HttpApi; thread-safe (the store is; the key index is mutex-guarded).
-// Every call blocks on the store: call it from the blocking pool or at start-up.
+// SHA-256 secret hash) survive a restart, and so do refresh tokens (store RefreshToken: SHA-256
+// hash, family, used/revoked flags). Owned by HttpApi; thread-safe (the store is; the key index is
+// mutex-guarded). Every call blocks on the store: call it from the blocking pool or at start-up.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,7 +31,8 @@ Result<store::Role> storeRoleOf(const std::vector<api::Role>& roles);
 class StoreCredentialSource final : public api::CredentialSource {
  public:
   // store may be null: then everything goes to `memory`. Both must outlive this object.
-  // `memory` also keeps refresh tokens, and answers for users and keys absent from the store.
+  // `memory` answers for users and keys absent from the store (and keeps refresh tokens when
+  // there is no store).
   StoreCredentialSource(store::Store* store, api::InMemoryCredentialSource& memory,
                         const Clock& clock);
   StoreCredentialSource(const StoreCredentialSource&) = delete;
@@ -61,8 +64,12 @@ class StoreCredentialSource final : public api::CredentialSource {
   // Reloads the hash -> (tenant, key id) index from every tenant's keys.
   Status rebuildIndex();
 
+  // Every kPurgeEvery-th new refresh token also deletes the expired ones.
+  static constexpr std::uint64_t kPurgeEvery = 256;
+
   store::Store* store_;
   api::InMemoryCredentialSource& memory_;
+  std::atomic<std::uint64_t> refresh_adds_{0};
   const Clock& clock_;
   std::mutex mu_;
   // SHA-256 hex of a key -> (tenant id, key id). GUARDED_BY(mu_). Lookups then read the key

@@ -65,6 +65,13 @@ bool Dispatcher::remove(const std::string& tenant, const std::string& id) {
   if (it == subs_.end() || it->second.record.sub.tenant_id != tenant) return false;
   // An in-flight delivery completes into nothing: complete() ignores unknown subscriptions.
   subs_.erase(it);
+  if (journal_enabled_) {
+    PendingOp op;
+    op.kind = PendingOp::Kind::RemoveSubscription;
+    op.tenant_id = tenant;
+    op.subscription_id = id;
+    record(std::move(op));
+  }
   return true;
 }
 
@@ -99,6 +106,91 @@ std::size_t Dispatcher::pendingCount(const std::string& id) const {
   auto it = subs_.find(id);
   if (it == subs_.end()) return 0;
   return it->second.notify.pending.size() + it->second.notify.batch.size();
+}
+
+void Dispatcher::record(PendingOp op) {
+  op.ticket = next_ticket_++;
+  journal_.push_back(std::move(op));
+}
+
+std::vector<PendingOp> Dispatcher::takeJournal() {
+  std::vector<PendingOp> out;
+  out.swap(journal_);
+  return out;
+}
+
+void Dispatcher::append(Queue& q, const std::string& tenant, const std::string& sub, bool lifecycle,
+                        json item) {
+  Item it{q.next_seq++, 0, std::move(item)};
+  if (journal_enabled_ && q.journaled) {
+    PendingOp op;
+    op.kind = PendingOp::Kind::PutItem;
+    op.tenant_id = tenant;
+    op.subscription_id = sub;
+    op.lifecycle = lifecycle;
+    op.seq = it.seq;
+    op.item_json = it.json.dump();
+    record(std::move(op));
+    it.ticket = lastTicket();
+  }
+  q.pending.push_back(std::move(it));
+}
+
+void Dispatcher::recordState(const Queue& q, const std::string& tenant, const std::string& sub,
+                             bool lifecycle) {
+  if (!journal_enabled_ || !q.journaled || q.batch.empty()) return;
+  PendingOp op;
+  op.kind = PendingOp::Kind::PutState;
+  op.tenant_id = tenant;
+  op.subscription_id = sub;
+  op.lifecycle = lifecycle;
+  op.batch_end = q.batch.back().seq;
+  op.attempts = q.failures;
+  op.first_attempt = q.first_attempt;
+  op.next_attempt = q.next_attempt;
+  op.last_error = q.last_error;
+  record(std::move(op));
+}
+
+void Dispatcher::recordRemoveUpTo(const Queue& q, const std::string& tenant, const std::string& sub,
+                                  bool lifecycle, int64_t batch_end) {
+  if (!journal_enabled_ || !q.journaled) return;
+  PendingOp op;
+  op.kind = PendingOp::Kind::RemoveUpTo;
+  op.tenant_id = tenant;
+  op.subscription_id = sub;
+  op.lifecycle = lifecycle;
+  op.batch_end = batch_end;
+  record(std::move(op));
+}
+
+bool Dispatcher::batchable(const Queue& q) const {
+  if (q.pending.empty()) return false;
+  return !journal_enabled_ || !q.journaled || q.pending.front().ticket <= durable_;
+}
+
+bool Dispatcher::restore(RestoredQueue rq) {
+  auto it = subs_.find(rq.subscription_id);
+  if (it == subs_.end()) return false;
+  Entry& e = it->second;
+  if (rq.lifecycle && !e.lifecycle) return false;
+  Queue& q = rq.lifecycle ? *e.lifecycle : e.notify;
+  for (auto& [seq, item] : rq.items) {
+    Item restored{seq, 0, std::move(item)};
+    q.next_seq = std::max(q.next_seq, seq + 1);
+    if (rq.batch && seq <= rq.batch->batch_end) {
+      q.batch.push_back(std::move(restored));
+    } else {
+      q.pending.push_back(std::move(restored));
+    }
+  }
+  if (!q.batch.empty()) {
+    q.failures = rq.batch->attempts;
+    q.first_attempt = rq.batch->first_attempt;
+    q.next_attempt = rq.batch->next_attempt;
+    q.last_error = rq.batch->last_error;
+  }
+  return true;
 }
 
 namespace {
@@ -141,11 +233,21 @@ std::size_t Dispatcher::publish(const Change& change) {
     json item = presence::notificationBatchJson(std::span(&cn, 1))["value"][0];
     auto& pending = e.notify.pending;
     if (change.change_type == presence::kUpdated) {
-      auto same = std::find_if(pending.begin(), pending.end(), [&](const json& p) {
-        return p["resource"] == item["resource"] && p["changeType"] == "updated";
+      auto same = std::find_if(pending.begin(), pending.end(), [&](const Item& p) {
+        return p.json["resource"] == item["resource"] && p.json["changeType"] == "updated";
       });
       if (same != pending.end()) {
-        *same = std::move(item);
+        same->json = std::move(item);
+        if (journal_enabled_) {
+          PendingOp op;
+          op.kind = PendingOp::Kind::PutItem;
+          op.tenant_id = s.tenant_id;
+          op.subscription_id = s.id;
+          op.seq = same->seq;
+          op.item_json = same->json.dump();
+          record(std::move(op));
+          same->ticket = lastTicket();
+        }
         continue;
       }
     }
@@ -159,7 +261,7 @@ std::size_t Dispatcher::publish(const Change& change) {
       }
       continue;
     }
-    pending.push_back(std::move(item));
+    append(e.notify, s.tenant_id, s.id, false, std::move(item));
   }
   return n;
 }
@@ -172,7 +274,8 @@ void Dispatcher::queueLifecycle(Entry& e, presence::LifecycleEvent event) {
   ln.client_state = e.record.sub.request.client_state;
   ln.tenant_id = e.record.sub.tenant_id;
   ln.event = event;
-  e.lifecycle->pending.push_back(presence::lifecycleBatchJson(std::span(&ln, 1))["value"][0]);
+  append(*e.lifecycle, e.record.sub.tenant_id, e.record.sub.id, true,
+         presence::lifecycleBatchJson(std::span(&ln, 1))["value"][0]);
 }
 
 void Dispatcher::addDead(Entry& e, json item, bool lifecycle, WallTime wall, int attempts,
@@ -201,11 +304,11 @@ WallTime Dispatcher::reauthAt(const Entry& e) const {
   return exp - before;
 }
 
-std::vector<json> Dispatcher::giveUpIfExhausted(Queue& q, MonoTime now) {
+std::vector<Dispatcher::Item> Dispatcher::giveUpIfExhausted(Queue& q, MonoTime now) {
   if (q.batch.empty() || q.in_flight || q.failures == 0) return {};
   auto d = presence::nextRetry(options_.retry, q.failures, q.first_attempt, now, 0.0);
   if (!d.give_up) return {};
-  std::vector<json> items = std::move(q.batch);
+  std::vector<Item> items = std::move(q.batch);
   q.batch.clear();
   q.failures = 0;
   return items;
@@ -216,15 +319,18 @@ std::optional<Delivery> Dispatcher::step(Queue& q, const std::string& tenant,
                                          bool lifecycle, MonoTime now) {
   if (q.in_flight || in_flight_ >= options_.max_in_flight) return std::nullopt;
   if (q.batch.empty()) {
-    if (q.pending.empty()) return std::nullopt;
-    std::size_t n = std::min(options_.max_batch, q.pending.size());
-    for (std::size_t i = 0; i < n; ++i) {
+    if (!batchable(q)) return std::nullopt;
+    // Only items the store already holds join a batch (the journal's durability rule).
+    while (!q.pending.empty() && q.batch.size() < options_.max_batch &&
+           (!journal_enabled_ || !q.journaled || q.pending.front().ticket <= durable_)) {
       q.batch.push_back(std::move(q.pending.front()));
       q.pending.pop_front();
     }
     q.failures = 0;
+    q.last_error.clear();
     q.first_attempt = now;
     q.next_attempt = now;
+    recordState(q, tenant, sub, lifecycle);
   }
   if (q.next_attempt > now) return std::nullopt;
   Delivery d;
@@ -234,7 +340,7 @@ std::optional<Delivery> Dispatcher::step(Queue& q, const std::string& tenant,
   d.lifecycle = lifecycle;
   d.url = q.url;
   json value = json::array();
-  for (const auto& item : q.batch) value.push_back(item);
+  for (const auto& item : q.batch) value.push_back(item.json);
   d.body = json{{"value", std::move(value)}}.dump();
   d.signing_key = key;
   d.attempt = q.failures + 1;
@@ -252,8 +358,17 @@ Dispatcher::Poll Dispatcher::poll(MonoTime now, WallTime wall) {
     if (wall >= s.request.expiration) {
       // Expired: gone from the API; the lifecycle queue drains on as an orphan so the
       // receiver still learns that the subscription was removed (§B.3 subscriptionRemoved).
+      // Its stored rows go with the subscription: the orphan lives in memory only.
       queueLifecycle(e, presence::LifecycleEvent::SubscriptionRemoved);
+      if (journal_enabled_) {
+        PendingOp op;
+        op.kind = PendingOp::Kind::RemoveSubscription;
+        op.tenant_id = s.tenant_id;
+        op.subscription_id = s.id;
+        record(std::move(op));
+      }
       if (e.lifecycle) {
+        e.lifecycle->journaled = false;
         orphans_.push_back({s.tenant_id, s.id, e.record.signing_key, std::move(*e.lifecycle)});
       }
       out.expired.emplace_back(s.tenant_id, s.id);
@@ -267,15 +382,20 @@ Dispatcher::Poll Dispatcher::poll(MonoTime now, WallTime wall) {
     auto failures = e.notify.failures;
     auto given_up = giveUpIfExhausted(e.notify, now);
     if (!given_up.empty()) {
+      recordRemoveUpTo(e.notify, s.tenant_id, s.id, false, given_up.back().seq);
       for (auto& item : given_up) {
-        addDead(e, std::move(item), false, wall, failures, e.notify.last_error);
+        addDead(e, std::move(item.json), false, wall, failures, e.notify.last_error);
       }
       queueLifecycle(e, presence::LifecycleEvent::Missed);
     }
     if (e.lifecycle) {
       auto lf = e.lifecycle->failures;
-      for (auto& item : giveUpIfExhausted(*e.lifecycle, now)) {
-        addDead(e, std::move(item), true, wall, lf, e.lifecycle->last_error);
+      auto lifecycle_given_up = giveUpIfExhausted(*e.lifecycle, now);
+      if (!lifecycle_given_up.empty()) {
+        recordRemoveUpTo(*e.lifecycle, s.tenant_id, s.id, true, lifecycle_given_up.back().seq);
+      }
+      for (auto& item : lifecycle_given_up) {
+        addDead(e, std::move(item.json), true, wall, lf, e.lifecycle->last_error);
       }
     }
     if (e.notify.pending.empty()) e.overflowing = false;
@@ -315,6 +435,7 @@ void Dispatcher::complete(uint64_t delivery_id, bool ok, std::string error, Mono
   deliveries_.erase(found);
   if (in_flight_ > 0) --in_flight_;
   Queue* q = nullptr;
+  const std::string* tenant = nullptr;
   if (f.orphan) {
     for (auto& o : orphans_) {
       if (o.subscription_id == f.subscription_id && o.queue.in_flight == delivery_id) {
@@ -324,10 +445,14 @@ void Dispatcher::complete(uint64_t delivery_id, bool ok, std::string error, Mono
   } else if (auto it = subs_.find(f.subscription_id); it != subs_.end()) {
     q = f.lifecycle ? (it->second.lifecycle ? &*it->second.lifecycle : nullptr)
                     : &it->second.notify;
+    tenant = &it->second.record.sub.tenant_id;
   }
   if (q == nullptr || q->in_flight != delivery_id) return;  // deleted meanwhile
   q->in_flight.reset();
   if (ok) {
+    if (tenant != nullptr && !q->batch.empty()) {
+      recordRemoveUpTo(*q, *tenant, f.subscription_id, f.lifecycle, q->batch.back().seq);
+    }
     q->batch.clear();
     q->failures = 0;
     q->last_error.clear();
@@ -338,6 +463,7 @@ void Dispatcher::complete(uint64_t delivery_id, bool ok, std::string error, Mono
   auto d = presence::nextRetry(options_.retry, q->failures, q->first_attempt, now, jitter_());
   // On give_up, poll() dead-letters the batch at its next run (now).
   q->next_attempt = d.give_up ? now : d.next_attempt;
+  if (tenant != nullptr) recordState(*q, *tenant, f.subscription_id, f.lifecycle);
 }
 
 std::optional<MonoTime> Dispatcher::nextWakeup(MonoTime now, WallTime wall) const {
@@ -354,7 +480,8 @@ std::optional<MonoTime> Dispatcher::nextWakeup(MonoTime now, WallTime wall) cons
   auto queueDue = [&](const Queue& q) {
     if (saturated || q.in_flight || q.idle()) return;
     if (q.batch.empty()) {
-      consider(now);
+      // Items not yet durable wait for markDurable(), whose caller pumps.
+      if (batchable(q)) consider(now);
       return;
     }
     consider(std::max(now, q.next_attempt));

@@ -6,6 +6,7 @@
 // and jitter are inputs. Owned by one thread (SubscriptionService's); not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -55,6 +56,46 @@ struct DispatchOptions {
   std::size_t max_dead_letters = 1000;   // per subscription, oldest dropped
   std::size_t max_in_flight = 64;        // POSTs at once over all subscriptions
   Duration reauthorize_before = std::chrono::minutes(10);
+};
+
+// Pending-delivery journal (docs/webhooks.md "Restarts"): when enabled, every change to a
+// subscription's queues is recorded as an op for the store, in order. seq numbers an item
+// within its queue (per subscription and lifecycle flag) and never repeats; ticket numbers ops
+// over the whole dispatcher. Times are the dispatcher's monotonic times.
+struct PendingOp {
+  enum class Kind {
+    PutItem,            // insert or replace item `seq` (item_json)
+    PutState,           // the current batch (seq <= batch_end) and its retry state
+    RemoveUpTo,         // items seq <= batch_end and the state are gone (delivered/dead)
+    RemoveSubscription  // every item and state of the subscription
+  };
+  Kind kind = Kind::PutItem;
+  uint64_t ticket = 0;
+  std::string tenant_id;
+  std::string subscription_id;
+  bool lifecycle = false;
+  int64_t seq = 0;
+  std::string item_json;
+  int64_t batch_end = 0;
+  int attempts = 0;  // failed attempts of the batch so far
+  MonoTime first_attempt{};
+  MonoTime next_attempt{};
+  std::string last_error;
+};
+
+// A queue read back from the store: items by seq, and the batch in progress if any.
+struct RestoredQueue {
+  std::string subscription_id;
+  bool lifecycle = false;
+  std::vector<std::pair<int64_t, nlohmann::json>> items;  // ascending seq
+  struct Batch {
+    int64_t batch_end = 0;
+    int attempts = 0;
+    MonoTime first_attempt{};
+    MonoTime next_attempt{};
+    std::string last_error;
+  };
+  std::optional<Batch> batch;
 };
 
 // One POST to make. The caller reports the outcome with Dispatcher::complete(id, ...).
@@ -110,11 +151,34 @@ class Dispatcher final {
   std::optional<MonoTime> nextWakeup(MonoTime now, WallTime wall) const;
   std::size_t inFlight() const { return in_flight_; }
 
+  // Journal (see PendingOp). Once enabled, items are only batched after markDurable() covered
+  // the ticket of their PutItem, so a receiver never sees a notification the store could
+  // lose: the first delivery attempt proves it survives a crash.
+  void enableJournal() { journal_enabled_ = true; }
+  // The ops recorded since the last call, in order.
+  std::vector<PendingOp> takeJournal();
+  // Every op with ticket <= ticket is committed.
+  void markDurable(uint64_t ticket) { durable_ = std::max(durable_, ticket); }
+  // The ticket of the newest op recorded (0 when none).
+  uint64_t lastTicket() const { return next_ticket_ - 1; }
+  // Restores a persisted queue of a subscription added before (start-up, before any
+  // publish). The restored items count as durable; the batch keeps its attempt count and
+  // schedule. False (and nothing changes) when the subscription or its lifecycle URL is
+  // unknown: the caller drops the stored rows.
+  bool restore(RestoredQueue queue);
+
  private:
+  struct Item {
+    int64_t seq = 0;
+    uint64_t ticket = 0;  // of its latest PutItem; 0 when not journaled
+    nlohmann::json json;
+  };
   struct Queue {
     std::string url;
-    std::deque<nlohmann::json> pending;
-    std::vector<nlohmann::json> batch;  // being delivered (retried as a whole)
+    std::deque<Item> pending;
+    std::vector<Item> batch;  // being delivered (retried as a whole)
+    int64_t next_seq = 1;
+    bool journaled = true;  // false for an orphan: its rows went with the subscription
     int failures = 0;
     MonoTime first_attempt{};
     MonoTime next_attempt{};
@@ -139,13 +203,21 @@ class Dispatcher final {
   };
 
   void queueLifecycle(Entry& e, presence::LifecycleEvent event);
+  void append(Queue& q, const std::string& tenant, const std::string& sub, bool lifecycle,
+              nlohmann::json item);
+  void record(PendingOp op);
+  void recordState(const Queue& q, const std::string& tenant, const std::string& sub,
+                   bool lifecycle);
+  void recordRemoveUpTo(const Queue& q, const std::string& tenant, const std::string& sub,
+                        bool lifecycle, int64_t batch_end);
+  bool batchable(const Queue& q) const;
   void addDead(Entry& e, nlohmann::json item, bool lifecycle, WallTime wall, int attempts,
                const std::string& error);
   // Moves the queue forward; returns a delivery when one is due.
   std::optional<Delivery> step(Queue& q, const std::string& tenant, const std::string& sub,
                                const std::string& key, bool lifecycle, MonoTime now);
   // Gives up on q's batch if its retry window is over; returns the given-up items.
-  std::vector<nlohmann::json> giveUpIfExhausted(Queue& q, MonoTime now);
+  std::vector<Item> giveUpIfExhausted(Queue& q, MonoTime now);
   WallTime reauthAt(const Entry& e) const;
 
   DispatchOptions options_;
@@ -163,6 +235,10 @@ class Dispatcher final {
   std::size_t in_flight_ = 0;
   // poll() collects these between calls.
   std::vector<std::string> dead_lettered_;
+  bool journal_enabled_ = false;
+  std::vector<PendingOp> journal_;
+  uint64_t next_ticket_ = 1;
+  uint64_t durable_ = 0;
 };
 
 }  // namespace sb::notify

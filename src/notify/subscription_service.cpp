@@ -7,6 +7,7 @@
 #include "common/asio.h"
 #include "common/handoff.h"
 #include "common/log.h"
+#include "notify/pending_writer.h"
 #include "notify/signature.h"
 #include "notify/webhook_client.h"
 #include "presence/iso8601.h"
@@ -91,6 +92,9 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   Handoff<Change> inbox{io.get_executor(), [this](Change&& change) {
                           if (dispatcher.publish(change) > 0) pump();
                         }};
+  // Set by start() when the persistence keepsPending(); owned by the service thread's
+  // owner (stop() closes it after the service thread ended).
+  std::unique_ptr<PendingWriter> writer;
 
   Impl(ServiceOptions o, const Clock& c, SubscriptionPersistence* p)
       : options(std::move(o)),
@@ -212,12 +216,91 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
       return done(fail(Errc::NotFound, "no such subscription", "id"));
     }
     dispatcher.remove(caller.tenant_id, id);
+    flushJournal();
     if (persistence != nullptr) {
       if (auto s = persistence->remove(caller.tenant_id, id); !s) {
         SB_LOG_WARN("webhooks: deleting subscription {} failed: {}", id, s.error().toString());
       }
     }
     done({});
+  }
+
+  WallTime toWall(MonoTime t, MonoTime now, WallTime wall) const {
+    return wall + std::chrono::duration_cast<WallTime::duration>(t - now);
+  }
+
+  // Hands the dispatcher's journal to the writer (never blocks on the store).
+  void flushJournal() {
+    if (!writer) return;
+    auto ops = dispatcher.takeJournal();
+    if (ops.empty()) return;
+    MonoTime now = clock.now();
+    WallTime wall = clock.wallNow();
+    std::vector<PendingWrite> writes;
+    writes.reserve(ops.size());
+    for (auto& op : ops) {
+      PendingWrite w;
+      w.kind = op.kind;
+      w.tenant_id = std::move(op.tenant_id);
+      w.subscription_id = std::move(op.subscription_id);
+      w.lifecycle = op.lifecycle;
+      w.seq = op.seq;
+      w.item_json = std::move(op.item_json);
+      w.batch_end = op.batch_end;
+      w.attempts = op.attempts;
+      w.first_attempt = toWall(op.first_attempt, now, wall);
+      w.next_attempt = toWall(op.next_attempt, now, wall);
+      w.last_error = std::move(op.last_error);
+      writes.push_back(std::move(w));
+    }
+    writer->push(std::move(writes), ops.back().ticket);
+  }
+
+  // Start-up, before the thread runs: queues the store kept, with their retry schedule.
+  Status restorePending() {
+    auto queues = persistence->loadPending();
+    if (!queues) return std::unexpected(queues.error());
+    MonoTime now = clock.now();
+    WallTime wall = clock.wallNow();
+    auto toMono = [&](WallTime t) { return now + std::chrono::duration_cast<Duration>(t - wall); };
+    std::vector<PendingWrite> orphaned;
+    std::size_t items = 0;
+    for (auto& sq : *queues) {
+      RestoredQueue rq;
+      rq.subscription_id = sq.subscription_id;
+      rq.lifecycle = sq.lifecycle;
+      for (auto& [seq, text] : sq.items) {
+        auto j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (j.is_discarded()) {
+          SB_LOG_WARN("webhooks: skipping unreadable pending item {} of {}", seq,
+                      sq.subscription_id);
+          continue;
+        }
+        rq.items.emplace_back(seq, std::move(j));
+      }
+      if (sq.batch) {
+        rq.batch = RestoredQueue::Batch{sq.batch->batch_end, sq.batch->attempts,
+                                        toMono(sq.batch->first_attempt),
+                                        toMono(sq.batch->next_attempt), sq.batch->last_error};
+      }
+      items += rq.items.size();
+      if (!dispatcher.restore(std::move(rq))) {
+        // The subscription is gone (deleted, or unreadable): so are its deliveries.
+        PendingWrite w;
+        w.kind = PendingOp::Kind::RemoveSubscription;
+        w.tenant_id = sq.tenant_id;
+        w.subscription_id = sq.subscription_id;
+        orphaned.push_back(std::move(w));
+      }
+    }
+    if (!orphaned.empty()) {
+      if (auto s = persistence->writePending(orphaned); !s) {
+        SB_LOG_WARN("webhooks: dropping pending deliveries of gone subscriptions failed: {}",
+                    s.error().toString());
+      }
+    }
+    if (items > 0) SB_LOG_INFO("webhooks: {} pending notifications restored", items);
+    return {};
   }
 
   void pump() {
@@ -236,6 +319,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
       if (const auto* r = dispatcher.findById(id)) persist(r->sub.tenant_id, id);
     }
     for (auto& d : polled.deliveries) send(std::move(d));
+    flushJournal();
     reschedule();
   }
 
@@ -295,6 +379,22 @@ Status SubscriptionService::start() {
     if (!all) return std::unexpected(all.error());
     for (auto& s : *all) impl_->dispatcher.add(std::move(s.record), std::move(s.dead_letters));
     if (!all->empty()) SB_LOG_INFO("webhooks: {} subscriptions restored", all->size());
+    if (impl_->persistence->keepsPending()) {
+      SB_TRY(impl_->restorePending());
+      impl_->dispatcher.enableJournal();
+      std::weak_ptr<Impl> weak = impl_;
+      impl_->writer = std::make_unique<PendingWriter>(
+          *impl_->persistence, impl_->options.pending_gather, [weak](uint64_t ticket) {
+            auto self = weak.lock();
+            if (!self) return;
+            asio::post(self->io, [weak, ticket] {
+              auto s = weak.lock();
+              if (!s) return;
+              s->dispatcher.markDurable(ticket);
+              s->pump();
+            });
+          });
+    }
   }
   auto impl = impl_;
   asio::post(impl->io, [impl] { impl->pump(); });
@@ -307,6 +407,11 @@ void SubscriptionService::stop() {
   impl_->work.reset();
   impl_->io.stop();
   thread_.join();
+  if (impl_->writer) {
+    // The service thread is gone: this thread may touch the dispatcher now.
+    impl_->flushJournal();
+    impl_->writer->close();
+  }
 }
 
 void SubscriptionService::create(Caller caller, json body, JsonCallback done) {
@@ -367,5 +472,8 @@ void SubscriptionService::publish(Change change) { impl_->inbox.push(std::move(c
 
 std::size_t SubscriptionService::deliveredBatches() const { return impl_->delivered.load(); }
 std::size_t SubscriptionService::failedAttempts() const { return impl_->failed.load(); }
+std::size_t SubscriptionService::failedPendingWrites() const {
+  return impl_->writer ? impl_->writer->failedTransactions() : 0;
+}
 
 }  // namespace sb::notify

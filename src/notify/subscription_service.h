@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // SubscriptionService: Graph-style change-notification subscriptions with webhook delivery
-// (docs/webhooks.md). It runs its own thread and io_context: every public method may be called
-// from any thread, only posts, and answers through the callback on the service thread, so a
-// producer (publish) or an API handler never waits for a receiver. Receivers are isolated by
-// the Dispatcher: one queue and at most one request in flight per subscription, a bounded
-// number overall, and a 3 s answer deadline. Persistence (optional) is called on the service
-// thread. Construct, start() and stop() on one owner thread.
+// (docs/webhooks.md). It runs its own thread and io_context (plus, with a persistence that
+// keepsPending(), a writer thread that commits queue changes in batches): every public method may
+// be called from any thread, only posts, and answers through the callback on the service thread, so
+// a producer (publish) or an API handler never waits for a receiver. Receivers are isolated by the
+// Dispatcher: one queue and at most one request in flight per subscription, a bounded number
+// overall, and a 3 s answer deadline. Persistence (optional) is called on the service thread.
+// Construct, start() and stop() on one owner thread.
 #pragma once
 
 #include <functional>
@@ -31,13 +32,55 @@ struct StoredSubscription {
 nlohmann::json toDocument(const StoredSubscription& s);  // the store's document_json
 Result<StoredSubscription> fromDocument(const nlohmann::json& doc);
 
-// The seam to the store (implemented in app/). Called on the service thread; may block.
+// A pending-delivery change for the store: a PendingOp with wall-clock times.
+struct PendingWrite {
+  PendingOp::Kind kind = PendingOp::Kind::PutItem;
+  std::string tenant_id;
+  std::string subscription_id;
+  bool lifecycle = false;
+  int64_t seq = 0;
+  std::string item_json;
+  int64_t batch_end = 0;
+  int attempts = 0;
+  WallTime first_attempt{};
+  WallTime next_attempt{};
+  std::string last_error;
+};
+
+// A stored queue as loadPending() returns it (wall-clock times).
+struct StoredQueue {
+  std::string tenant_id;
+  std::string subscription_id;
+  bool lifecycle = false;
+  std::vector<std::pair<int64_t, std::string>> items;  // (seq, item JSON), ascending seq
+  struct Batch {
+    int64_t batch_end = 0;
+    int attempts = 0;
+    WallTime first_attempt{};
+    WallTime next_attempt{};
+    std::string last_error;
+  };
+  std::optional<Batch> batch;
+};
+
+// The seam to the store (implemented in app/). save/remove/loadAll/loadPending are called on
+// the service thread; writePending on the service's pending-delivery writer thread. All may
+// block. A persistence that keepsPending() makes queued notifications survive a restart.
 class SubscriptionPersistence {
  public:
   virtual ~SubscriptionPersistence() = default;
   [[nodiscard]] virtual Status save(const StoredSubscription& s, bool created) = 0;
   [[nodiscard]] virtual Status remove(const std::string& tenant, const std::string& id) = 0;
   [[nodiscard]] virtual Result<std::vector<StoredSubscription>> loadAll() = 0;
+  virtual bool keepsPending() const { return false; }
+  // Applies the writes in order in one transaction (all or none).
+  [[nodiscard]] virtual Status writePending(const std::vector<PendingWrite>& writes) {
+    (void)writes;
+    return {};
+  }
+  [[nodiscard]] virtual Result<std::vector<StoredQueue>> loadPending() {
+    return std::vector<StoredQueue>{};
+  }
 };
 
 struct ServiceOptions {
@@ -46,6 +89,8 @@ struct ServiceOptions {
   Duration validation_timeout = presence::kValidationTimeout;
   Duration delivery_timeout = presence::kDeliveryAnswerTimeout;
   bool verify_tls = true;
+  // Pending-delivery writes wait this long for more before one transaction commits them.
+  Duration pending_gather = std::chrono::milliseconds(20);
 };
 
 // Who is asking. Callers see their own subscriptions; see_all (tenant admins) the tenant's.
@@ -69,9 +114,12 @@ class SubscriptionService final {
   SubscriptionService(const SubscriptionService&) = delete;
   SubscriptionService& operator=(const SubscriptionService&) = delete;
 
-  // Loads persisted subscriptions (errors: the load failed) and starts the thread.
+  // Loads persisted subscriptions and pending deliveries (errors: the load failed) and starts
+  // the threads.
   Status start();
-  // Stops the thread; undelivered notifications are dropped. Idempotent.
+  // Stops the threads after committing the pending-delivery writes already recorded;
+  // undelivered notifications stay in the store when the persistence keepsPending(), else
+  // they are dropped. Idempotent.
   void stop();
 
   // POST /subscriptions: validates, runs the validation handshake against notificationUrl and
@@ -92,6 +140,8 @@ class SubscriptionService final {
   // Service-thread counters, read from any thread (tests, metrics).
   std::size_t deliveredBatches() const;
   std::size_t failedAttempts() const;
+  // Pending-delivery transactions that failed (each is retried; see docs/webhooks.md).
+  std::size_t failedPendingWrites() const;
 
  private:
   struct Impl;

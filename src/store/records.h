@@ -237,4 +237,58 @@ struct Subscription {
   bool operator==(const Subscription&) const = default;
 };
 
+// A webhook notification queued and not yet delivered (or dead-lettered). Key:
+// (tenant_id, subscription_id, lifecycle, seq); seq orders the items of one queue.
+struct PendingNotification {
+  TenantId tenant_id;
+  std::string subscription_id;
+  bool lifecycle = false;  // the lifecycle-event queue, else the notification queue
+  std::int64_t seq = 0;
+  std::string item_json;
+
+  bool operator==(const PendingNotification&) const = default;
+};
+
+// The batch a webhook queue is delivering (its items have seq <= batch_end) and its retry
+// schedule. At most one per (tenant_id, subscription_id, lifecycle).
+struct PendingDeliveryState {
+  TenantId tenant_id;
+  std::string subscription_id;
+  bool lifecycle = false;
+  std::int64_t batch_end = 0;
+  int attempts = 0;  // failed attempts so far
+  WallTime first_attempt_at{};
+  WallTime next_attempt_at{};
+  std::string last_error;
+
+  bool operator==(const PendingDeliveryState&) const = default;
+};
+
+// One change to the pending deliveries, applied in order by PendingDeliveryRepository::apply.
+struct PendingDeliveryWrite {
+  enum class Kind {
+    PutItem,            // insert or replace `item`
+    PutState,           // insert or replace `state`
+    RemoveUpTo,         // delete the items with seq <= state.batch_end, and the state
+    RemoveSubscription  // delete every item and state of state.subscription_id
+  };
+  Kind kind = Kind::PutItem;
+  PendingNotification item;    // PutItem
+  PendingDeliveryState state;  // the others (key fields, plus batch_end for RemoveUpTo)
+};
+
+// A refresh token of the API's sign-in (docs/security.md): only the SHA-256 of the token is
+// kept. Every rotation of one sign-in shares family_id. Not tenant-scoped: the token names its
+// user, and system operators belong to no tenant row.
+struct RefreshToken {
+  std::string hash_hex;
+  std::string family_id;
+  std::string user_id;
+  WallTime expires_at{};
+  bool used = false;     // rotated away
+  bool revoked = false;  // its family was revoked (reuse detected)
+
+  bool operator==(const RefreshToken&) const = default;
+};
+
 }  // namespace sb::store

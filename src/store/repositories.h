@@ -179,4 +179,36 @@ class SubscriptionRepository {
   [[nodiscard]] virtual Result<std::vector<Subscription>> listAll() = 0;
 };
 
+// Webhook notifications queued for delivery (docs/webhooks.md "Restarts"). Written in batches
+// by the webhook service's writer, read back once at start-up. Not scoped by a tenant argument
+// (like SubscriptionRepository::listAll): each row carries its tenant, and the rows of a
+// deleted tenant go with it.
+class PendingDeliveryRepository {
+ public:
+  virtual ~PendingDeliveryRepository() = default;
+  // Applies every write in order in one transaction: all or none. InvalidArgument for an
+  // empty tenant or subscription id, or an unknown tenant.
+  [[nodiscard]] virtual Status apply(const std::vector<PendingDeliveryWrite>& writes) = 0;
+  // Every queued item, ordered by (tenant_id, subscription_id, lifecycle, seq).
+  [[nodiscard]] virtual Result<std::vector<PendingNotification>> listItems() = 0;
+  // Every batch state, ordered by (tenant_id, subscription_id, lifecycle).
+  [[nodiscard]] virtual Result<std::vector<PendingDeliveryState>> listStates() = 0;
+};
+
+// Refresh tokens (hashes only), so a restart does not sign everyone out.
+class RefreshTokenRepository {
+ public:
+  virtual ~RefreshTokenRepository() = default;
+  // AlreadyExists if the hash is taken; InvalidArgument for an empty hash, family or user.
+  [[nodiscard]] virtual Status create(const RefreshToken& token) = 0;
+  // Atomically marks the token used and returns it as it was before, so used == true means
+  // this call is a reuse (also between concurrent callers: exactly one sees used == false).
+  // NotFound when unknown.
+  [[nodiscard]] virtual Result<RefreshToken> consume(const std::string& hash_hex) = 0;
+  // Marks every token of the family revoked (none: no error).
+  [[nodiscard]] virtual Status revokeFamily(const std::string& family_id) = 0;
+  // Deletes tokens with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
+};
+
 }  // namespace sb::store

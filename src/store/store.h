@@ -28,6 +28,8 @@ class Store {
   virtual AuditLog& audit() = 0;
   virtual BindingRepository& bindings() = 0;
   virtual SubscriptionRepository& subscriptions() = 0;
+  virtual PendingDeliveryRepository& pendingDeliveries() = 0;
+  virtual RefreshTokenRepository& refreshTokens() = 0;
 
   // The schema version the database is at (migrations.h).
   virtual int schemaVersion() const = 0;

@@ -8,6 +8,9 @@ namespace sb::store::sql {
 namespace {
 
 // Migrations are append-only: never edit a released one, add a new version instead.
+// From version 4 on, new tables and indexes say IF NOT EXISTS, so a database whose
+// schema_version was rolled back (by hand, or by a test recreating an older layout) can apply
+// them again without failing on what is already there.
 // Portable types only: TEXT, INTEGER, BIGINT (times are microseconds since the Unix epoch,
 // booleans 0/1). "{SERIAL_PK}" is the one dialect-specific token.
 struct Source {
@@ -122,6 +125,31 @@ const std::vector<Source>& sources() {
                 tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
                 id TEXT NOT NULL, resource TEXT NOT NULL, document_json TEXT NOT NULL,
                 expires_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, id)))",
+       }},
+      {4,
+       "webhook notifications pending delivery",
+       {
+           R"(CREATE TABLE IF NOT EXISTS webhook_pending (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                subscription_id TEXT NOT NULL, lifecycle INTEGER NOT NULL, seq BIGINT NOT NULL,
+                item_json TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, subscription_id, lifecycle, seq)))",
+           R"(CREATE TABLE IF NOT EXISTS webhook_delivery_state (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                subscription_id TEXT NOT NULL, lifecycle INTEGER NOT NULL,
+                batch_end BIGINT NOT NULL, attempts INTEGER NOT NULL,
+                first_attempt_at BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+                last_error TEXT NOT NULL,
+                PRIMARY KEY (tenant_id, subscription_id, lifecycle)))",
+       }},
+      {5,
+       "API refresh tokens (hashes)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS refresh_tokens (
+                hash_hex TEXT PRIMARY KEY, family_id TEXT NOT NULL, user_id TEXT NOT NULL,
+                expires_at BIGINT NOT NULL, used INTEGER NOT NULL, revoked INTEGER NOT NULL))",
+           R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_family ON refresh_tokens (family_id))",
+           R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at))",
        }},
   };
   return kSources;

@@ -1142,6 +1142,190 @@ class SqlSubscriptionRepository final : public SubscriptionRepository {
   Database& db_;
 };
 
+// ---- Webhook notifications pending delivery ----
+
+class SqlPendingDeliveryRepository final : public PendingDeliveryRepository {
+ public:
+  explicit SqlPendingDeliveryRepository(Database& db) : db_(db) {}
+
+  Status apply(const std::vector<PendingDeliveryWrite>& writes) override {
+    for (const auto& w : writes) {
+      const auto& tenant =
+          w.kind == PendingDeliveryWrite::Kind::PutItem ? w.item.tenant_id : w.state.tenant_id;
+      const auto& sub = w.kind == PendingDeliveryWrite::Kind::PutItem ? w.item.subscription_id
+                                                                      : w.state.subscription_id;
+      SB_TRY(requireTenant(tenant));
+      SB_TRY(requireNonEmpty(sub, "subscription_id"));
+    }
+    if (writes.empty()) return {};
+    return db_.write([&](Session& s) -> Status {
+      for (const auto& w : writes) SB_TRY(applyOne(s, w));
+      return {};
+    });
+  }
+
+  Result<std::vector<PendingNotification>> listItems() override {
+    return readValue<std::vector<PendingNotification>>(
+        db_, [&](Session& s) -> Result<std::vector<PendingNotification>> {
+          auto rows = s.exec(
+              "SELECT tenant_id, subscription_id, lifecycle, seq, item_json FROM webhook_pending "
+              "ORDER BY tenant_id, subscription_id, lifecycle, seq");
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<PendingNotification> out;
+          out.reserve(rows->rows.size());
+          for (const auto& r : rows->rows) {
+            out.push_back(PendingNotification{TenantId(r.text(0)), r.text(1), r.int64(2) != 0,
+                                              r.int64(3), r.text(4)});
+          }
+          return out;
+        });
+  }
+
+  Result<std::vector<PendingDeliveryState>> listStates() override {
+    return readValue<std::vector<PendingDeliveryState>>(
+        db_, [&](Session& s) -> Result<std::vector<PendingDeliveryState>> {
+          auto rows = s.exec(
+              "SELECT tenant_id, subscription_id, lifecycle, batch_end, attempts, "
+              "first_attempt_at, next_attempt_at, last_error FROM webhook_delivery_state "
+              "ORDER BY tenant_id, subscription_id, lifecycle");
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<PendingDeliveryState> out;
+          out.reserve(rows->rows.size());
+          for (const auto& r : rows->rows) {
+            out.push_back(PendingDeliveryState{TenantId(r.text(0)), r.text(1), r.int64(2) != 0,
+                                               r.int64(3), static_cast<int>(r.int64(4)),
+                                               wallFromMicros(r.int64(5)),
+                                               wallFromMicros(r.int64(6)), r.text(7)});
+          }
+          return out;
+        });
+  }
+
+ private:
+  static Status applyOne(Session& s, const PendingDeliveryWrite& w) {
+    using Kind = PendingDeliveryWrite::Kind;
+    switch (w.kind) {
+      case Kind::PutItem: {
+        const auto& i = w.item;
+        const Value p[] = {i.tenant_id.value(), i.subscription_id, boolean(i.lifecycle), i.seq,
+                           i.item_json};
+        SB_TRY(s.exec(
+            "INSERT INTO webhook_pending (tenant_id, subscription_id, lifecycle, seq, item_json) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, subscription_id, lifecycle, "
+            "seq) DO UPDATE SET item_json = excluded.item_json",
+            p));
+        return {};
+      }
+      case Kind::PutState: {
+        const auto& st = w.state;
+        const Value p[] = {st.tenant_id.value(),       st.subscription_id,
+                           boolean(st.lifecycle),      st.batch_end,
+                           integer(st.attempts),       micros(st.first_attempt_at),
+                           micros(st.next_attempt_at), st.last_error};
+        SB_TRY(s.exec(
+            "INSERT INTO webhook_delivery_state (tenant_id, subscription_id, lifecycle, "
+            "batch_end, attempts, first_attempt_at, next_attempt_at, last_error) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, subscription_id, "
+            "lifecycle) DO UPDATE SET batch_end = excluded.batch_end, attempts = "
+            "excluded.attempts, first_attempt_at = excluded.first_attempt_at, "
+            "next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error",
+            p));
+        return {};
+      }
+      case Kind::RemoveUpTo: {
+        const auto& st = w.state;
+        const Value p[] = {st.tenant_id.value(), st.subscription_id, boolean(st.lifecycle),
+                           st.batch_end};
+        SB_TRY(
+            s.exec("DELETE FROM webhook_pending WHERE tenant_id = $1 AND subscription_id = $2 AND "
+                   "lifecycle = $3 AND seq <= $4",
+                   p));
+        SB_TRY(s.exec(
+            "DELETE FROM webhook_delivery_state WHERE tenant_id = $1 AND subscription_id = $2 "
+            "AND lifecycle = $3",
+            std::span(p, 3)));
+        return {};
+      }
+      case Kind::RemoveSubscription: {
+        const Value p[] = {w.state.tenant_id.value(), w.state.subscription_id};
+        SB_TRY(
+            s.exec("DELETE FROM webhook_pending WHERE tenant_id = $1 AND subscription_id = $2", p));
+        SB_TRY(s.exec(
+            "DELETE FROM webhook_delivery_state WHERE tenant_id = $1 AND subscription_id = $2", p));
+        return {};
+      }
+    }
+    return fail(Errc::InvalidArgument, "unknown pending-delivery write", "kind");
+  }
+  Database& db_;
+};
+
+// ---- Refresh tokens ----
+
+class SqlRefreshTokenRepository final : public RefreshTokenRepository {
+ public:
+  explicit SqlRefreshTokenRepository(Database& db) : db_(db) {}
+
+  Status create(const RefreshToken& t) override {
+    SB_TRY(requireNonEmpty(t.hash_hex, "hash_hex"));
+    SB_TRY(requireNonEmpty(t.family_id, "family_id"));
+    SB_TRY(requireNonEmpty(t.user_id, "user_id"));
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {t.hash_hex,           t.family_id,     t.user_id,
+                         micros(t.expires_at), boolean(t.used), boolean(t.revoked)};
+      SB_TRY(s.exec(
+          "INSERT INTO refresh_tokens (hash_hex, family_id, user_id, expires_at, used, revoked) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          p));
+      return {};
+    });
+  }
+
+  Result<RefreshToken> consume(const std::string& hash_hex) override {
+    return writeValue<RefreshToken>(db_, [&](Session& s) -> Result<RefreshToken> {
+      const Value p[] = {hash_hex};
+      // The conditional UPDATE decides who was first: PostgreSQL re-checks `used = 0` after
+      // waiting for a concurrent updater's row lock; SQLite has one writer.
+      auto marked =
+          s.exec("UPDATE refresh_tokens SET used = 1 WHERE hash_hex = $1 AND used = 0", p);
+      if (!marked) return std::unexpected(marked.error());
+      auto rows = s.exec(
+          "SELECT hash_hex, family_id, user_id, expires_at, revoked FROM refresh_tokens "
+          "WHERE hash_hex = $1",
+          p);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->rows.empty()) return fail(Errc::NotFound, "refresh token not found");
+      const auto& r = rows->rows[0];
+      return RefreshToken{r.text(0),
+                          r.text(1),
+                          r.text(2),
+                          wallFromMicros(r.int64(3)),
+                          /*used=*/marked->affected == 0,
+                          r.int64(4) != 0};
+    });
+  }
+
+  Status revokeFamily(const std::string& family_id) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {family_id};
+      SB_TRY(s.exec("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1", p));
+      return {};
+    });
+  }
+
+  Result<std::size_t> purgeExpired(WallTime now) override {
+    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
+      const Value p[] = {micros(now)};
+      auto rows = s.exec("DELETE FROM refresh_tokens WHERE expires_at <= $1", p);
+      if (!rows) return std::unexpected(rows.error());
+      return static_cast<std::size_t>(rows->affected);
+    });
+  }
+
+ private:
+  Database& db_;
+};
+
 // ---- The facade ----
 
 class SqlStore final : public Store {
@@ -1163,7 +1347,9 @@ class SqlStore final : public Store {
         agent_states_(*db_),
         audit_(*db_),
         bindings_(*db_),
-        subscriptions_(*db_) {}
+        subscriptions_(*db_),
+        pending_deliveries_(*db_),
+        refresh_tokens_(*db_) {}
   SqlStore(const SqlStore&) = delete;
   SqlStore& operator=(const SqlStore&) = delete;
 
@@ -1182,6 +1368,8 @@ class SqlStore final : public Store {
   AuditLog& audit() override { return audit_; }
   BindingRepository& bindings() override { return bindings_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
+  PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
+  RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
   int schemaVersion() const override { return version_; }
 
  private:
@@ -1202,6 +1390,8 @@ class SqlStore final : public Store {
   SqlAuditLog audit_;
   SqlBindingRepository bindings_;
   SqlSubscriptionRepository subscriptions_;
+  SqlPendingDeliveryRepository pending_deliveries_;
+  SqlRefreshTokenRepository refresh_tokens_;
 };
 
 }  // namespace
