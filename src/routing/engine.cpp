@@ -111,12 +111,12 @@ struct AgentQueue {
 struct alignas(32) AgentHot {
   static constexpr std::uint16_t kBigTenant = UINT16_MAX;  // tenant index does not fit: slow path
   MonoTime last_idle{};
-  std::uint64_t today = 0;  // fewest-interactions metric
-  double talk_s = 0;        // least-talk-time metric (seconds)
-  std::uint32_t id_rank = 0;    // position in agent-id order (Impl::ensureIdRanks)
-  std::uint16_t tenant = 0;     // tenant index, or kBigTenant
+  std::uint64_t today = 0;    // fewest-interactions metric
+  double talk_s = 0;          // least-talk-time metric (seconds)
+  std::uint32_t id_rank = 0;  // position in agent-id order (Impl::ensureIdRanks)
+  std::uint16_t tenant = 0;   // tenant index, or kBigTenant
   bool open = false;
-  std::uint8_t fit_mask = 0;    // bit c: an offer of channel c fits the capacity now
+  std::uint8_t fit_mask = 0;  // bit c: an offer of channel c fits the capacity now
   // Whether the agent is known to belong to tenant index t (else the caller checks the AgentRec).
   bool sameTenant(std::uint32_t t) const { return tenant != kBigTenant && tenant == t; }
 };
@@ -141,7 +141,7 @@ struct AgentRec {
   std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
   std::vector<AgentQueue> queues;
   detail::SmallVec<Slot, 2> work;  // inline: read on every agent change (computeState)
-  std::vector<WrapInfo> wraps;  // one per WrapUp slot in `work`
+  std::vector<WrapInfo> wraps;     // one per WrapUp slot in `work`
   int consecutive_timeouts = 0;
   std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
   AgentId id;
@@ -164,10 +164,10 @@ struct StepRule {
 // so that visiting an agent's ~10 queues touches one small record each (in cache) instead of
 // the QueueRec and the first node of its waiting set. Kept in sync by Impl::syncHead() after
 // every change of the waiting set and by upsertQueue() for the copied spec fields.
-struct alignas(64) QueueHot {  // one cache line per queue
-  WaitKey head{};              // copy of *waiting.begin() when has_head
-  double weight = 1;           // spec.weight
-  double aging_rate = 0;       // spec.aging_rate
+struct alignas(64) QueueHot {    // one cache line per queue
+  WaitKey head{};                // copy of *waiting.begin() when has_head
+  double weight = 1;             // spec.weight
+  double aging_rate = 0;         // spec.aging_rate
   std::uint32_t open_count = 0;  // candidates routable with spare capacity now
   bool has_head = false;
   bool trivial_base_expr = true;  // rules[0] has no (or an always-true) expression
@@ -182,7 +182,7 @@ struct QueueRec {
   std::vector<StepRule> rules;  // [0] base, [i] after escalation step i
   std::unordered_map<AgentId, QueueMember> members;
   std::unordered_map<AgentId, std::uint32_t> added;  // escalation add_agents -> first step
-  std::vector<Cand> cands;  // sorted by (penalty, position, agent id)
+  std::vector<Cand> cands;                           // sorted by (penalty, position, agent id)
   std::uint32_t channel_mask = 0;
   // (position, agent index) of the last offer; the record keeps its id even if removed.
   std::optional<std::pair<int, std::uint32_t>> rr_last;
@@ -263,7 +263,8 @@ struct Engine::Impl {
   NameTable tenants;  // tenant ids
   std::vector<AgentRec> agents;
   std::vector<AgentHot> hot;  // parallel to agents
-  std::vector<std::uint32_t> marks;  // parallel to agents: dedupe across entry + overflow queues in one scan
+  std::vector<std::uint32_t>
+      marks;  // parallel to agents: dedupe across entry + overflow queues in one scan
   bool id_ranks_dirty = false;
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
@@ -330,7 +331,9 @@ struct Engine::Impl {
   std::vector<double> scratch_first_scores;
 
   // ---- small helpers ----
-  static std::uint64_t idHash(const InteractionId& id) { return std::hash<std::string>{}(id.value()); }
+  static std::uint64_t idHash(const InteractionId& id) {
+    return std::hash<std::string>{}(id.value());
+  }
   // Position of the live interaction `id` in ix_index, or HashIndex::kNpos.
   std::size_t ixFind(const InteractionId& id, std::uint64_t h) const {
     return ix_index.find(h, [&](std::uint32_t v) { return ixs[v].id == id; });
@@ -381,7 +384,8 @@ struct Engine::Impl {
   static bool fits(const AgentRec& a, Channel ch) {
     std::size_t c = ci(ch);
     if (a.count[c] + 1 > a.cap.max_per_channel[c]) return false;
-    if (a.cap.total_units > 0 && a.used_units + a.cap.unit_cost[c] > a.cap.total_units) return false;
+    if (a.cap.total_units > 0 && a.used_units + a.cap.unit_cost[c] > a.cap.total_units)
+      return false;
     if (a.cap.voice_blocks_others) {
       if (ch == Channel::Voice) {
         if (a.total_count > 0) return false;
@@ -439,8 +443,10 @@ struct Engine::Impl {
     if (o != a.open) {
       a.open = o;
       for (const AgentQueue& aq : a.queues) {
-        if (o) ++qhot[aq.queue].open_count;
-        else --qhot[aq.queue].open_count;
+        if (o)
+          ++qhot[aq.queue].open_count;
+        else
+          --qhot[aq.queue].open_count;
       }
     }
     syncHot(ai);
@@ -454,7 +460,8 @@ struct Engine::Impl {
     h.last_idle = a.last_idle;
     h.today = a.today;
     h.talk_s = seconds(a.talk);
-    h.tenant = a.tenant < AgentHot::kBigTenant ? static_cast<std::uint16_t>(a.tenant) : AgentHot::kBigTenant;
+    h.tenant = a.tenant < AgentHot::kBigTenant ? static_cast<std::uint16_t>(a.tenant)
+                                               : AgentHot::kBigTenant;
     h.open = a.open;
     std::uint8_t mask = 0;
     for (std::size_t c = 0; c < kChannelCount; ++c) {
@@ -523,7 +530,8 @@ struct Engine::Impl {
     const QueueRec& entry = queues[x.queue];
     bool simple = x.own.empty() && x.skips.empty() && !isRing(entry.strategy) &&
                   (&q != &entry || q.spec.escalation.empty());
-    auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) | (simple ? WaitKey::kSimple : 0));
+    auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) |
+                                           (simple ? WaitKey::kSimple : 0));
     return WaitKey{static_cast<double>(x.priority) - q.spec.aging_rate * epochSeconds(x.enq),
                    x.enq.time_since_epoch().count(), x.seq, xi, flags};
   }
@@ -535,7 +543,8 @@ struct Engine::Impl {
     id_ranks_dirty = false;
     std::vector<std::uint32_t> order(agents.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
     // Dense ranks: records with equal ids (a removed agent and its re-added successor) tie,
     // exactly as the strings would.
     std::uint32_t rank = 0;
@@ -572,8 +581,10 @@ struct Engine::Impl {
     if (!x.in_sets) return;
     x.in_sets = false;
     auto eraseFrom = [&](std::uint32_t q) {
-      if (q == hint_q) queues[q].waiting.erase(hint);
-      else queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+      if (q == hint_q)
+        queues[q].waiting.erase(hint);
+      else
+        queues[q].waiting.erase(keyFor(x, xi, queues[q]));
       syncHead(q);
     };
     eraseFrom(x.queue);
@@ -593,8 +604,9 @@ struct Engine::Impl {
   }
 
   // qualifies() for an agent already known to be open (routable with some spare capacity).
-  Exclusion qualifiesOpen(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step, const IxRec& x,
-                          const QueueRec& q, std::uint32_t step, MonoTime now) const {
+  Exclusion qualifiesOpen(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step,
+                          const IxRec& x, const QueueRec& q, std::uint32_t step,
+                          MonoTime now) const {
     // Candidates come from per-tenant lists; a mismatch would be an engine bug, never routed.
     if (a.tenant != x.tenant) return Exclusion::NotRoutable;
     if (min_step > step) return Exclusion::NotYetEscalated;
@@ -622,7 +634,8 @@ struct Engine::Impl {
 
   int proficiency(const AgentRec& a, const IxRec& x, const QueueRec& q, std::uint32_t step) const {
     int sum = 0;
-    for (const Req& r : q.rules[std::min<std::size_t>(step, q.rules.size() - 1)].reqs) sum += a.skill(r.skill);
+    for (const Req& r : q.rules[std::min<std::size_t>(step, q.rules.size() - 1)].reqs)
+      sum += a.skill(r.skill);
     for (const Req& r : x.own) sum += a.skill(r.skill);
     return sum;
   }
@@ -660,7 +673,8 @@ struct Engine::Impl {
       }
     }
     // Agents named by an escalation step are eligible from that step regardless of skills.
-    if (auto it = q.added.find(a.id); it != q.added.end()) c.min_step = std::min(c.min_step, it->second);
+    if (auto it = q.added.find(a.id); it != q.added.end())
+      c.min_step = std::min(c.min_step, it->second);
     if (c.min_step == kNone) return std::nullopt;
     for (const Req& r : q.rules[0].reqs) c.prof0 += a.skill(r.skill);
     return c;
@@ -675,7 +689,8 @@ struct Engine::Impl {
   void detachCandidate(std::uint32_t qi, std::uint32_t ai) {
     QueueRec& q = queues[qi];
     AgentRec& a = agents[ai];
-    auto it = std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
+    auto it =
+        std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
     if (it == q.cands.end()) return;
     q.cands.erase(it);
     if (a.open) --qhot[qi].open_count;
@@ -707,7 +722,8 @@ struct Engine::Impl {
     for (std::uint32_t ai : tenant_agents[q.tenant]) {
       if (auto c = candidateFor(q, ai)) attachCandidate(qi, *c, false);
     }
-    std::sort(q.cands.begin(), q.cands.end(), [&](const Cand& l, const Cand& r) { return candLess(l, r); });
+    std::sort(q.cands.begin(), q.cands.end(),
+              [&](const Cand& l, const Cand& r) { return candLess(l, r); });
   }
 
   void refreshAgentQueues(std::uint32_t ai) {
@@ -720,8 +736,8 @@ struct Engine::Impl {
   }
 
   // ---- offers ----
-  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now, Output& out,
-                 std::uint32_t hint_q = kNone, WaitIt hint = {}) {
+  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now,
+                 Output& out, std::uint32_t hint_q = kNone, WaitIt hint = {}) {
     IxRec& x = ixs[xi];
     AgentRec& a = agents[ai];
     const QueueRec& entry = queues[x.queue];
@@ -747,8 +763,9 @@ struct Engine::Impl {
     ResRec rr = *res.find(r);
     res.erase(r);
     AgentRec& a = agents[rr.agent];
-    auto sit = std::find_if(a.work.begin(), a.work.end(),
-                            [&](const Slot& s) { return s.kind == SlotKind::Reserved && s.res == r; });
+    auto sit = std::find_if(a.work.begin(), a.work.end(), [&](const Slot& s) {
+      return s.kind == SlotKind::Reserved && s.res == r;
+    });
     if (sit != a.work.end()) {
       addLoad(a, sit->ch, -1);
       a.work.erase(sit);
@@ -759,12 +776,18 @@ struct Engine::Impl {
 
   static const char* rescindText(RescindReason r) {
     switch (r) {
-      case RescindReason::Abandoned: return "abandoned";
-      case RescindReason::AnotherAccepted: return "another-accepted";
-      case RescindReason::AgentLoggedOut: return "agent-not-available";
-      case RescindReason::QueueRemoved: return "queue-removed";
-      case RescindReason::TimedOut: return "queue-timeout";
-      case RescindReason::Reconciled: return "reconciled";
+      case RescindReason::Abandoned:
+        return "abandoned";
+      case RescindReason::AnotherAccepted:
+        return "another-accepted";
+      case RescindReason::AgentLoggedOut:
+        return "agent-not-available";
+      case RescindReason::QueueRemoved:
+        return "queue-removed";
+      case RescindReason::TimedOut:
+        return "queue-timeout";
+      case RescindReason::Reconciled:
+        return "reconciled";
     }
     return "";
   }
@@ -791,7 +814,9 @@ struct Engine::Impl {
     if (x.phase == Phase::Waiting || isRing(queues[x.queue].spec.strategy)) insertSets(xi);
   }
 
-  void finish(std::uint32_t xi, FinishReason reason, Output& out) { finish(xi, reason, out, ixFind(ixs[xi].id)); }
+  void finish(std::uint32_t xi, FinishReason reason, Output& out) {
+    finish(xi, reason, out, ixFind(ixs[xi].id));
+  }
 
   // `pos` is ixs[xi]'s entry in ix_index (saves a second hash lookup when the caller has it).
   void finish(std::uint32_t xi, FinishReason reason, Output& out, std::size_t pos) {
@@ -822,8 +847,8 @@ struct Engine::Impl {
   // dispatchInteraction() for the common case, in one pass and without the Eligible list:
   // one queue (no overflows), an interaction with no own skills, offers or skips, a trivial
   // expression, and a strategy that offers to one agent (longest-idle, fewest-interactions,
-  // least-talk-time, best-skill, round-robin memory/ordered, random). The queue's candidates are sorted by
-  // penalty, so the first eligible one fixes the tier; the winner, the counts and the why
+  // least-talk-time, best-skill, round-robin memory/ordered, random). The queue's candidates are
+  // sorted by penalty, so the first eligible one fixes the tier; the winner, the counts and the why
   // record are exactly those of the general path (the property tests compare nothing else).
   bool dispatchSinglePass(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
     IxRec& x = ixs[xi];
@@ -858,7 +883,8 @@ struct Engine::Impl {
     const bool rr_ordered = st == Strategy::RoundRobinOrdered;
     const bool rr_has_last = q.rr_last.has_value();
     const std::pair<int, std::uint32_t> rr_last_key =
-        rr_has_last ? std::pair<int, std::uint32_t>(rr_ordered ? q.rr_last->first : 0, hot[q.rr_last->second].id_rank)
+        rr_has_last ? std::pair<int, std::uint32_t>(rr_ordered ? q.rr_last->first : 0,
+                                                    hot[q.rr_last->second].id_rank)
                     : std::pair<int, std::uint32_t>{};
     std::pair<int, std::uint32_t> rr_first_key{}, rr_after_key{};
     std::pair<std::uint32_t, std::size_t> rr_first{}, rr_after{};
@@ -871,7 +897,8 @@ struct Engine::Impl {
     // The candidate vector itself is usually cold too: stream it further ahead.
     constexpr std::size_t kCandAhead = 3 * kAhead;
     for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
-    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k) __builtin_prefetch(&hot[cbeg[k].agent]);
+    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
+      __builtin_prefetch(&hot[cbeg[k].agent]);
     for (std::size_t ci_ = 0; ci_ < ncand; ++ci_) {
       const Cand& c = cbeg[ci_];
       if (ci_ + kAhead < ncand) {
@@ -885,7 +912,7 @@ struct Engine::Impl {
         if (notes.size() >= max_notes) continue;
         e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
       } else if (h.sameTenant(x.tenant)) {
-        e = c.min_step > step ? Exclusion::NotYetEscalated
+        e = c.min_step > step             ? Exclusion::NotYetEscalated
             : (h.fit_mask & ch_bit) == 0u ? Exclusion::NoCapacity
                                           : Exclusion::None;
       } else {
@@ -901,14 +928,19 @@ struct Engine::Impl {
         have = true;
       } else if (c.penalty != tier) {
         if (lower.size() < max_notes)
-          lower.push_back({agents[c.agent].id, Exclusion::LowerTier, static_cast<double>(c.penalty)});
+          lower.push_back(
+              {agents[c.agent].id, Exclusion::LowerTier, static_cast<double>(c.penalty)});
         continue;
       }
       Pick p{c.agent, h.last_idle, 0};
-      if (st == Strategy::LongestIdle) p.score = seconds(now - h.last_idle);
-      else if (st == Strategy::FewestInteractions) p.score = static_cast<double>(h.today);
-      else if (st == Strategy::LeastTalkTime) p.score = h.talk_s;
-      else if (st == Strategy::BestSkill) p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+      if (st == Strategy::LongestIdle)
+        p.score = seconds(now - h.last_idle);
+      else if (st == Strategy::FewestInteractions)
+        p.score = static_cast<double>(h.today);
+      else if (st == Strategy::LeastTalkTime)
+        p.score = h.talk_s;
+      else if (st == Strategy::BestSkill)
+        p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
       if (first.size() < max_notes) {
         __builtin_prefetch(&agents[p.agent].id);  // read when the why record is written
         first.push_back(p.agent);
@@ -933,10 +965,14 @@ struct Engine::Impl {
         best_pos = 0;
       } else {
         bool take;
-        const bool idle_first = p.idle < best.idle || (p.idle == best.idle && h.id_rank < hot[best.agent].id_rank);
-        if (st == Strategy::LongestIdle) take = idle_first;
-        else if (p.score != best.score) take = st == Strategy::BestSkill ? p.score > best.score : p.score < best.score;
-        else take = idle_first;
+        const bool idle_first =
+            p.idle < best.idle || (p.idle == best.idle && h.id_rank < hot[best.agent].id_rank);
+        if (st == Strategy::LongestIdle)
+          take = idle_first;
+        else if (p.score != best.score)
+          take = st == Strategy::BestSkill ? p.score > best.score : p.score < best.score;
+        else
+          take = idle_first;
         if (take) {
           best = p;
           best_pos = tier_n;
@@ -957,14 +993,19 @@ struct Engine::Impl {
 
     std::string_view rule;
     switch (st) {
-      case Strategy::Random: rule = "random: uniform (seeded) over eligible agents in candidate order"; break;
+      case Strategy::Random:
+        rule = "random: uniform (seeded) over eligible agents in candidate order";
+        break;
       case Strategy::RoundRobinMemory:
         rule = "rrmemory: next after the last offered agent in agent id order, wrapping";
         break;
       case Strategy::RoundRobinOrdered:
-        rule = "rrordered: next after the last offered agent in (position, agent id) order, wrapping";
+        rule =
+            "rrordered: next after the last offered agent in (position, agent id) order, wrapping";
         break;
-      case Strategy::LongestIdle: rule = "longest-idle: earliest last_idle, then agent id"; break;
+      case Strategy::LongestIdle:
+        rule = "longest-idle: earliest last_idle, then agent id";
+        break;
       case Strategy::FewestInteractions:
         rule = "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id";
         break;
@@ -972,7 +1013,9 @@ struct Engine::Impl {
         rule = "least-talk-time: least talk time, then earliest last_idle, then agent id";
         break;
       default:
-        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        rule =
+            "best-skill: highest summed proficiency on required skills, then earliest last_idle, "
+            "then agent id";
         break;
     }
     auto w = freshWhy();
@@ -984,8 +1027,9 @@ struct Engine::Impl {
     w->trigger = trigger;
     w->winning_score = best.score;
     for (std::size_t i = 0; i < first.size() && w->candidates.size() < max_notes; ++i) {
-      w->candidates.push_back(
-          {agents[first[i]].id, i == best_pos ? Exclusion::None : Exclusion::NotPicked, scratch_first_scores[i]});
+      w->candidates.push_back({agents[first[i]].id,
+                               i == best_pos ? Exclusion::None : Exclusion::NotPicked,
+                               scratch_first_scores[i]});
     }
     for (auto& n : lower) {
       if (w->candidates.size() >= max_notes) break;
@@ -1051,7 +1095,7 @@ struct Engine::Impl {
           if (notes.size() >= cfg.why_candidates) continue;
           e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
         } else if (simple && no_expr && h.sameTenant(x.tenant)) {
-          e = c.min_step > step                         ? Exclusion::NotYetEscalated
+          e = c.min_step > step                       ? Exclusion::NotYetEscalated
               : ((h.fit_mask >> ci(x.ch)) & 1u) == 0u ? Exclusion::NoCapacity
                                                       : Exclusion::None;
         } else {
@@ -1059,11 +1103,15 @@ struct Engine::Impl {
         }
         if (e == Exclusion::None) {
           double metric = 0;
-          if (st == Strategy::FewestInteractions) metric = static_cast<double>(h.today);
-          else if (st == Strategy::LeastTalkTime) metric = h.talk_s;
+          if (st == Strategy::FewestInteractions)
+            metric = static_cast<double>(h.today);
+          else if (st == Strategy::LeastTalkTime)
+            metric = h.talk_s;
           else if (st == Strategy::BestSkill)
-            metric = step == 0 && x.own.empty() ? c.prof0 : proficiency(agents[c.agent], x, q, step);
-          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
+            metric =
+                step == 0 && x.own.empty() ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+          elig.push_back(
+              Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
         } else if (notes.size() < cfg.why_candidates) {
           notes.push_back({agents[c.agent].id, e, 0});
         }
@@ -1107,7 +1155,8 @@ struct Engine::Impl {
       case Strategy::FewestInteractions:
       case Strategy::LeastTalkTime: {
         bool fewest = st == Strategy::FewestInteractions;
-        rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id"
+        rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then "
+                        "agent id"
                       : "least-talk-time: least talk time, then earliest last_idle, then agent id";
         for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
@@ -1123,7 +1172,9 @@ struct Engine::Impl {
         break;
       }
       case Strategy::BestSkill: {
-        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        rule =
+            "best-skill: highest summed proficiency on required skills, then earliest last_idle, "
+            "then agent id";
         for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
         for (std::size_t i = 1; i < elig.size(); ++i) {
@@ -1154,7 +1205,8 @@ struct Engine::Impl {
       case Strategy::RoundRobinMemory:
       case Strategy::RoundRobinOrdered: {
         bool ordered = st == Strategy::RoundRobinOrdered;
-        rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) order, wrapping"
+        rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) "
+                         "order, wrapping"
                        : "rrmemory: next after the last offered agent in agent id order, wrapping";
         auto keyOf = [&](const Eligible& e) {
           return std::pair<int, std::uint32_t>(ordered ? e.position : 0, hot[e.agent].id_rank);
@@ -1164,7 +1216,8 @@ struct Engine::Impl {
           auto k = keyOf(elig[i]);
           if (!first || k < keyOf(elig[*first])) first = i;
           if (eq.rr_last) {
-            std::pair<int, std::uint32_t> last(ordered ? eq.rr_last->first : 0, hot[eq.rr_last->second].id_rank);
+            std::pair<int, std::uint32_t> last(ordered ? eq.rr_last->first : 0,
+                                               hot[eq.rr_last->second].id_rank);
             if (last < k && (!after || k < keyOf(elig[*after]))) after = i;
           }
         }
@@ -1212,7 +1265,8 @@ struct Engine::Impl {
     w->winning_score = elig[winners.front()].score;
     for (std::size_t i = 0; i < elig.size() && w->candidates.size() < cfg.why_candidates; ++i) {
       bool won = std::find(winners.begin(), winners.end(), i) != winners.end();
-      w->candidates.push_back({agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score});
+      w->candidates.push_back(
+          {agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score});
     }
     for (auto& n : lower) {
       if (w->candidates.size() >= cfg.why_candidates) break;
@@ -1239,7 +1293,8 @@ struct Engine::Impl {
       makeOffer(xi, ai, qi, wp, now, out);
     }
     if (st == Strategy::RingProgressively) {
-      pushTimer(Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
+      pushTimer(
+          Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
     }
     return true;
   }
@@ -1260,12 +1315,14 @@ struct Engine::Impl {
       const double now_s = epochSeconds(now);
       const AgentHot& h = hot[ai];
       // Scores one qualifying waiting entry of queue aq.queue against the best so far.
-      auto consider = [&](const AgentQueue& aq, const QueueHot& qh, const WaitKey& k, bool from_head, WaitIt it) {
+      auto consider = [&](const AgentQueue& aq, const QueueHot& qh, const WaitKey& k,
+                          bool from_head, WaitIt it) {
         ++compared;
         // weight * (priority + aging * wait), computed from the static key.
         double score = qh.weight * (k.key + qh.aging_rate * now_s);
         if (best_x == kNone || score > best_score ||
-            (score == best_score && (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
+            (score == best_score &&
+             (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
           best_x = k.ix;
           best_q = aq.queue;
           best_score = score;
@@ -1292,7 +1349,8 @@ struct Engine::Impl {
             if (aq.min_step != 0 || ((h.fit_mask >> ci(k.channel())) & 1u) == 0u) continue;
           } else {
             const IxRec& x = ixs[k.ix];
-            if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll) continue;
+            if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll)
+              continue;
             const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
             if (qualifiesOpen(ai, a, aq.min_step, x, q, step, now) != Exclusion::None) continue;
           }
@@ -1304,7 +1362,9 @@ struct Engine::Impl {
       prefetchRecord(&ixs[best_x]);
       prefetchRecord(&queues[best_q]);
       auto w = freshWhy();
-      w->rule = "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then arrival order";
+      w->rule =
+          "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then "
+          "arrival order";
       w->queue = queues[best_q].spec.id;
       w->step = best_q == ixs[best_x].queue ? ixs[best_x].step : 0;
       w->considered = 1;
@@ -1318,8 +1378,8 @@ struct Engine::Impl {
       const IxRec& bx = ixs[best_x];
       if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
         // A new progressive ring started from the agent side: schedule its next addition.
-        pushTimer(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext, best_x,
-                          bx.seq});
+        pushTimer(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext,
+                        best_x, bx.seq});
       }
     }
   }
@@ -1377,7 +1437,8 @@ struct Engine::Impl {
     skip(rr.ix, rr.agent, now);
     requeue(rr.ix);
     ++a.consecutive_timeouts;
-    if (cfg.max_consecutive_timeouts > 0 && a.consecutive_timeouts >= cfg.max_consecutive_timeouts &&
+    if (cfg.max_consecutive_timeouts > 0 &&
+        a.consecutive_timeouts >= cfg.max_consecutive_timeouts &&
         a.requested == AgentState::Available) {
       std::vector<std::uint32_t> requeued;
       setRequested(rr.agent, AgentState::Away, "offer-timeouts", now, out, requeued);
@@ -1418,7 +1479,8 @@ struct Engine::Impl {
     refreshAgent(ai, out, reason);
   }
 
-  void releaseReservations(std::uint32_t ai, MonoTime now, Output& out, std::vector<std::uint32_t>& requeued) {
+  void releaseReservations(std::uint32_t ai, MonoTime now, Output& out,
+                           std::vector<std::uint32_t>& requeued) {
     std::vector<std::uint64_t> reserved;
     for (const Slot& s : agents[ai].work) {
       if (s.kind == SlotKind::Reserved) reserved.push_back(s.res);
@@ -1426,8 +1488,10 @@ struct Engine::Impl {
     for (std::uint64_t r : reserved) {
       ResRec rr = dropReservation(r);
       IxRec& x = ixs[rr.ix];
-      out.decisions.emplace_back(Rescind{ReservationId(r), x.id, agents[ai].id, RescindReason::AgentLoggedOut});
-      event(SegmentKind::Rescind, x, &agents[ai], now, out, rescindText(RescindReason::AgentLoggedOut));
+      out.decisions.emplace_back(
+          Rescind{ReservationId(r), x.id, agents[ai].id, RescindReason::AgentLoggedOut});
+      event(SegmentKind::Rescind, x, &agents[ai], now, out,
+            rescindText(RescindReason::AgentLoggedOut));
       ++stats.rescinds;
       requeue(rr.ix);
       requeued.push_back(rr.ix);
@@ -1435,11 +1499,13 @@ struct Engine::Impl {
   }
 
   // Ends wrap-up slots (all, or only the one for reservation `only`); updates last_idle.
-  void endWrapSlots(std::uint32_t ai, MonoTime now, Output& out, std::optional<std::uint64_t> only) {
+  void endWrapSlots(std::uint32_t ai, MonoTime now, Output& out,
+                    std::optional<std::uint64_t> only) {
     AgentRec& a = agents[ai];
     for (auto it = a.work.begin(); it != a.work.end();) {
       if (it->kind == SlotKind::WrapUp && (!only || it->res == *only)) {
-        auto wi = std::find_if(a.wraps.begin(), a.wraps.end(), [&](const WrapInfo& w) { return w.res == it->res; });
+        auto wi = std::find_if(a.wraps.begin(), a.wraps.end(),
+                               [&](const WrapInfo& w) { return w.res == it->res; });
         SB_RELEASE_ASSERT(wi != a.wraps.end(), "endActive() records one WrapInfo per wrap-up slot");
         SegmentEvent e;
         e.kind = SegmentKind::WrapUpEnd;
@@ -1474,8 +1540,9 @@ struct Engine::Impl {
     AgentRec& a = agents[x.agent];
     // The agent-available pick that usually follows reads these.
     for (const AgentQueue& aq : a.queues) __builtin_prefetch(&aq);
-    auto it = std::find_if(a.work.begin(), a.work.end(),
-                           [&](const Slot& s) { return s.kind == SlotKind::Active && s.res == x.active_res; });
+    auto it = std::find_if(a.work.begin(), a.work.end(), [&](const Slot& s) {
+      return s.kind == SlotKind::Active && s.res == x.active_res;
+    });
     a.talk += now - x.answered;
     event(SegmentKind::End, x, &a, now, out, std::move(detail));
     if (it == a.work.end()) return;
@@ -1498,8 +1565,10 @@ struct Engine::Impl {
     rescindAll(xi, RescindReason::TimedOut, now, out, freed);
     IxRec& x = ixs[xi];
     const QueueRec& q = queues[x.queue];
-    out.decisions.emplace_back(QueueTimeout{x.id, q.spec.id, q.spec.timeout_action, q.spec.timeout_target});
-    event(SegmentKind::FlowOut, x, nullptr, now, out, std::string("timeout:") + timeoutActionName(q.spec.timeout_action));
+    out.decisions.emplace_back(
+        QueueTimeout{x.id, q.spec.id, q.spec.timeout_action, q.spec.timeout_target});
+    event(SegmentKind::FlowOut, x, nullptr, now, out,
+          std::string("timeout:") + timeoutActionName(q.spec.timeout_action));
     ++stats.queue_timeouts;
     finish(xi, FinishReason::TimedOut, out);
     dispatchAgents(freed, now, out, "agent-available");
@@ -1531,16 +1600,18 @@ struct Engine::Impl {
         IxRec& x = ixs[t.idx];
         if (!x.alive || x.seq != t.token || x.phase == Phase::Active) break;
         if (t.kind == TimerKind::Escalation) {
-          if (advanceEscalation(t.idx, now, out)) dispatchInteraction(t.idx, now, out, "escalation");
+          if (advanceEscalation(t.idx, now, out))
+            dispatchInteraction(t.idx, now, out, "escalation");
         } else if (t.kind == TimerKind::MaxWait) {
           Duration mw = queues[x.queue].spec.max_wait;
           if (mw > Duration::zero() && x.enq + mw <= now) timeoutInteraction(t.idx, now, out);
         } else if (t.kind == TimerKind::RingNext) {
-          if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered &&
+          if (queues[x.queue].spec.strategy == Strategy::RingProgressively &&
+              x.phase == Phase::Offered &&
               !dispatchInteraction(t.idx, now, out, "ring-progressive")) {
             // Nobody new to add right now: look again after another interval while it rings.
-            pushTimer(Timer{now + queues[x.queue].spec.ring_progressive_interval, TimerKind::RingNext, t.idx,
-                              x.seq});
+            pushTimer(Timer{now + queues[x.queue].spec.ring_progressive_interval,
+                            TimerKind::RingNext, t.idx, x.seq});
           }
         } else {
           std::erase_if(x.skips, [&](const auto& s) { return s.second <= now; });
@@ -1560,11 +1631,13 @@ struct Engine::Impl {
   // do not depend on `now`): its reservation, wrap-up slot or interaction generation is gone.
   bool timerStale(const Timer& t) const {
     switch (t.kind) {
-      case TimerKind::Reservation: return !res.contains(t.token);
+      case TimerKind::Reservation:
+        return !res.contains(t.token);
       case TimerKind::WrapUp: {
         const AgentRec& a = agents[t.idx];
-        return std::none_of(a.work.begin(), a.work.end(),
-                            [&](const Slot& s) { return s.kind == SlotKind::WrapUp && s.res == t.token; });
+        return std::none_of(a.work.begin(), a.work.end(), [&](const Slot& s) {
+          return s.kind == SlotKind::WrapUp && s.res == t.token;
+        });
       }
       default:
         // !alive || seq != token || phase == Active (Active until finished), via ix_gen.
@@ -1582,9 +1655,12 @@ struct Engine::Impl {
     std::vector<Timer>& v = timers.v;
     auto target = [&](const Timer& t) -> const void* {
       switch (t.kind) {
-        case TimerKind::Reservation: return nullptr;  // the small reservation table stays cached
-        case TimerKind::WrapUp: return t.idx < agents.size() ? &agents[t.idx] : nullptr;
-        default: return t.idx < ix_gen.size() ? &ix_gen[t.idx] : nullptr;
+        case TimerKind::Reservation:
+          return nullptr;  // the small reservation table stays cached
+        case TimerKind::WrapUp:
+          return t.idx < agents.size() ? &agents[t.idx] : nullptr;
+        default:
+          return t.idx < ix_gen.size() ? &ix_gen[t.idx] : nullptr;
       }
     };
     constexpr std::size_t kAhead = 16;
@@ -1635,12 +1711,16 @@ struct Engine::Impl {
       out.emplace_back(id, v);
     }
     if (sorted_unique) return;
-    std::stable_sort(out.begin(), out.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& l, const auto& r) { return l.first < r.first; });
     std::size_t w = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
-      if (w > 0 && out[w - 1].first == out[i].first) out[w - 1] = std::move(out[i]);
-      else if (w != i) out[w++] = std::move(out[i]);
-      else ++w;
+      if (w > 0 && out[w - 1].first == out[i].first)
+        out[w - 1] = std::move(out[i]);
+      else if (w != i)
+        out[w++] = std::move(out[i]);
+      else
+        ++w;
     }
     out.resize(w);
   }
@@ -1656,41 +1736,49 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   QueueSpec spec = spec_in;
   if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "queue id is empty", "id");
   if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
-  if (spec.channels.empty()) return fail(Errc::InvalidArgument, "a queue needs at least one channel", "channels");
+  if (spec.channels.empty())
+    return fail(Errc::InvalidArgument, "a queue needs at least one channel", "channels");
   if (!(spec.weight > 0)) return fail(Errc::InvalidArgument, "weight must be > 0", "weight");
   if (!(spec.aging_rate >= 0) || !std::isfinite(spec.aging_rate))
     return fail(Errc::InvalidArgument, "aging_rate must be >= 0", "aging_rate");
   if (spec.reservation_timeout <= Duration::zero())
     return fail(Errc::InvalidArgument, "reservation_timeout must be > 0", "reservation_timeout");
-  if (spec.strategy == Strategy::RingProgressively && spec.ring_progressive_interval <= Duration::zero())
-    return fail(Errc::InvalidArgument, "ring_progressive_interval must be > 0", "ring_progressive_interval");
+  if (spec.strategy == Strategy::RingProgressively &&
+      spec.ring_progressive_interval <= Duration::zero())
+    return fail(Errc::InvalidArgument, "ring_progressive_interval must be > 0",
+                "ring_progressive_interval");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
   for (const auto& mem : spec.members) {
-    if (!(mem.weight > 0)) return fail(Errc::InvalidArgument, "member weight must be > 0", "members");
+    if (!(mem.weight > 0))
+      return fail(Errc::InvalidArgument, "member weight must be > 0", "members");
   }
-  std::stable_sort(spec.escalation.begin(), spec.escalation.end(),
-                   [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
+  std::stable_sort(
+      spec.escalation.begin(), spec.escalation.end(),
+      [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
   auto existing = m.queueFind(spec.id);
   std::uint32_t tenant = m.tenantIndex(spec.tenant);
-  if (existing.has_value() && m.queues[*existing].alive &&
-      m.queues[*existing].tenant != tenant)
+  if (existing.has_value() && m.queues[*existing].alive && m.queues[*existing].tenant != tenant)
     return fail(Errc::InvalidArgument, "a queue cannot move to another tenant", "tenant");
-  for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow} : std::vector<QueueId>{}) {
+  for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow}
+                                                : std::vector<QueueId>{}) {
     auto it = m.queueFind(oq);
     if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
-      return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", "on_remove_overflow");
+      return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant",
+                  "on_remove_overflow");
   }
   // Compile everything before touching state.
   std::vector<StepRule> rules;
   {
     auto base = Expression::parse(spec.expression, m.names);
     if (!base) return std::unexpected(base.error());
-    rules.push_back(StepRule{m.internReqs(spec.skills), std::make_shared<const Expression>(std::move(*base))});
+    rules.push_back(
+        StepRule{m.internReqs(spec.skills), std::make_shared<const Expression>(std::move(*base))});
   }
   for (std::size_t i = 0; i < spec.escalation.size(); ++i) {
     const EscalationStep& s = spec.escalation[i];
     std::string field = "escalation[" + std::to_string(i) + "]";
-    if (s.after < Duration::zero()) return fail(Errc::InvalidArgument, "after must be >= 0", field + ".after");
+    if (s.after < Duration::zero())
+      return fail(Errc::InvalidArgument, "after must be >= 0", field + ".after");
     StepRule r = rules.back();
     if (s.skills) {
       SB_TRY(m.validateSkills(*s.skills, field + ".skills"));
@@ -1708,7 +1796,8 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     for (const QueueId& oq : s.overflow_queues) {
       auto it = m.queueFind(oq);
       if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
-        return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", field + ".overflow_queues");
+        return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant",
+                    field + ".overflow_queues");
     }
     rules.push_back(std::move(r));
   }
@@ -1756,7 +1845,8 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     for (std::uint32_t xi : members) {
       const IxRec& x = m.ixs[xi];
       if (x.queue != qi) continue;
-      for (std::uint32_t e : x.extra) {  // their overflow copies carry flags derived from this queue
+      for (std::uint32_t e :
+           x.extra) {  // their overflow copies carry flags derived from this queue
         QueueRec& oq = m.queues[e];
         WaitKey k = m.keyFor(x, xi, oq);
         if (oq.waiting.erase(k) > 0) oq.waiting.insert(k);
@@ -1767,9 +1857,11 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
       IxRec& x = m.ixs[xi];
       if (x.queue != qi) continue;
       // Steps may have changed: clamp, then apply any now due.
-      x.step = std::min<std::uint32_t>(x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
+      x.step = std::min<std::uint32_t>(
+          x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
       m.advanceEscalation(xi, now, out);
-      if (m.queues[qi].spec.max_wait != old_max_wait && m.queues[qi].spec.max_wait > Duration::zero())
+      if (m.queues[qi].spec.max_wait != old_max_wait &&
+          m.queues[qi].spec.max_wait > Duration::zero())
         m.pushTimer(Timer{x.enq + m.queues[qi].spec.max_wait, TimerKind::MaxWait, xi, x.seq});
     }
     for (std::uint32_t xi : members) {
@@ -1814,7 +1906,8 @@ Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
     m.rescindAll(xi, RescindReason::QueueRemoved, now, out, freed);
     m.removeSets(xi);
     if (target) {
-      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out, "queue-removed:" + m.queues[*target].spec.id.value());
+      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out,
+              "queue-removed:" + m.queues[*target].spec.id.value());
       IxRec& y = m.ixs[xi];
       out.decisions.emplace_back(Overflowed{y.id, m.queues[qi].spec.id, m.queues[*target].spec.id});
       y.queue = *target;
@@ -1854,13 +1947,16 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
   if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
   for (const auto& [name, lvl] : spec.skills) {
     if (name.empty()) return fail(Errc::InvalidArgument, "empty skill name", "skills");
-    if (lvl < 1 || lvl > 10) return fail(Errc::InvalidArgument, "skill '" + name + "' proficiency must be 1..10", "skills");
+    if (lvl < 1 || lvl > 10)
+      return fail(Errc::InvalidArgument, "skill '" + name + "' proficiency must be 1..10",
+                  "skills");
   }
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (spec.capacity.max_per_channel[c] < 0 || spec.capacity.unit_cost[c] < 0)
       return fail(Errc::InvalidArgument, "capacity values must be >= 0", "capacity");
   }
-  if (spec.capacity.total_units < 0) return fail(Errc::InvalidArgument, "total_units must be >= 0", "capacity");
+  if (spec.capacity.total_units < 0)
+    return fail(Errc::InvalidArgument, "total_units must be >= 0", "capacity");
   std::uint32_t tenant = m.tenantIndex(spec.tenant);
   auto it = m.agent_index.find(spec.id);
   std::uint32_t ai;
@@ -1921,22 +2017,25 @@ Status Engine::removeAgent(const AgentId& id, MonoTime now, Output& out) {
 }
 
 namespace {
-Result<std::uint32_t> findAgent(const std::unordered_map<AgentId, std::uint32_t>& idx, const AgentId& id) {
+Result<std::uint32_t> findAgent(const std::unordered_map<AgentId, std::uint32_t>& idx,
+                                const AgentId& id) {
   auto it = idx.find(id);
   if (it == idx.end()) return fail(Errc::NotFound, "no such agent: " + id.value(), "agent");
   return it->second;
 }
 }  // namespace
 
-Status Engine::setAgentState(const AgentId& id, AgentState requested, std::string reason, MonoTime now,
-                             Output& out) {
+Status Engine::setAgentState(const AgentId& id, AgentState requested, std::string reason,
+                             MonoTime now, Output& out) {
   Impl& m = *impl_;
   auto ai = findAgent(m.agent_index, id);
   if (!ai) return std::unexpected(ai.error());
-  if (requested != AgentState::Offline && requested != AgentState::Available && requested != AgentState::Away &&
-      requested != AgentState::Break)
-    return fail(Errc::InvalidArgument, std::string("cannot request state ") + agentStateName(requested) +
-                                           " (only offline, available, away, break)", "state");
+  if (requested != AgentState::Offline && requested != AgentState::Available &&
+      requested != AgentState::Away && requested != AgentState::Break)
+    return fail(Errc::InvalidArgument,
+                std::string("cannot request state ") + agentStateName(requested) +
+                    " (only offline, available, away, break)",
+                "state");
   std::vector<std::uint32_t> requeued;
   m.setRequested(*ai, requested, std::move(reason), now, out, requeued);
   for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
@@ -1994,17 +2093,22 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   // candidates: fetch them now, while the tenant, id and attribute bookkeeping runs.
   prefetchRecord(&q);
   __builtin_prefetch(&m.qhot[qi]);
-  for (std::size_t k = 0; k < std::min<std::size_t>(q.cands.size(), 16); k += 2) __builtin_prefetch(q.cands.data() + k);
+  for (std::size_t k = 0; k < std::min<std::size_t>(q.cands.size(), 16); k += 2)
+    __builtin_prefetch(q.cands.data() + k);
   auto tid = m.tenants.find(spec.tenant.value());
-  if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
+  if (!tid || *tid != q.tenant)
+    return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
   if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
-    return fail(Errc::InvalidArgument, std::string("queue does not serve channel ") + channelName(spec.channel), "channel");
+    return fail(Errc::InvalidArgument,
+                std::string("queue does not serve channel ") + channelName(spec.channel),
+                "channel");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
   // The id is hashed once, for the duplicate check and the insert.
   const std::uint64_t id_hash = Impl::idHash(spec.id);
   if (m.ixFind(spec.id, id_hash) != detail::HashIndex::kNpos)
     return fail(Errc::AlreadyExists, "interaction already routed", "id");
-  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size) return fail(Errc::Unavailable, "queue is full", "queue");
+  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size)
+    return fail(Errc::Unavailable, "queue is full", "queue");
 
   std::uint32_t xi;
   if (!m.free_ixs.empty()) {
@@ -2051,7 +2155,8 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
 
 Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value()))
+    return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   std::vector<std::uint32_t> freed;
   m.rescindAll(rr.ix, RescindReason::AnotherAccepted, now, out, freed);
@@ -2079,7 +2184,8 @@ Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
 
 Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value()))
+    return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   m.event(SegmentKind::Decline, m.ixs[rr.ix], &m.agents[rr.agent], now, out);
   ++m.stats.declines;
@@ -2094,10 +2200,12 @@ Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
 Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
   const std::size_t pos = m.ixFind(id);
-  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  if (pos == detail::HashIndex::kNpos)
+    return fail(Errc::NotFound, "no such interaction", "interaction");
   std::uint32_t xi = m.ix_index.value(pos);
   prefetchRecord(&m.ixs[xi]);  // the id check loaded its first line; ending it reads them all
-  if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
+  if (m.ixs[xi].phase != Phase::Active)
+    return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
   prefetchRecord(&m.agents[ai]);
   __builtin_prefetch(&m.hot[ai]);
@@ -2110,7 +2218,8 @@ Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
 Status Engine::abandon(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
   const std::size_t pos = m.ixFind(id);
-  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  if (pos == detail::HashIndex::kNpos)
+    return fail(Errc::NotFound, "no such interaction", "interaction");
   std::uint32_t xi = m.ix_index.value(pos);
   if (m.ixs[xi].phase == Phase::Active) return complete(id, now, out);
   std::vector<std::uint32_t> freed;
@@ -2175,8 +2284,8 @@ void Engine::reconcile(MonoTime now, const std::unordered_set<InteractionId>& li
     for (auto it = a.work.begin(); it != a.work.end();) {
       bool orphan = it->kind == SlotKind::Reserved ? !m.res.contains(it->res)
                     : it->kind == SlotKind::Active ? (it->ix == kNone || !m.ixs[it->ix].alive ||
-                                                       m.ixs[it->ix].active_res != it->res)
-                                                    : false;
+                                                      m.ixs[it->ix].active_res != it->res)
+                                                   : false;
       if (orphan) {
         SB_BUG("routing: agent work slot without an owner released by reconcile");
         Impl::addLoad(a, it->ch, -1);
@@ -2240,7 +2349,7 @@ std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) 
   s.queue = x.queue_id;
   for (std::uint32_t q : x.extra) s.also_in.push_back(m.queues[q].spec.id);
   s.channel = x.ch;
-  s.phase = x.phase == Phase::Waiting ? InteractionPhase::Waiting
+  s.phase = x.phase == Phase::Waiting   ? InteractionPhase::Waiting
             : x.phase == Phase::Offered ? InteractionPhase::Offered
                                         : InteractionPhase::Active;
   s.priority = x.priority;
@@ -2278,7 +2387,8 @@ std::vector<WhyPtr> Engine::why(const InteractionId& id) const {
     if (rid == id) found.push_back(w);
   }
   if (found.size() > m.cfg.why_per_interaction) {
-    found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(m.cfg.why_per_interaction));
+    found.erase(found.begin(),
+                found.end() - static_cast<std::ptrdiff_t>(m.cfg.why_per_interaction));
   }
   return found;
 }
@@ -2292,8 +2402,8 @@ std::size_t Engine::approximateMemory() const {
                       m.queues.capacity() * sizeof(QueueRec);
   for (const IxRec& x : m.ixs) {
     bytes += x.attrs.capacity() * sizeof(x.attrs[0]) + x.own.capacity() * sizeof(Req) +
-             x.extra.capacity() * sizeof(std::uint32_t) + x.offers.capacity() * sizeof(std::uint64_t) +
-             x.skips.capacity() * sizeof(x.skips[0]);
+             x.extra.capacity() * sizeof(std::uint32_t) +
+             x.offers.capacity() * sizeof(std::uint64_t) + x.skips.capacity() * sizeof(x.skips[0]);
   }
   for (const QueueRec& q : m.queues) {
     bytes += q.waiting.capacityBytes() + q.cands.capacity() * sizeof(Cand);
