@@ -844,6 +844,81 @@ struct Engine::Impl {
     --stats.interactions;
   }
 
+  // What tightScan() found: the eligible count over all tiers, the size of the first tier, and
+  // that tier's winner with its position in the tier (candidate order).
+  struct TightPick {
+    std::uint32_t n_all = 0;
+    std::uint32_t tier_n = 0;
+    std::uint32_t agent = kNone;
+    std::size_t pos = 0;
+    double metric = 0;  // St's score of the winner (longest-idle: unused)
+  };
+
+  // The single pass's candidate loop for one key-based strategy (longest-idle, fewest-
+  // interactions, least-talk-time, best-skill at step 0), without the why-record bookkeeping:
+  // compiled per strategy, so the loop keeps its state in registers and reads only the Cand and
+  // the AgentHot. Same comparisons, in the same order, as the general loop of
+  // dispatchSinglePass(). Returns false (the caller runs the general loop) when an open
+  // candidate is not known to share the tenant.
+  template <Strategy St>
+  bool tightScan(const Cand* cbeg, std::size_t ncand, std::uint32_t tenant, std::uint32_t step,
+                 unsigned ch_bit, TightPick& r) const {
+    constexpr std::size_t kAhead = 12;
+    constexpr std::size_t kCandAhead = 3 * kAhead;
+    for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
+    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
+      __builtin_prefetch(&hot[cbeg[k].agent]);
+    std::uint32_t n_all = 0, tier_n = 0, best = kNone, best_rank = 0;
+    std::int64_t best_idle = 0;
+    double best_metric = 0;
+    std::size_t best_pos = 0;
+    int tier = 0;
+    for (std::size_t k = 0; k < ncand; ++k) {
+      if (k + kAhead < ncand) {
+        __builtin_prefetch(&cbeg[k + kCandAhead]);  // prefetch never faults, even past the end
+        __builtin_prefetch(&hot[cbeg[k + kAhead].agent]);
+      }
+      const Cand& c = cbeg[k];
+      const AgentHot& h = hot[c.agent];
+      if (!h.open) continue;
+      if (!h.sameTenant(tenant)) return false;
+      if (c.min_step > step || (h.fit_mask & ch_bit) == 0u) continue;
+      ++n_all;
+      if (tier_n == 0)
+        tier = c.penalty;
+      else if (c.penalty != tier)
+        continue;
+      const std::int64_t idle = h.last_idle.time_since_epoch().count();
+      double metric = 0;
+      if constexpr (St == Strategy::FewestInteractions)
+        metric = static_cast<double>(h.today);
+      else if constexpr (St == Strategy::LeastTalkTime)
+        metric = h.talk_s;
+      else if constexpr (St == Strategy::BestSkill)
+        metric = c.prof0;
+      bool take = tier_n == 0;
+      if (!take) {
+        const bool idle_first = idle < best_idle || (idle == best_idle && h.id_rank < best_rank);
+        if constexpr (St == Strategy::LongestIdle)
+          take = idle_first;
+        else if (metric != best_metric)
+          take = St == Strategy::BestSkill ? metric > best_metric : metric < best_metric;
+        else
+          take = idle_first;
+      }
+      if (take) {
+        best = c.agent;
+        best_idle = idle;
+        best_rank = h.id_rank;
+        best_metric = metric;
+        best_pos = tier_n;
+      }
+      ++tier_n;
+    }
+    r = TightPick{n_all, tier_n, best, best_pos, best_metric};
+    return true;
+  }
+
   // dispatchInteraction() for the common case, in one pass and without the Eligible list:
   // one queue (no overflows), an interaction with no own skills, offers or skips, a trivial
   // expression, and a strategy that offers to one agent (longest-idle, fewest-interactions,
@@ -896,10 +971,68 @@ struct Engine::Impl {
     constexpr std::size_t kAhead = 12;
     // The candidate vector itself is usually cold too: stream it further ahead.
     constexpr std::size_t kCandAhead = 3 * kAhead;
-    for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
-    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
-      __builtin_prefetch(&hot[cbeg[k].agent]);
-    for (std::size_t ci_ = 0; ci_ < ncand; ++ci_) {
+    // Key-based strategies: a tight loop finds the winner and the counts; when the winner's tier
+    // alone fills the why record's notes (the usual case), they are its first eligible agents and
+    // a short prefix scan collects them. Otherwise the general loop below does it all.
+    bool picked = false;
+    if (!cfg.reference_scan && max_notes > 0 &&
+        (st == Strategy::LongestIdle || st == Strategy::FewestInteractions ||
+         st == Strategy::LeastTalkTime || (st == Strategy::BestSkill && step == 0))) {
+      TightPick tp;
+      bool ok = false;
+      switch (st) {
+        case Strategy::LongestIdle:
+          ok = tightScan<Strategy::LongestIdle>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        case Strategy::FewestInteractions:
+          ok = tightScan<Strategy::FewestInteractions>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        case Strategy::LeastTalkTime:
+          ok = tightScan<Strategy::LeastTalkTime>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        default:
+          ok = tightScan<Strategy::BestSkill>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+      }
+      if (ok && tp.tier_n >= max_notes) {
+        prefetchRecord(&agents[tp.agent]);  // makeOffer reads it
+        auto score = [&](const AgentHot& h, const Cand& c) {
+          switch (st) {
+            case Strategy::LongestIdle:
+              return seconds(now - h.last_idle);
+            case Strategy::FewestInteractions:
+              return static_cast<double>(h.today);
+            case Strategy::LeastTalkTime:
+              return h.talk_s;
+            default:
+              return static_cast<double>(c.prof0);
+          }
+        };
+        // The first eligible candidates all belong to the winner's tier (sorted by penalty).
+        for (std::size_t k = 0; k < ncand && first.size() < max_notes; ++k) {
+          const Cand& c = cbeg[k];
+          const AgentHot& h = hot[c.agent];
+          if (!h.open || c.min_step > step || (h.fit_mask & ch_bit) == 0u) continue;
+          __builtin_prefetch(&agents[c.agent].id);  // read when the why record is written
+          first.push_back(c.agent);
+          scratch_first_scores.push_back(score(h, c));
+        }
+        const AgentHot& wh = hot[tp.agent];
+        best = Pick{tp.agent, wh.last_idle,
+                    st == Strategy::LongestIdle ? seconds(now - wh.last_idle) : tp.metric};
+        best_pos = tp.pos;
+        considered = static_cast<std::uint32_t>(ncand);
+        n_all = tp.n_all;
+        tier_n = tp.tier_n;
+        picked = true;
+      }
+    }
+    if (!picked) {
+      for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
+      for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
+        __builtin_prefetch(&hot[cbeg[k].agent]);
+    }
+    for (std::size_t ci_ = 0; !picked && ci_ < ncand; ++ci_) {
       const Cand& c = cbeg[ci_];
       if (ci_ + kAhead < ncand) {
         __builtin_prefetch(&cbeg[ci_ + kCandAhead]);  // prefetch never faults, even past the end
@@ -981,7 +1114,8 @@ struct Engine::Impl {
       ++tier_n;
     }
     if (tier_n == 0) return false;
-    if (st != Strategy::Random && !rr) prefetchRecord(&agents[best.agent]);  // makeOffer reads it
+    if (st != Strategy::Random && !rr && !picked)
+      prefetchRecord(&agents[best.agent]);  // makeOffer reads it
     if (st == Strategy::Random) {
       best_pos = static_cast<std::size_t>(nextRandom() % tier_n);
       best.agent = tier_agents[best_pos];

@@ -26,6 +26,9 @@ struct EngineConfig {
   std::size_t why_per_interaction = 8;         // at most this many (newest) returned by why()
   std::size_t why_candidates = 8;              // candidate notes kept per why record
   Duration max_busy = std::chrono::hours(12);  // busy lease; reconcile() releases older ones
+  // true: every arrival is decided by the general candidate loop, never by the per-strategy
+  // tight loops. Same decisions either way (slower); tests compare the two.
+  bool reference_scan = false;
 };
 
 struct EnqueueResult {
