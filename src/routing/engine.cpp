@@ -487,11 +487,44 @@ struct Engine::Impl {
     e.detail = std::move(detail);
   }
 
+  // Writes a why record's candidate notes over those of the recycled record (freshWhy() leaves
+  // them): assigning an agent id into an existing note reuses its string, where clearing the
+  // vector and appending destroyed and rebuilt every note. finish() drops the leftovers.
+  class NoteWriter {
+   public:
+    explicit NoteWriter(std::vector<CandidateNote>& v) : v_(v) {}
+    std::size_t size() const { return n_; }
+    void add(const AgentId& agent, Exclusion e, double score) {
+      if (n_ < v_.size()) {
+        CandidateNote& c = v_[n_];
+        c.agent = agent;
+        c.excluded = e;
+        c.score = score;
+      } else {
+        v_.push_back({agent, e, score});
+      }
+      ++n_;
+    }
+    void add(CandidateNote&& note) {
+      if (n_ < v_.size())
+        v_[n_] = std::move(note);
+      else
+        v_.push_back(std::move(note));
+      ++n_;
+    }
+    void finish() { v_.resize(n_); }
+
+   private:
+    std::vector<CandidateNote>& v_;
+    std::size_t n_ = 0;
+  };
+
   // A Why to fill for a new decision. Recycles the record the ring is about to overwrite when
   // nobody outside the engine still holds it (use_count 1: only the ring), so a steady stream
-  // of decisions allocates no why records; its candidate vector keeps its capacity. The record
-  // was created non-const by make_shared, and the ring held the only reference, so writing it
-  // is safe. Otherwise (ring still filling, or a caller kept the Offer) a new one is made.
+  // of decisions allocates no why records; its candidate vector keeps its capacity and its
+  // notes, which the caller overwrites through a NoteWriter. The record was created non-const
+  // by make_shared, and the ring held the only reference, so writing it is safe. Otherwise
+  // (ring still filling, or a caller kept the Offer) a new one is made.
   std::shared_ptr<Why> freshWhy() {
     if (cfg.why_history != 0 && why_ring.size() == cfg.why_history) {
       WhyPtr& slot = why_ring[why_next].second;
@@ -502,7 +535,6 @@ struct Engine::Impl {
         w->eligible = 0;
         w->interactions_compared = 0;
         w->winning_score = 0;
-        w->candidates.clear();
         return w;
       }
     }
@@ -1160,19 +1192,20 @@ struct Engine::Impl {
     w->eligible = n_all;
     w->trigger = trigger;
     w->winning_score = best.score;
-    for (std::size_t i = 0; i < first.size() && w->candidates.size() < max_notes; ++i) {
-      w->candidates.push_back({agents[first[i]].id,
-                               i == best_pos ? Exclusion::None : Exclusion::NotPicked,
-                               scratch_first_scores[i]});
+    NoteWriter nw(w->candidates);
+    for (std::size_t i = 0; i < first.size() && nw.size() < max_notes; ++i) {
+      nw.add(agents[first[i]].id, i == best_pos ? Exclusion::None : Exclusion::NotPicked,
+             scratch_first_scores[i]);
     }
     for (auto& n : lower) {
-      if (w->candidates.size() >= max_notes) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= max_notes) break;
+      nw.add(std::move(n));
     }
     for (auto& n : notes) {
-      if (w->candidates.size() >= max_notes) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= max_notes) break;
+      nw.add(std::move(n));
     }
+    nw.finish();
     if (rr) {
       int pos = 0;
       for (const AgentQueue& aq : agents[best.agent].queues) {
@@ -1397,19 +1430,20 @@ struct Engine::Impl {
     w->eligible = static_cast<std::uint32_t>(n_all);
     w->trigger = trigger;
     w->winning_score = elig[winners.front()].score;
-    for (std::size_t i = 0; i < elig.size() && w->candidates.size() < cfg.why_candidates; ++i) {
+    NoteWriter nw(w->candidates);
+    for (std::size_t i = 0; i < elig.size() && nw.size() < cfg.why_candidates; ++i) {
       bool won = std::find(winners.begin(), winners.end(), i) != winners.end();
-      w->candidates.push_back(
-          {agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score});
+      nw.add(agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score);
     }
     for (auto& n : lower) {
-      if (w->candidates.size() >= cfg.why_candidates) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= cfg.why_candidates) break;
+      nw.add(std::move(n));
     }
     for (auto& n : notes) {
-      if (w->candidates.size() >= cfg.why_candidates) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= cfg.why_candidates) break;
+      nw.add(std::move(n));
     }
+    nw.finish();
     WhyPtr wp = std::move(w);
     auto& picks = scratch_picks;
     picks.clear();
@@ -1506,7 +1540,9 @@ struct Engine::Impl {
       w->trigger = trigger;
       w->interactions_compared = compared;
       w->winning_score = best_score;
-      if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
+      NoteWriter nw(w->candidates);
+      if (cfg.why_candidates > 0) nw.add(a.id, Exclusion::None, best_score);
+      nw.finish();
       if (best_from_head) best_it = queues[best_q].waiting.begin();
       makeOffer(best_x, ai, best_q, std::move(w), now, out, best_q, best_it);
       const IxRec& bx = ixs[best_x];
