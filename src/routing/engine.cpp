@@ -292,15 +292,80 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint32_t>> tenant_queues;
   // Lazy-deletion min-heap (same algorithm as std::priority_queue) that drops its stale
   // entries when it has grown well past the live work: see compactTimers().
+  //
+  // Most timers are "now + a per-queue constant" (reservation timeouts, max-wait): those go to a
+  // FIFO lane per (kind, duration), where they arrive already in order, so a push is an append
+  // instead of a sift-up through a heap of ~10^5 entries. A timer that would not keep its lane
+  // sorted (a caller's clock going backwards, an overflowed interaction's original enqueue
+  // time) goes to the heap. top() is the least of the heap top and the lane fronts under the
+  // same total order, so timers fire in exactly the order of one heap.
+  struct TimerLane {
+    TimerKind kind;
+    Duration after;
+    std::vector<Timer> q;  // sorted; [head, size) pending
+    std::size_t head = 0;
+  };
+  static constexpr std::size_t kMaxLanes = 8;
   struct TimerHeap {
     std::vector<Timer> v;
+    std::vector<TimerLane> lanes;
+    std::size_t in_lanes = 0;
     std::size_t compact_at = 65536;
-    bool empty() const { return v.empty(); }
-    std::size_t size() const { return v.size(); }
-    const Timer& top() const { return v.front(); }
+    bool empty() const { return v.empty() && in_lanes == 0; }
+    std::size_t size() const { return v.size() + in_lanes; }
+    // Lane index holding the least timer, or kMaxLanes for the heap. Requires !empty().
+    std::size_t least() const {
+      std::size_t src = kMaxLanes;
+      const Timer* best = v.empty() ? nullptr : &v.front();
+      for (std::size_t l = 0; l < lanes.size(); ++l) {
+        const TimerLane& ln = lanes[l];
+        if (ln.head == ln.q.size()) continue;
+        if (best == nullptr || *best > ln.q[ln.head]) {
+          best = &ln.q[ln.head];
+          src = l;
+        }
+      }
+      return src;
+    }
+    const Timer& top() const {
+      const std::size_t src = least();
+      return src == kMaxLanes ? v.front() : lanes[src].q[lanes[src].head];
+    }
     void pop() {
-      std::pop_heap(v.begin(), v.end(), std::greater<Timer>());
-      v.pop_back();
+      const std::size_t src = least();
+      if (src == kMaxLanes) {
+        std::pop_heap(v.begin(), v.end(), std::greater<Timer>());
+        v.pop_back();
+        return;
+      }
+      TimerLane& ln = lanes[src];
+      --in_lanes;
+      if (++ln.head == ln.q.size()) {
+        ln.q.clear();
+        ln.head = 0;
+      } else if (ln.head >= 4096 && ln.head * 2 >= ln.q.size()) {
+        ln.q.erase(ln.q.begin(), ln.q.begin() + static_cast<std::ptrdiff_t>(ln.head));
+        ln.head = 0;
+      }
+    }
+    // t.at == (the caller's now) + after.
+    void pushAfter(const Timer& t, Duration after) {
+      for (TimerLane& ln : lanes) {
+        if (ln.kind != t.kind || ln.after != after) continue;
+        if (ln.head < ln.q.size() && ln.q.back() > t) break;  // would not stay sorted
+        ln.q.push_back(t);
+        ++in_lanes;
+        return;
+      }
+      if (lanes.size() < kMaxLanes &&
+          std::none_of(lanes.begin(), lanes.end(), [&](const TimerLane& ln) {
+            return ln.kind == t.kind && ln.after == after;
+          })) {
+        lanes.push_back(TimerLane{t.kind, after, {t}, 0});
+        ++in_lanes;
+        return;
+      }
+      pushRaw(t);
     }
     void pushRaw(const Timer& t) {
       // The sift-up path is known in advance: fetch the lower ancestors (the top levels stay
@@ -781,7 +846,7 @@ struct Engine::Impl {
     x.offers.push_back(r);
     if (!isRing(entry.spec.strategy)) removeSets(xi, hint_q, hint);
     x.phase = Phase::Offered;
-    pushTimer(Timer{deadline, TimerKind::Reservation, ai, r});
+    pushTimerAfter(Timer{deadline, TimerKind::Reservation, ai, r}, entry.spec.reservation_timeout);
     event(SegmentKind::Offer, x, &a, now, out);
     storeWhy(x.id, w);
     out.decisions.emplace_back(
@@ -1796,6 +1861,11 @@ struct Engine::Impl {
     if (timers.size() >= timers.compact_at) compactTimers();
     timers.pushRaw(t);
   }
+  // For a timer due `after` from the caller's `now` (t.at == now + after): see TimerLane.
+  void pushTimerAfter(const Timer& t, Duration after) {
+    if (timers.size() >= timers.compact_at) compactTimers();
+    timers.pushAfter(t, after);
+  }
 
   // Whether firing t would be a no-op whatever the time (exactly runTimer()'s early exits that
   // do not depend on `now`): its reservation, wrap-up slot or interaction generation is gone.
@@ -1834,16 +1904,26 @@ struct Engine::Impl {
       }
     };
     constexpr std::size_t kAhead = 16;
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i + kAhead < v.size()) {
-        if (const void* p = target(v[i + kAhead])) __builtin_prefetch(p);
+    // Keeps the order of [from, size) (the lanes stay sorted); returns the new size.
+    auto filter = [&](std::vector<Timer>& w, std::size_t from) {
+      std::size_t keep = 0;
+      for (std::size_t i = from; i < w.size(); ++i) {
+        if (i + kAhead < w.size()) {
+          if (const void* p = target(w[i + kAhead])) __builtin_prefetch(p);
+        }
+        if (!timerStale(w[i])) w[keep++] = w[i];
       }
-      if (!timerStale(v[i])) v[keep++] = v[i];
-    }
-    v.resize(keep);
+      w.resize(keep);
+      return keep;
+    };
+    filter(v, 0);
     std::make_heap(timers.v.begin(), timers.v.end(), std::greater<Timer>());
-    timers.compact_at = std::max<std::size_t>(65536, timers.v.size() * 2);
+    timers.in_lanes = 0;
+    for (TimerLane& ln : timers.lanes) {
+      timers.in_lanes += filter(ln.q, ln.head);
+      ln.head = 0;
+    }
+    timers.compact_at = std::max<std::size_t>(65536, timers.size() * 2);
   }
 
   void tick(MonoTime now, Output& out) {
@@ -2313,7 +2393,8 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   ++m.stats.interactions;
   m.event(SegmentKind::Enqueue, x, nullptr, now, out);
   if (q.spec.max_wait > Duration::zero())
-    m.pushTimer(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+    m.pushTimerAfter(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq},
+                     q.spec.max_wait);
   // The waiting sets are not consulted while deciding an arrival, so the interaction enters
   // them only if it is still waiting afterwards (or rings under a ring strategy, which keeps
   // ringing interactions in the sets): an immediate offer costs no set insert + erase.
