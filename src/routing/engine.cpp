@@ -111,12 +111,12 @@ struct AgentQueue {
 struct alignas(32) AgentHot {
   static constexpr std::uint16_t kBigTenant = UINT16_MAX;  // tenant index does not fit: slow path
   MonoTime last_idle{};
-  std::uint64_t today = 0;  // fewest-interactions metric
-  double talk_s = 0;        // least-talk-time metric (seconds)
-  std::uint32_t id_rank = 0;    // position in agent-id order (Impl::ensureIdRanks)
-  std::uint16_t tenant = 0;     // tenant index, or kBigTenant
+  std::uint64_t today = 0;    // fewest-interactions metric
+  double talk_s = 0;          // least-talk-time metric (seconds)
+  std::uint32_t id_rank = 0;  // position in agent-id order (Impl::ensureIdRanks)
+  std::uint16_t tenant = 0;   // tenant index, or kBigTenant
   bool open = false;
-  std::uint8_t fit_mask = 0;    // bit c: an offer of channel c fits the capacity now
+  std::uint8_t fit_mask = 0;  // bit c: an offer of channel c fits the capacity now
   // Whether the agent is known to belong to tenant index t (else the caller checks the AgentRec).
   bool sameTenant(std::uint32_t t) const { return tenant != kBigTenant && tenant == t; }
 };
@@ -141,7 +141,7 @@ struct AgentRec {
   std::vector<std::pair<std::uint32_t, int>> skills;  // sorted by skill id
   std::vector<AgentQueue> queues;
   detail::SmallVec<Slot, 2> work;  // inline: read on every agent change (computeState)
-  std::vector<WrapInfo> wraps;  // one per WrapUp slot in `work`
+  std::vector<WrapInfo> wraps;     // one per WrapUp slot in `work`
   int consecutive_timeouts = 0;
   std::vector<std::pair<std::uint32_t, std::string>> attrs;  // sorted by key id
   AgentId id;
@@ -164,10 +164,10 @@ struct StepRule {
 // so that visiting an agent's ~10 queues touches one small record each (in cache) instead of
 // the QueueRec and the first node of its waiting set. Kept in sync by Impl::syncHead() after
 // every change of the waiting set and by upsertQueue() for the copied spec fields.
-struct alignas(64) QueueHot {  // one cache line per queue
-  WaitKey head{};              // copy of *waiting.begin() when has_head
-  double weight = 1;           // spec.weight
-  double aging_rate = 0;       // spec.aging_rate
+struct alignas(64) QueueHot {    // one cache line per queue
+  WaitKey head{};                // copy of *waiting.begin() when has_head
+  double weight = 1;             // spec.weight
+  double aging_rate = 0;         // spec.aging_rate
   std::uint32_t open_count = 0;  // candidates routable with spare capacity now
   bool has_head = false;
   bool trivial_base_expr = true;  // rules[0] has no (or an always-true) expression
@@ -182,7 +182,7 @@ struct QueueRec {
   std::vector<StepRule> rules;  // [0] base, [i] after escalation step i
   std::unordered_map<AgentId, QueueMember> members;
   std::unordered_map<AgentId, std::uint32_t> added;  // escalation add_agents -> first step
-  std::vector<Cand> cands;  // sorted by (penalty, position, agent id)
+  std::vector<Cand> cands;                           // sorted by (penalty, position, agent id)
   std::uint32_t channel_mask = 0;
   // (position, agent index) of the last offer; the record keeps its id even if removed.
   std::optional<std::pair<int, std::uint32_t>> rr_last;
@@ -263,7 +263,8 @@ struct Engine::Impl {
   NameTable tenants;  // tenant ids
   std::vector<AgentRec> agents;
   std::vector<AgentHot> hot;  // parallel to agents
-  std::vector<std::uint32_t> marks;  // parallel to agents: dedupe across entry + overflow queues in one scan
+  std::vector<std::uint32_t>
+      marks;  // parallel to agents: dedupe across entry + overflow queues in one scan
   bool id_ranks_dirty = false;
   std::unordered_map<AgentId, std::uint32_t> agent_index;
   std::vector<QueueRec> queues;
@@ -291,15 +292,80 @@ struct Engine::Impl {
   std::vector<std::vector<std::uint32_t>> tenant_queues;
   // Lazy-deletion min-heap (same algorithm as std::priority_queue) that drops its stale
   // entries when it has grown well past the live work: see compactTimers().
+  //
+  // Most timers are "now + a per-queue constant" (reservation timeouts, max-wait): those go to a
+  // FIFO lane per (kind, duration), where they arrive already in order, so a push is an append
+  // instead of a sift-up through a heap of ~10^5 entries. A timer that would not keep its lane
+  // sorted (a caller's clock going backwards, an overflowed interaction's original enqueue
+  // time) goes to the heap. top() is the least of the heap top and the lane fronts under the
+  // same total order, so timers fire in exactly the order of one heap.
+  struct TimerLane {
+    TimerKind kind;
+    Duration after;
+    std::vector<Timer> q;  // sorted; [head, size) pending
+    std::size_t head = 0;
+  };
+  static constexpr std::size_t kMaxLanes = 8;
   struct TimerHeap {
     std::vector<Timer> v;
+    std::vector<TimerLane> lanes;
+    std::size_t in_lanes = 0;
     std::size_t compact_at = 65536;
-    bool empty() const { return v.empty(); }
-    std::size_t size() const { return v.size(); }
-    const Timer& top() const { return v.front(); }
+    bool empty() const { return v.empty() && in_lanes == 0; }
+    std::size_t size() const { return v.size() + in_lanes; }
+    // Lane index holding the least timer, or kMaxLanes for the heap. Requires !empty().
+    std::size_t least() const {
+      std::size_t src = kMaxLanes;
+      const Timer* best = v.empty() ? nullptr : &v.front();
+      for (std::size_t l = 0; l < lanes.size(); ++l) {
+        const TimerLane& ln = lanes[l];
+        if (ln.head == ln.q.size()) continue;
+        if (best == nullptr || *best > ln.q[ln.head]) {
+          best = &ln.q[ln.head];
+          src = l;
+        }
+      }
+      return src;
+    }
+    const Timer& top() const {
+      const std::size_t src = least();
+      return src == kMaxLanes ? v.front() : lanes[src].q[lanes[src].head];
+    }
     void pop() {
-      std::pop_heap(v.begin(), v.end(), std::greater<Timer>());
-      v.pop_back();
+      const std::size_t src = least();
+      if (src == kMaxLanes) {
+        std::pop_heap(v.begin(), v.end(), std::greater<Timer>());
+        v.pop_back();
+        return;
+      }
+      TimerLane& ln = lanes[src];
+      --in_lanes;
+      if (++ln.head == ln.q.size()) {
+        ln.q.clear();
+        ln.head = 0;
+      } else if (ln.head >= 4096 && ln.head * 2 >= ln.q.size()) {
+        ln.q.erase(ln.q.begin(), ln.q.begin() + static_cast<std::ptrdiff_t>(ln.head));
+        ln.head = 0;
+      }
+    }
+    // t.at == (the caller's now) + after.
+    void pushAfter(const Timer& t, Duration after) {
+      for (TimerLane& ln : lanes) {
+        if (ln.kind != t.kind || ln.after != after) continue;
+        if (ln.head < ln.q.size() && ln.q.back() > t) break;  // would not stay sorted
+        ln.q.push_back(t);
+        ++in_lanes;
+        return;
+      }
+      if (lanes.size() < kMaxLanes &&
+          std::none_of(lanes.begin(), lanes.end(), [&](const TimerLane& ln) {
+            return ln.kind == t.kind && ln.after == after;
+          })) {
+        lanes.push_back(TimerLane{t.kind, after, {t}, 0});
+        ++in_lanes;
+        return;
+      }
+      pushRaw(t);
     }
     void pushRaw(const Timer& t) {
       // The sift-up path is known in advance: fetch the lower ancestors (the top levels stay
@@ -330,7 +396,9 @@ struct Engine::Impl {
   std::vector<double> scratch_first_scores;
 
   // ---- small helpers ----
-  static std::uint64_t idHash(const InteractionId& id) { return std::hash<std::string>{}(id.value()); }
+  static std::uint64_t idHash(const InteractionId& id) {
+    return std::hash<std::string>{}(id.value());
+  }
   // Position of the live interaction `id` in ix_index, or HashIndex::kNpos.
   std::size_t ixFind(const InteractionId& id, std::uint64_t h) const {
     return ix_index.find(h, [&](std::uint32_t v) { return ixs[v].id == id; });
@@ -381,7 +449,8 @@ struct Engine::Impl {
   static bool fits(const AgentRec& a, Channel ch) {
     std::size_t c = ci(ch);
     if (a.count[c] + 1 > a.cap.max_per_channel[c]) return false;
-    if (a.cap.total_units > 0 && a.used_units + a.cap.unit_cost[c] > a.cap.total_units) return false;
+    if (a.cap.total_units > 0 && a.used_units + a.cap.unit_cost[c] > a.cap.total_units)
+      return false;
     if (a.cap.voice_blocks_others) {
       if (ch == Channel::Voice) {
         if (a.total_count > 0) return false;
@@ -439,8 +508,10 @@ struct Engine::Impl {
     if (o != a.open) {
       a.open = o;
       for (const AgentQueue& aq : a.queues) {
-        if (o) ++qhot[aq.queue].open_count;
-        else --qhot[aq.queue].open_count;
+        if (o)
+          ++qhot[aq.queue].open_count;
+        else
+          --qhot[aq.queue].open_count;
       }
     }
     syncHot(ai);
@@ -454,7 +525,8 @@ struct Engine::Impl {
     h.last_idle = a.last_idle;
     h.today = a.today;
     h.talk_s = seconds(a.talk);
-    h.tenant = a.tenant < AgentHot::kBigTenant ? static_cast<std::uint16_t>(a.tenant) : AgentHot::kBigTenant;
+    h.tenant = a.tenant < AgentHot::kBigTenant ? static_cast<std::uint16_t>(a.tenant)
+                                               : AgentHot::kBigTenant;
     h.open = a.open;
     std::uint8_t mask = 0;
     for (std::size_t c = 0; c < kChannelCount; ++c) {
@@ -480,11 +552,44 @@ struct Engine::Impl {
     e.detail = std::move(detail);
   }
 
+  // Writes a why record's candidate notes over those of the recycled record (freshWhy() leaves
+  // them): assigning an agent id into an existing note reuses its string, where clearing the
+  // vector and appending destroyed and rebuilt every note. finish() drops the leftovers.
+  class NoteWriter {
+   public:
+    explicit NoteWriter(std::vector<CandidateNote>& v) : v_(v) {}
+    std::size_t size() const { return n_; }
+    void add(const AgentId& agent, Exclusion e, double score) {
+      if (n_ < v_.size()) {
+        CandidateNote& c = v_[n_];
+        c.agent = agent;
+        c.excluded = e;
+        c.score = score;
+      } else {
+        v_.push_back({agent, e, score});
+      }
+      ++n_;
+    }
+    void add(CandidateNote&& note) {
+      if (n_ < v_.size())
+        v_[n_] = std::move(note);
+      else
+        v_.push_back(std::move(note));
+      ++n_;
+    }
+    void finish() { v_.resize(n_); }
+
+   private:
+    std::vector<CandidateNote>& v_;
+    std::size_t n_ = 0;
+  };
+
   // A Why to fill for a new decision. Recycles the record the ring is about to overwrite when
   // nobody outside the engine still holds it (use_count 1: only the ring), so a steady stream
-  // of decisions allocates no why records; its candidate vector keeps its capacity. The record
-  // was created non-const by make_shared, and the ring held the only reference, so writing it
-  // is safe. Otherwise (ring still filling, or a caller kept the Offer) a new one is made.
+  // of decisions allocates no why records; its candidate vector keeps its capacity and its
+  // notes, which the caller overwrites through a NoteWriter. The record was created non-const
+  // by make_shared, and the ring held the only reference, so writing it is safe. Otherwise
+  // (ring still filling, or a caller kept the Offer) a new one is made.
   std::shared_ptr<Why> freshWhy() {
     if (cfg.why_history != 0 && why_ring.size() == cfg.why_history) {
       WhyPtr& slot = why_ring[why_next].second;
@@ -495,7 +600,6 @@ struct Engine::Impl {
         w->eligible = 0;
         w->interactions_compared = 0;
         w->winning_score = 0;
-        w->candidates.clear();
         return w;
       }
     }
@@ -523,7 +627,8 @@ struct Engine::Impl {
     const QueueRec& entry = queues[x.queue];
     bool simple = x.own.empty() && x.skips.empty() && !isRing(entry.strategy) &&
                   (&q != &entry || q.spec.escalation.empty());
-    auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) | (simple ? WaitKey::kSimple : 0));
+    auto flags = static_cast<std::uint8_t>(static_cast<std::uint8_t>(x.ch) |
+                                           (simple ? WaitKey::kSimple : 0));
     return WaitKey{static_cast<double>(x.priority) - q.spec.aging_rate * epochSeconds(x.enq),
                    x.enq.time_since_epoch().count(), x.seq, xi, flags};
   }
@@ -535,7 +640,8 @@ struct Engine::Impl {
     id_ranks_dirty = false;
     std::vector<std::uint32_t> order(agents.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t l, std::uint32_t r) { return agents[l].id < agents[r].id; });
     // Dense ranks: records with equal ids (a removed agent and its re-added successor) tie,
     // exactly as the strings would.
     std::uint32_t rank = 0;
@@ -572,8 +678,10 @@ struct Engine::Impl {
     if (!x.in_sets) return;
     x.in_sets = false;
     auto eraseFrom = [&](std::uint32_t q) {
-      if (q == hint_q) queues[q].waiting.erase(hint);
-      else queues[q].waiting.erase(keyFor(x, xi, queues[q]));
+      if (q == hint_q)
+        queues[q].waiting.erase(hint);
+      else
+        queues[q].waiting.erase(keyFor(x, xi, queues[q]));
       syncHead(q);
     };
     eraseFrom(x.queue);
@@ -593,8 +701,9 @@ struct Engine::Impl {
   }
 
   // qualifies() for an agent already known to be open (routable with some spare capacity).
-  Exclusion qualifiesOpen(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step, const IxRec& x,
-                          const QueueRec& q, std::uint32_t step, MonoTime now) const {
+  Exclusion qualifiesOpen(std::uint32_t ai, const AgentRec& a, std::uint32_t min_step,
+                          const IxRec& x, const QueueRec& q, std::uint32_t step,
+                          MonoTime now) const {
     // Candidates come from per-tenant lists; a mismatch would be an engine bug, never routed.
     if (a.tenant != x.tenant) return Exclusion::NotRoutable;
     if (min_step > step) return Exclusion::NotYetEscalated;
@@ -622,7 +731,8 @@ struct Engine::Impl {
 
   int proficiency(const AgentRec& a, const IxRec& x, const QueueRec& q, std::uint32_t step) const {
     int sum = 0;
-    for (const Req& r : q.rules[std::min<std::size_t>(step, q.rules.size() - 1)].reqs) sum += a.skill(r.skill);
+    for (const Req& r : q.rules[std::min<std::size_t>(step, q.rules.size() - 1)].reqs)
+      sum += a.skill(r.skill);
     for (const Req& r : x.own) sum += a.skill(r.skill);
     return sum;
   }
@@ -660,7 +770,8 @@ struct Engine::Impl {
       }
     }
     // Agents named by an escalation step are eligible from that step regardless of skills.
-    if (auto it = q.added.find(a.id); it != q.added.end()) c.min_step = std::min(c.min_step, it->second);
+    if (auto it = q.added.find(a.id); it != q.added.end())
+      c.min_step = std::min(c.min_step, it->second);
     if (c.min_step == kNone) return std::nullopt;
     for (const Req& r : q.rules[0].reqs) c.prof0 += a.skill(r.skill);
     return c;
@@ -675,7 +786,8 @@ struct Engine::Impl {
   void detachCandidate(std::uint32_t qi, std::uint32_t ai) {
     QueueRec& q = queues[qi];
     AgentRec& a = agents[ai];
-    auto it = std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
+    auto it =
+        std::find_if(q.cands.begin(), q.cands.end(), [&](const Cand& c) { return c.agent == ai; });
     if (it == q.cands.end()) return;
     q.cands.erase(it);
     if (a.open) --qhot[qi].open_count;
@@ -707,7 +819,8 @@ struct Engine::Impl {
     for (std::uint32_t ai : tenant_agents[q.tenant]) {
       if (auto c = candidateFor(q, ai)) attachCandidate(qi, *c, false);
     }
-    std::sort(q.cands.begin(), q.cands.end(), [&](const Cand& l, const Cand& r) { return candLess(l, r); });
+    std::sort(q.cands.begin(), q.cands.end(),
+              [&](const Cand& l, const Cand& r) { return candLess(l, r); });
   }
 
   void refreshAgentQueues(std::uint32_t ai) {
@@ -720,8 +833,8 @@ struct Engine::Impl {
   }
 
   // ---- offers ----
-  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now, Output& out,
-                 std::uint32_t hint_q = kNone, WaitIt hint = {}) {
+  void makeOffer(std::uint32_t xi, std::uint32_t ai, std::uint32_t qi, WhyPtr w, MonoTime now,
+                 Output& out, std::uint32_t hint_q = kNone, WaitIt hint = {}) {
     IxRec& x = ixs[xi];
     AgentRec& a = agents[ai];
     const QueueRec& entry = queues[x.queue];
@@ -733,7 +846,7 @@ struct Engine::Impl {
     x.offers.push_back(r);
     if (!isRing(entry.spec.strategy)) removeSets(xi, hint_q, hint);
     x.phase = Phase::Offered;
-    pushTimer(Timer{deadline, TimerKind::Reservation, ai, r});
+    pushTimerAfter(Timer{deadline, TimerKind::Reservation, ai, r}, entry.spec.reservation_timeout);
     event(SegmentKind::Offer, x, &a, now, out);
     storeWhy(x.id, w);
     out.decisions.emplace_back(
@@ -747,8 +860,9 @@ struct Engine::Impl {
     ResRec rr = *res.find(r);
     res.erase(r);
     AgentRec& a = agents[rr.agent];
-    auto sit = std::find_if(a.work.begin(), a.work.end(),
-                            [&](const Slot& s) { return s.kind == SlotKind::Reserved && s.res == r; });
+    auto sit = std::find_if(a.work.begin(), a.work.end(), [&](const Slot& s) {
+      return s.kind == SlotKind::Reserved && s.res == r;
+    });
     if (sit != a.work.end()) {
       addLoad(a, sit->ch, -1);
       a.work.erase(sit);
@@ -759,12 +873,18 @@ struct Engine::Impl {
 
   static const char* rescindText(RescindReason r) {
     switch (r) {
-      case RescindReason::Abandoned: return "abandoned";
-      case RescindReason::AnotherAccepted: return "another-accepted";
-      case RescindReason::AgentLoggedOut: return "agent-not-available";
-      case RescindReason::QueueRemoved: return "queue-removed";
-      case RescindReason::TimedOut: return "queue-timeout";
-      case RescindReason::Reconciled: return "reconciled";
+      case RescindReason::Abandoned:
+        return "abandoned";
+      case RescindReason::AnotherAccepted:
+        return "another-accepted";
+      case RescindReason::AgentLoggedOut:
+        return "agent-not-available";
+      case RescindReason::QueueRemoved:
+        return "queue-removed";
+      case RescindReason::TimedOut:
+        return "queue-timeout";
+      case RescindReason::Reconciled:
+        return "reconciled";
     }
     return "";
   }
@@ -791,7 +911,9 @@ struct Engine::Impl {
     if (x.phase == Phase::Waiting || isRing(queues[x.queue].spec.strategy)) insertSets(xi);
   }
 
-  void finish(std::uint32_t xi, FinishReason reason, Output& out) { finish(xi, reason, out, ixFind(ixs[xi].id)); }
+  void finish(std::uint32_t xi, FinishReason reason, Output& out) {
+    finish(xi, reason, out, ixFind(ixs[xi].id));
+  }
 
   // `pos` is ixs[xi]'s entry in ix_index (saves a second hash lookup when the caller has it).
   void finish(std::uint32_t xi, FinishReason reason, Output& out, std::size_t pos) {
@@ -819,11 +941,86 @@ struct Engine::Impl {
     --stats.interactions;
   }
 
+  // What tightScan() found: the eligible count over all tiers, the size of the first tier, and
+  // that tier's winner with its position in the tier (candidate order).
+  struct TightPick {
+    std::uint32_t n_all = 0;
+    std::uint32_t tier_n = 0;
+    std::uint32_t agent = kNone;
+    std::size_t pos = 0;
+    double metric = 0;  // St's score of the winner (longest-idle: unused)
+  };
+
+  // The single pass's candidate loop for one key-based strategy (longest-idle, fewest-
+  // interactions, least-talk-time, best-skill at step 0), without the why-record bookkeeping:
+  // compiled per strategy, so the loop keeps its state in registers and reads only the Cand and
+  // the AgentHot. Same comparisons, in the same order, as the general loop of
+  // dispatchSinglePass(). Returns false (the caller runs the general loop) when an open
+  // candidate is not known to share the tenant.
+  template <Strategy St>
+  bool tightScan(const Cand* cbeg, std::size_t ncand, std::uint32_t tenant, std::uint32_t step,
+                 unsigned ch_bit, TightPick& r) const {
+    constexpr std::size_t kAhead = 12;
+    constexpr std::size_t kCandAhead = 3 * kAhead;
+    for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
+    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
+      __builtin_prefetch(&hot[cbeg[k].agent]);
+    std::uint32_t n_all = 0, tier_n = 0, best = kNone, best_rank = 0;
+    std::int64_t best_idle = 0;
+    double best_metric = 0;
+    std::size_t best_pos = 0;
+    int tier = 0;
+    for (std::size_t k = 0; k < ncand; ++k) {
+      if (k + kAhead < ncand) {
+        __builtin_prefetch(&cbeg[k + kCandAhead]);  // prefetch never faults, even past the end
+        __builtin_prefetch(&hot[cbeg[k + kAhead].agent]);
+      }
+      const Cand& c = cbeg[k];
+      const AgentHot& h = hot[c.agent];
+      if (!h.open) continue;
+      if (!h.sameTenant(tenant)) return false;
+      if (c.min_step > step || (h.fit_mask & ch_bit) == 0u) continue;
+      ++n_all;
+      if (tier_n == 0)
+        tier = c.penalty;
+      else if (c.penalty != tier)
+        continue;
+      const std::int64_t idle = h.last_idle.time_since_epoch().count();
+      double metric = 0;
+      if constexpr (St == Strategy::FewestInteractions)
+        metric = static_cast<double>(h.today);
+      else if constexpr (St == Strategy::LeastTalkTime)
+        metric = h.talk_s;
+      else if constexpr (St == Strategy::BestSkill)
+        metric = c.prof0;
+      bool take = tier_n == 0;
+      if (!take) {
+        const bool idle_first = idle < best_idle || (idle == best_idle && h.id_rank < best_rank);
+        if constexpr (St == Strategy::LongestIdle)
+          take = idle_first;
+        else if (metric != best_metric)
+          take = St == Strategy::BestSkill ? metric > best_metric : metric < best_metric;
+        else
+          take = idle_first;
+      }
+      if (take) {
+        best = c.agent;
+        best_idle = idle;
+        best_rank = h.id_rank;
+        best_metric = metric;
+        best_pos = tier_n;
+      }
+      ++tier_n;
+    }
+    r = TightPick{n_all, tier_n, best, best_pos, best_metric};
+    return true;
+  }
+
   // dispatchInteraction() for the common case, in one pass and without the Eligible list:
   // one queue (no overflows), an interaction with no own skills, offers or skips, a trivial
   // expression, and a strategy that offers to one agent (longest-idle, fewest-interactions,
-  // least-talk-time, best-skill, round-robin memory/ordered, random). The queue's candidates are sorted by
-  // penalty, so the first eligible one fixes the tier; the winner, the counts and the why
+  // least-talk-time, best-skill, round-robin memory/ordered, random). The queue's candidates are
+  // sorted by penalty, so the first eligible one fixes the tier; the winner, the counts and the why
   // record are exactly those of the general path (the property tests compare nothing else).
   bool dispatchSinglePass(std::uint32_t xi, MonoTime now, Output& out, std::string_view trigger) {
     IxRec& x = ixs[xi];
@@ -858,7 +1055,8 @@ struct Engine::Impl {
     const bool rr_ordered = st == Strategy::RoundRobinOrdered;
     const bool rr_has_last = q.rr_last.has_value();
     const std::pair<int, std::uint32_t> rr_last_key =
-        rr_has_last ? std::pair<int, std::uint32_t>(rr_ordered ? q.rr_last->first : 0, hot[q.rr_last->second].id_rank)
+        rr_has_last ? std::pair<int, std::uint32_t>(rr_ordered ? q.rr_last->first : 0,
+                                                    hot[q.rr_last->second].id_rank)
                     : std::pair<int, std::uint32_t>{};
     std::pair<int, std::uint32_t> rr_first_key{}, rr_after_key{};
     std::pair<std::uint32_t, std::size_t> rr_first{}, rr_after{};
@@ -870,9 +1068,68 @@ struct Engine::Impl {
     constexpr std::size_t kAhead = 12;
     // The candidate vector itself is usually cold too: stream it further ahead.
     constexpr std::size_t kCandAhead = 3 * kAhead;
-    for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
-    for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k) __builtin_prefetch(&hot[cbeg[k].agent]);
-    for (std::size_t ci_ = 0; ci_ < ncand; ++ci_) {
+    // Key-based strategies: a tight loop finds the winner and the counts; when the winner's tier
+    // alone fills the why record's notes (the usual case), they are its first eligible agents and
+    // a short prefix scan collects them. Otherwise the general loop below does it all.
+    bool picked = false;
+    if (!cfg.reference_scan && max_notes > 0 &&
+        (st == Strategy::LongestIdle || st == Strategy::FewestInteractions ||
+         st == Strategy::LeastTalkTime || (st == Strategy::BestSkill && step == 0))) {
+      TightPick tp;
+      bool ok = false;
+      switch (st) {
+        case Strategy::LongestIdle:
+          ok = tightScan<Strategy::LongestIdle>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        case Strategy::FewestInteractions:
+          ok = tightScan<Strategy::FewestInteractions>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        case Strategy::LeastTalkTime:
+          ok = tightScan<Strategy::LeastTalkTime>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+        default:
+          ok = tightScan<Strategy::BestSkill>(cbeg, ncand, x.tenant, step, ch_bit, tp);
+          break;
+      }
+      if (ok && tp.tier_n >= max_notes) {
+        prefetchRecord(&agents[tp.agent]);  // makeOffer reads it
+        auto score = [&](const AgentHot& h, const Cand& c) {
+          switch (st) {
+            case Strategy::LongestIdle:
+              return seconds(now - h.last_idle);
+            case Strategy::FewestInteractions:
+              return static_cast<double>(h.today);
+            case Strategy::LeastTalkTime:
+              return h.talk_s;
+            default:
+              return static_cast<double>(c.prof0);
+          }
+        };
+        // The first eligible candidates all belong to the winner's tier (sorted by penalty).
+        for (std::size_t k = 0; k < ncand && first.size() < max_notes; ++k) {
+          const Cand& c = cbeg[k];
+          const AgentHot& h = hot[c.agent];
+          if (!h.open || c.min_step > step || (h.fit_mask & ch_bit) == 0u) continue;
+          __builtin_prefetch(&agents[c.agent].id);  // read when the why record is written
+          first.push_back(c.agent);
+          scratch_first_scores.push_back(score(h, c));
+        }
+        const AgentHot& wh = hot[tp.agent];
+        best = Pick{tp.agent, wh.last_idle,
+                    st == Strategy::LongestIdle ? seconds(now - wh.last_idle) : tp.metric};
+        best_pos = tp.pos;
+        considered = static_cast<std::uint32_t>(ncand);
+        n_all = tp.n_all;
+        tier_n = tp.tier_n;
+        picked = true;
+      }
+    }
+    if (!picked) {
+      for (std::size_t k = 0; k < std::min(kCandAhead, ncand); k += 2) __builtin_prefetch(&cbeg[k]);
+      for (std::size_t k = 0; k < std::min(kAhead, ncand); ++k)
+        __builtin_prefetch(&hot[cbeg[k].agent]);
+    }
+    for (std::size_t ci_ = 0; !picked && ci_ < ncand; ++ci_) {
       const Cand& c = cbeg[ci_];
       if (ci_ + kAhead < ncand) {
         __builtin_prefetch(&cbeg[ci_ + kCandAhead]);  // prefetch never faults, even past the end
@@ -885,7 +1142,7 @@ struct Engine::Impl {
         if (notes.size() >= max_notes) continue;
         e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
       } else if (h.sameTenant(x.tenant)) {
-        e = c.min_step > step ? Exclusion::NotYetEscalated
+        e = c.min_step > step             ? Exclusion::NotYetEscalated
             : (h.fit_mask & ch_bit) == 0u ? Exclusion::NoCapacity
                                           : Exclusion::None;
       } else {
@@ -901,14 +1158,19 @@ struct Engine::Impl {
         have = true;
       } else if (c.penalty != tier) {
         if (lower.size() < max_notes)
-          lower.push_back({agents[c.agent].id, Exclusion::LowerTier, static_cast<double>(c.penalty)});
+          lower.push_back(
+              {agents[c.agent].id, Exclusion::LowerTier, static_cast<double>(c.penalty)});
         continue;
       }
       Pick p{c.agent, h.last_idle, 0};
-      if (st == Strategy::LongestIdle) p.score = seconds(now - h.last_idle);
-      else if (st == Strategy::FewestInteractions) p.score = static_cast<double>(h.today);
-      else if (st == Strategy::LeastTalkTime) p.score = h.talk_s;
-      else if (st == Strategy::BestSkill) p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+      if (st == Strategy::LongestIdle)
+        p.score = seconds(now - h.last_idle);
+      else if (st == Strategy::FewestInteractions)
+        p.score = static_cast<double>(h.today);
+      else if (st == Strategy::LeastTalkTime)
+        p.score = h.talk_s;
+      else if (st == Strategy::BestSkill)
+        p.score = step == 0 ? c.prof0 : proficiency(agents[c.agent], x, q, step);
       if (first.size() < max_notes) {
         __builtin_prefetch(&agents[p.agent].id);  // read when the why record is written
         first.push_back(p.agent);
@@ -933,10 +1195,14 @@ struct Engine::Impl {
         best_pos = 0;
       } else {
         bool take;
-        const bool idle_first = p.idle < best.idle || (p.idle == best.idle && h.id_rank < hot[best.agent].id_rank);
-        if (st == Strategy::LongestIdle) take = idle_first;
-        else if (p.score != best.score) take = st == Strategy::BestSkill ? p.score > best.score : p.score < best.score;
-        else take = idle_first;
+        const bool idle_first =
+            p.idle < best.idle || (p.idle == best.idle && h.id_rank < hot[best.agent].id_rank);
+        if (st == Strategy::LongestIdle)
+          take = idle_first;
+        else if (p.score != best.score)
+          take = st == Strategy::BestSkill ? p.score > best.score : p.score < best.score;
+        else
+          take = idle_first;
         if (take) {
           best = p;
           best_pos = tier_n;
@@ -945,7 +1211,8 @@ struct Engine::Impl {
       ++tier_n;
     }
     if (tier_n == 0) return false;
-    if (st != Strategy::Random && !rr) prefetchRecord(&agents[best.agent]);  // makeOffer reads it
+    if (st != Strategy::Random && !rr && !picked)
+      prefetchRecord(&agents[best.agent]);  // makeOffer reads it
     if (st == Strategy::Random) {
       best_pos = static_cast<std::size_t>(nextRandom() % tier_n);
       best.agent = tier_agents[best_pos];
@@ -957,14 +1224,19 @@ struct Engine::Impl {
 
     std::string_view rule;
     switch (st) {
-      case Strategy::Random: rule = "random: uniform (seeded) over eligible agents in candidate order"; break;
+      case Strategy::Random:
+        rule = "random: uniform (seeded) over eligible agents in candidate order";
+        break;
       case Strategy::RoundRobinMemory:
         rule = "rrmemory: next after the last offered agent in agent id order, wrapping";
         break;
       case Strategy::RoundRobinOrdered:
-        rule = "rrordered: next after the last offered agent in (position, agent id) order, wrapping";
+        rule =
+            "rrordered: next after the last offered agent in (position, agent id) order, wrapping";
         break;
-      case Strategy::LongestIdle: rule = "longest-idle: earliest last_idle, then agent id"; break;
+      case Strategy::LongestIdle:
+        rule = "longest-idle: earliest last_idle, then agent id";
+        break;
       case Strategy::FewestInteractions:
         rule = "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id";
         break;
@@ -972,7 +1244,9 @@ struct Engine::Impl {
         rule = "least-talk-time: least talk time, then earliest last_idle, then agent id";
         break;
       default:
-        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        rule =
+            "best-skill: highest summed proficiency on required skills, then earliest last_idle, "
+            "then agent id";
         break;
     }
     auto w = freshWhy();
@@ -983,18 +1257,20 @@ struct Engine::Impl {
     w->eligible = n_all;
     w->trigger = trigger;
     w->winning_score = best.score;
-    for (std::size_t i = 0; i < first.size() && w->candidates.size() < max_notes; ++i) {
-      w->candidates.push_back(
-          {agents[first[i]].id, i == best_pos ? Exclusion::None : Exclusion::NotPicked, scratch_first_scores[i]});
+    NoteWriter nw(w->candidates);
+    for (std::size_t i = 0; i < first.size() && nw.size() < max_notes; ++i) {
+      nw.add(agents[first[i]].id, i == best_pos ? Exclusion::None : Exclusion::NotPicked,
+             scratch_first_scores[i]);
     }
     for (auto& n : lower) {
-      if (w->candidates.size() >= max_notes) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= max_notes) break;
+      nw.add(std::move(n));
     }
     for (auto& n : notes) {
-      if (w->candidates.size() >= max_notes) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= max_notes) break;
+      nw.add(std::move(n));
     }
+    nw.finish();
     if (rr) {
       int pos = 0;
       for (const AgentQueue& aq : agents[best.agent].queues) {
@@ -1051,7 +1327,7 @@ struct Engine::Impl {
           if (notes.size() >= cfg.why_candidates) continue;
           e = qualifies(c.agent, agents[c.agent], c.min_step, x, q, step, now);
         } else if (simple && no_expr && h.sameTenant(x.tenant)) {
-          e = c.min_step > step                         ? Exclusion::NotYetEscalated
+          e = c.min_step > step                       ? Exclusion::NotYetEscalated
               : ((h.fit_mask >> ci(x.ch)) & 1u) == 0u ? Exclusion::NoCapacity
                                                       : Exclusion::None;
         } else {
@@ -1059,11 +1335,15 @@ struct Engine::Impl {
         }
         if (e == Exclusion::None) {
           double metric = 0;
-          if (st == Strategy::FewestInteractions) metric = static_cast<double>(h.today);
-          else if (st == Strategy::LeastTalkTime) metric = h.talk_s;
+          if (st == Strategy::FewestInteractions)
+            metric = static_cast<double>(h.today);
+          else if (st == Strategy::LeastTalkTime)
+            metric = h.talk_s;
           else if (st == Strategy::BestSkill)
-            metric = step == 0 && x.own.empty() ? c.prof0 : proficiency(agents[c.agent], x, q, step);
-          elig.push_back(Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
+            metric =
+                step == 0 && x.own.empty() ? c.prof0 : proficiency(agents[c.agent], x, q, step);
+          elig.push_back(
+              Eligible{c.agent, c.penalty, c.position, c.weight, qi, 0, h.last_idle, metric});
         } else if (notes.size() < cfg.why_candidates) {
           notes.push_back({agents[c.agent].id, e, 0});
         }
@@ -1107,7 +1387,8 @@ struct Engine::Impl {
       case Strategy::FewestInteractions:
       case Strategy::LeastTalkTime: {
         bool fewest = st == Strategy::FewestInteractions;
-        rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then agent id"
+        rule = fewest ? "fewest-interactions: fewest accepted today, then earliest last_idle, then "
+                        "agent id"
                       : "least-talk-time: least talk time, then earliest last_idle, then agent id";
         for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
@@ -1123,7 +1404,9 @@ struct Engine::Impl {
         break;
       }
       case Strategy::BestSkill: {
-        rule = "best-skill: highest summed proficiency on required skills, then earliest last_idle, then agent id";
+        rule =
+            "best-skill: highest summed proficiency on required skills, then earliest last_idle, "
+            "then agent id";
         for (auto& e : elig) e.score = e.metric;
         std::size_t b = 0;
         for (std::size_t i = 1; i < elig.size(); ++i) {
@@ -1154,7 +1437,8 @@ struct Engine::Impl {
       case Strategy::RoundRobinMemory:
       case Strategy::RoundRobinOrdered: {
         bool ordered = st == Strategy::RoundRobinOrdered;
-        rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) order, wrapping"
+        rule = ordered ? "rrordered: next after the last offered agent in (position, agent id) "
+                         "order, wrapping"
                        : "rrmemory: next after the last offered agent in agent id order, wrapping";
         auto keyOf = [&](const Eligible& e) {
           return std::pair<int, std::uint32_t>(ordered ? e.position : 0, hot[e.agent].id_rank);
@@ -1164,7 +1448,8 @@ struct Engine::Impl {
           auto k = keyOf(elig[i]);
           if (!first || k < keyOf(elig[*first])) first = i;
           if (eq.rr_last) {
-            std::pair<int, std::uint32_t> last(ordered ? eq.rr_last->first : 0, hot[eq.rr_last->second].id_rank);
+            std::pair<int, std::uint32_t> last(ordered ? eq.rr_last->first : 0,
+                                               hot[eq.rr_last->second].id_rank);
             if (last < k && (!after || k < keyOf(elig[*after]))) after = i;
           }
         }
@@ -1210,18 +1495,20 @@ struct Engine::Impl {
     w->eligible = static_cast<std::uint32_t>(n_all);
     w->trigger = trigger;
     w->winning_score = elig[winners.front()].score;
-    for (std::size_t i = 0; i < elig.size() && w->candidates.size() < cfg.why_candidates; ++i) {
+    NoteWriter nw(w->candidates);
+    for (std::size_t i = 0; i < elig.size() && nw.size() < cfg.why_candidates; ++i) {
       bool won = std::find(winners.begin(), winners.end(), i) != winners.end();
-      w->candidates.push_back({agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score});
+      nw.add(agents[elig[i].agent].id, won ? Exclusion::None : Exclusion::NotPicked, elig[i].score);
     }
     for (auto& n : lower) {
-      if (w->candidates.size() >= cfg.why_candidates) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= cfg.why_candidates) break;
+      nw.add(std::move(n));
     }
     for (auto& n : notes) {
-      if (w->candidates.size() >= cfg.why_candidates) break;
-      w->candidates.push_back(std::move(n));
+      if (nw.size() >= cfg.why_candidates) break;
+      nw.add(std::move(n));
     }
+    nw.finish();
     WhyPtr wp = std::move(w);
     auto& picks = scratch_picks;
     picks.clear();
@@ -1239,7 +1526,8 @@ struct Engine::Impl {
       makeOffer(xi, ai, qi, wp, now, out);
     }
     if (st == Strategy::RingProgressively) {
-      pushTimer(Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
+      pushTimer(
+          Timer{now + eq.spec.ring_progressive_interval, TimerKind::RingNext, xi, ixs[xi].seq});
     }
     return true;
   }
@@ -1260,12 +1548,14 @@ struct Engine::Impl {
       const double now_s = epochSeconds(now);
       const AgentHot& h = hot[ai];
       // Scores one qualifying waiting entry of queue aq.queue against the best so far.
-      auto consider = [&](const AgentQueue& aq, const QueueHot& qh, const WaitKey& k, bool from_head, WaitIt it) {
+      auto consider = [&](const AgentQueue& aq, const QueueHot& qh, const WaitKey& k,
+                          bool from_head, WaitIt it) {
         ++compared;
         // weight * (priority + aging * wait), computed from the static key.
         double score = qh.weight * (k.key + qh.aging_rate * now_s);
         if (best_x == kNone || score > best_score ||
-            (score == best_score && (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
+            (score == best_score &&
+             (k.enq < best_enq || (k.enq == best_enq && k.seq < best_seq)))) {
           best_x = k.ix;
           best_q = aq.queue;
           best_score = score;
@@ -1292,7 +1582,8 @@ struct Engine::Impl {
             if (aq.min_step != 0 || ((h.fit_mask >> ci(k.channel())) & 1u) == 0u) continue;
           } else {
             const IxRec& x = ixs[k.ix];
-            if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll) continue;
+            if (x.phase == Phase::Offered && queues[x.queue].strategy != Strategy::RingAll)
+              continue;
             const std::uint32_t step = aq.queue == x.queue ? x.step : 0;
             if (qualifiesOpen(ai, a, aq.min_step, x, q, step, now) != Exclusion::None) continue;
           }
@@ -1304,7 +1595,9 @@ struct Engine::Impl {
       prefetchRecord(&ixs[best_x]);
       prefetchRecord(&queues[best_q]);
       auto w = freshWhy();
-      w->rule = "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then arrival order";
+      w->rule =
+          "agent-available: highest weight*(priority + aging*wait), then earliest enqueue, then "
+          "arrival order";
       w->queue = queues[best_q].spec.id;
       w->step = best_q == ixs[best_x].queue ? ixs[best_x].step : 0;
       w->considered = 1;
@@ -1312,14 +1605,16 @@ struct Engine::Impl {
       w->trigger = trigger;
       w->interactions_compared = compared;
       w->winning_score = best_score;
-      if (cfg.why_candidates > 0) w->candidates.push_back({a.id, Exclusion::None, best_score});
+      NoteWriter nw(w->candidates);
+      if (cfg.why_candidates > 0) nw.add(a.id, Exclusion::None, best_score);
+      nw.finish();
       if (best_from_head) best_it = queues[best_q].waiting.begin();
       makeOffer(best_x, ai, best_q, std::move(w), now, out, best_q, best_it);
       const IxRec& bx = ixs[best_x];
       if (bx.offers.size() == 1 && queues[bx.queue].strategy == Strategy::RingProgressively) {
         // A new progressive ring started from the agent side: schedule its next addition.
-        pushTimer(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext, best_x,
-                          bx.seq});
+        pushTimer(Timer{now + queues[bx.queue].spec.ring_progressive_interval, TimerKind::RingNext,
+                        best_x, bx.seq});
       }
     }
   }
@@ -1377,7 +1672,8 @@ struct Engine::Impl {
     skip(rr.ix, rr.agent, now);
     requeue(rr.ix);
     ++a.consecutive_timeouts;
-    if (cfg.max_consecutive_timeouts > 0 && a.consecutive_timeouts >= cfg.max_consecutive_timeouts &&
+    if (cfg.max_consecutive_timeouts > 0 &&
+        a.consecutive_timeouts >= cfg.max_consecutive_timeouts &&
         a.requested == AgentState::Available) {
       std::vector<std::uint32_t> requeued;
       setRequested(rr.agent, AgentState::Away, "offer-timeouts", now, out, requeued);
@@ -1418,7 +1714,8 @@ struct Engine::Impl {
     refreshAgent(ai, out, reason);
   }
 
-  void releaseReservations(std::uint32_t ai, MonoTime now, Output& out, std::vector<std::uint32_t>& requeued) {
+  void releaseReservations(std::uint32_t ai, MonoTime now, Output& out,
+                           std::vector<std::uint32_t>& requeued) {
     std::vector<std::uint64_t> reserved;
     for (const Slot& s : agents[ai].work) {
       if (s.kind == SlotKind::Reserved) reserved.push_back(s.res);
@@ -1426,8 +1723,10 @@ struct Engine::Impl {
     for (std::uint64_t r : reserved) {
       ResRec rr = dropReservation(r);
       IxRec& x = ixs[rr.ix];
-      out.decisions.emplace_back(Rescind{ReservationId(r), x.id, agents[ai].id, RescindReason::AgentLoggedOut});
-      event(SegmentKind::Rescind, x, &agents[ai], now, out, rescindText(RescindReason::AgentLoggedOut));
+      out.decisions.emplace_back(
+          Rescind{ReservationId(r), x.id, agents[ai].id, RescindReason::AgentLoggedOut});
+      event(SegmentKind::Rescind, x, &agents[ai], now, out,
+            rescindText(RescindReason::AgentLoggedOut));
       ++stats.rescinds;
       requeue(rr.ix);
       requeued.push_back(rr.ix);
@@ -1435,11 +1734,13 @@ struct Engine::Impl {
   }
 
   // Ends wrap-up slots (all, or only the one for reservation `only`); updates last_idle.
-  void endWrapSlots(std::uint32_t ai, MonoTime now, Output& out, std::optional<std::uint64_t> only) {
+  void endWrapSlots(std::uint32_t ai, MonoTime now, Output& out,
+                    std::optional<std::uint64_t> only) {
     AgentRec& a = agents[ai];
     for (auto it = a.work.begin(); it != a.work.end();) {
       if (it->kind == SlotKind::WrapUp && (!only || it->res == *only)) {
-        auto wi = std::find_if(a.wraps.begin(), a.wraps.end(), [&](const WrapInfo& w) { return w.res == it->res; });
+        auto wi = std::find_if(a.wraps.begin(), a.wraps.end(),
+                               [&](const WrapInfo& w) { return w.res == it->res; });
         SB_RELEASE_ASSERT(wi != a.wraps.end(), "endActive() records one WrapInfo per wrap-up slot");
         SegmentEvent e;
         e.kind = SegmentKind::WrapUpEnd;
@@ -1474,8 +1775,9 @@ struct Engine::Impl {
     AgentRec& a = agents[x.agent];
     // The agent-available pick that usually follows reads these.
     for (const AgentQueue& aq : a.queues) __builtin_prefetch(&aq);
-    auto it = std::find_if(a.work.begin(), a.work.end(),
-                           [&](const Slot& s) { return s.kind == SlotKind::Active && s.res == x.active_res; });
+    auto it = std::find_if(a.work.begin(), a.work.end(), [&](const Slot& s) {
+      return s.kind == SlotKind::Active && s.res == x.active_res;
+    });
     a.talk += now - x.answered;
     event(SegmentKind::End, x, &a, now, out, std::move(detail));
     if (it == a.work.end()) return;
@@ -1498,8 +1800,10 @@ struct Engine::Impl {
     rescindAll(xi, RescindReason::TimedOut, now, out, freed);
     IxRec& x = ixs[xi];
     const QueueRec& q = queues[x.queue];
-    out.decisions.emplace_back(QueueTimeout{x.id, q.spec.id, q.spec.timeout_action, q.spec.timeout_target});
-    event(SegmentKind::FlowOut, x, nullptr, now, out, std::string("timeout:") + timeoutActionName(q.spec.timeout_action));
+    out.decisions.emplace_back(
+        QueueTimeout{x.id, q.spec.id, q.spec.timeout_action, q.spec.timeout_target});
+    event(SegmentKind::FlowOut, x, nullptr, now, out,
+          std::string("timeout:") + timeoutActionName(q.spec.timeout_action));
     ++stats.queue_timeouts;
     finish(xi, FinishReason::TimedOut, out);
     dispatchAgents(freed, now, out, "agent-available");
@@ -1531,16 +1835,18 @@ struct Engine::Impl {
         IxRec& x = ixs[t.idx];
         if (!x.alive || x.seq != t.token || x.phase == Phase::Active) break;
         if (t.kind == TimerKind::Escalation) {
-          if (advanceEscalation(t.idx, now, out)) dispatchInteraction(t.idx, now, out, "escalation");
+          if (advanceEscalation(t.idx, now, out))
+            dispatchInteraction(t.idx, now, out, "escalation");
         } else if (t.kind == TimerKind::MaxWait) {
           Duration mw = queues[x.queue].spec.max_wait;
           if (mw > Duration::zero() && x.enq + mw <= now) timeoutInteraction(t.idx, now, out);
         } else if (t.kind == TimerKind::RingNext) {
-          if (queues[x.queue].spec.strategy == Strategy::RingProgressively && x.phase == Phase::Offered &&
+          if (queues[x.queue].spec.strategy == Strategy::RingProgressively &&
+              x.phase == Phase::Offered &&
               !dispatchInteraction(t.idx, now, out, "ring-progressive")) {
             // Nobody new to add right now: look again after another interval while it rings.
-            pushTimer(Timer{now + queues[x.queue].spec.ring_progressive_interval, TimerKind::RingNext, t.idx,
-                              x.seq});
+            pushTimer(Timer{now + queues[x.queue].spec.ring_progressive_interval,
+                            TimerKind::RingNext, t.idx, x.seq});
           }
         } else {
           std::erase_if(x.skips, [&](const auto& s) { return s.second <= now; });
@@ -1555,16 +1861,23 @@ struct Engine::Impl {
     if (timers.size() >= timers.compact_at) compactTimers();
     timers.pushRaw(t);
   }
+  // For a timer due `after` from the caller's `now` (t.at == now + after): see TimerLane.
+  void pushTimerAfter(const Timer& t, Duration after) {
+    if (timers.size() >= timers.compact_at) compactTimers();
+    timers.pushAfter(t, after);
+  }
 
   // Whether firing t would be a no-op whatever the time (exactly runTimer()'s early exits that
   // do not depend on `now`): its reservation, wrap-up slot or interaction generation is gone.
   bool timerStale(const Timer& t) const {
     switch (t.kind) {
-      case TimerKind::Reservation: return !res.contains(t.token);
+      case TimerKind::Reservation:
+        return !res.contains(t.token);
       case TimerKind::WrapUp: {
         const AgentRec& a = agents[t.idx];
-        return std::none_of(a.work.begin(), a.work.end(),
-                            [&](const Slot& s) { return s.kind == SlotKind::WrapUp && s.res == t.token; });
+        return std::none_of(a.work.begin(), a.work.end(), [&](const Slot& s) {
+          return s.kind == SlotKind::WrapUp && s.res == t.token;
+        });
       }
       default:
         // !alive || seq != token || phase == Active (Active until finished), via ix_gen.
@@ -1582,22 +1895,35 @@ struct Engine::Impl {
     std::vector<Timer>& v = timers.v;
     auto target = [&](const Timer& t) -> const void* {
       switch (t.kind) {
-        case TimerKind::Reservation: return nullptr;  // the small reservation table stays cached
-        case TimerKind::WrapUp: return t.idx < agents.size() ? &agents[t.idx] : nullptr;
-        default: return t.idx < ix_gen.size() ? &ix_gen[t.idx] : nullptr;
+        case TimerKind::Reservation:
+          return nullptr;  // the small reservation table stays cached
+        case TimerKind::WrapUp:
+          return t.idx < agents.size() ? &agents[t.idx] : nullptr;
+        default:
+          return t.idx < ix_gen.size() ? &ix_gen[t.idx] : nullptr;
       }
     };
     constexpr std::size_t kAhead = 16;
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i + kAhead < v.size()) {
-        if (const void* p = target(v[i + kAhead])) __builtin_prefetch(p);
+    // Keeps the order of [from, size) (the lanes stay sorted); returns the new size.
+    auto filter = [&](std::vector<Timer>& w, std::size_t from) {
+      std::size_t keep = 0;
+      for (std::size_t i = from; i < w.size(); ++i) {
+        if (i + kAhead < w.size()) {
+          if (const void* p = target(w[i + kAhead])) __builtin_prefetch(p);
+        }
+        if (!timerStale(w[i])) w[keep++] = w[i];
       }
-      if (!timerStale(v[i])) v[keep++] = v[i];
-    }
-    v.resize(keep);
+      w.resize(keep);
+      return keep;
+    };
+    filter(v, 0);
     std::make_heap(timers.v.begin(), timers.v.end(), std::greater<Timer>());
-    timers.compact_at = std::max<std::size_t>(65536, timers.v.size() * 2);
+    timers.in_lanes = 0;
+    for (TimerLane& ln : timers.lanes) {
+      timers.in_lanes += filter(ln.q, ln.head);
+      ln.head = 0;
+    }
+    timers.compact_at = std::max<std::size_t>(65536, timers.size() * 2);
   }
 
   void tick(MonoTime now, Output& out) {
@@ -1635,12 +1961,16 @@ struct Engine::Impl {
       out.emplace_back(id, v);
     }
     if (sorted_unique) return;
-    std::stable_sort(out.begin(), out.end(), [](const auto& l, const auto& r) { return l.first < r.first; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& l, const auto& r) { return l.first < r.first; });
     std::size_t w = 0;
     for (std::size_t i = 0; i < out.size(); ++i) {
-      if (w > 0 && out[w - 1].first == out[i].first) out[w - 1] = std::move(out[i]);
-      else if (w != i) out[w++] = std::move(out[i]);
-      else ++w;
+      if (w > 0 && out[w - 1].first == out[i].first)
+        out[w - 1] = std::move(out[i]);
+      else if (w != i)
+        out[w++] = std::move(out[i]);
+      else
+        ++w;
     }
     out.resize(w);
   }
@@ -1656,41 +1986,49 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
   QueueSpec spec = spec_in;
   if (spec.id.value().empty()) return fail(Errc::InvalidArgument, "queue id is empty", "id");
   if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
-  if (spec.channels.empty()) return fail(Errc::InvalidArgument, "a queue needs at least one channel", "channels");
+  if (spec.channels.empty())
+    return fail(Errc::InvalidArgument, "a queue needs at least one channel", "channels");
   if (!(spec.weight > 0)) return fail(Errc::InvalidArgument, "weight must be > 0", "weight");
   if (!(spec.aging_rate >= 0) || !std::isfinite(spec.aging_rate))
     return fail(Errc::InvalidArgument, "aging_rate must be >= 0", "aging_rate");
   if (spec.reservation_timeout <= Duration::zero())
     return fail(Errc::InvalidArgument, "reservation_timeout must be > 0", "reservation_timeout");
-  if (spec.strategy == Strategy::RingProgressively && spec.ring_progressive_interval <= Duration::zero())
-    return fail(Errc::InvalidArgument, "ring_progressive_interval must be > 0", "ring_progressive_interval");
+  if (spec.strategy == Strategy::RingProgressively &&
+      spec.ring_progressive_interval <= Duration::zero())
+    return fail(Errc::InvalidArgument, "ring_progressive_interval must be > 0",
+                "ring_progressive_interval");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
   for (const auto& mem : spec.members) {
-    if (!(mem.weight > 0)) return fail(Errc::InvalidArgument, "member weight must be > 0", "members");
+    if (!(mem.weight > 0))
+      return fail(Errc::InvalidArgument, "member weight must be > 0", "members");
   }
-  std::stable_sort(spec.escalation.begin(), spec.escalation.end(),
-                   [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
+  std::stable_sort(
+      spec.escalation.begin(), spec.escalation.end(),
+      [](const EscalationStep& l, const EscalationStep& r) { return l.after < r.after; });
   auto existing = m.queueFind(spec.id);
   std::uint32_t tenant = m.tenantIndex(spec.tenant);
-  if (existing.has_value() && m.queues[*existing].alive &&
-      m.queues[*existing].tenant != tenant)
+  if (existing.has_value() && m.queues[*existing].alive && m.queues[*existing].tenant != tenant)
     return fail(Errc::InvalidArgument, "a queue cannot move to another tenant", "tenant");
-  for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow} : std::vector<QueueId>{}) {
+  for (const auto& oq : spec.on_remove_overflow ? std::vector<QueueId>{*spec.on_remove_overflow}
+                                                : std::vector<QueueId>{}) {
     auto it = m.queueFind(oq);
     if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
-      return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", "on_remove_overflow");
+      return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant",
+                  "on_remove_overflow");
   }
   // Compile everything before touching state.
   std::vector<StepRule> rules;
   {
     auto base = Expression::parse(spec.expression, m.names);
     if (!base) return std::unexpected(base.error());
-    rules.push_back(StepRule{m.internReqs(spec.skills), std::make_shared<const Expression>(std::move(*base))});
+    rules.push_back(
+        StepRule{m.internReqs(spec.skills), std::make_shared<const Expression>(std::move(*base))});
   }
   for (std::size_t i = 0; i < spec.escalation.size(); ++i) {
     const EscalationStep& s = spec.escalation[i];
     std::string field = "escalation[" + std::to_string(i) + "]";
-    if (s.after < Duration::zero()) return fail(Errc::InvalidArgument, "after must be >= 0", field + ".after");
+    if (s.after < Duration::zero())
+      return fail(Errc::InvalidArgument, "after must be >= 0", field + ".after");
     StepRule r = rules.back();
     if (s.skills) {
       SB_TRY(m.validateSkills(*s.skills, field + ".skills"));
@@ -1708,7 +2046,8 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     for (const QueueId& oq : s.overflow_queues) {
       auto it = m.queueFind(oq);
       if (it.has_value() && m.queues[*it].alive && m.queues[*it].tenant != tenant)
-        return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant", field + ".overflow_queues");
+        return fail(Errc::InvalidArgument, "overflow queue belongs to another tenant",
+                    field + ".overflow_queues");
     }
     rules.push_back(std::move(r));
   }
@@ -1756,7 +2095,8 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
     for (std::uint32_t xi : members) {
       const IxRec& x = m.ixs[xi];
       if (x.queue != qi) continue;
-      for (std::uint32_t e : x.extra) {  // their overflow copies carry flags derived from this queue
+      for (std::uint32_t e :
+           x.extra) {  // their overflow copies carry flags derived from this queue
         QueueRec& oq = m.queues[e];
         WaitKey k = m.keyFor(x, xi, oq);
         if (oq.waiting.erase(k) > 0) oq.waiting.insert(k);
@@ -1767,9 +2107,11 @@ Status Engine::upsertQueue(const QueueSpec& spec_in, MonoTime now, Output& out) 
       IxRec& x = m.ixs[xi];
       if (x.queue != qi) continue;
       // Steps may have changed: clamp, then apply any now due.
-      x.step = std::min<std::uint32_t>(x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
+      x.step = std::min<std::uint32_t>(
+          x.step, static_cast<std::uint32_t>(m.queues[qi].spec.escalation.size()));
       m.advanceEscalation(xi, now, out);
-      if (m.queues[qi].spec.max_wait != old_max_wait && m.queues[qi].spec.max_wait > Duration::zero())
+      if (m.queues[qi].spec.max_wait != old_max_wait &&
+          m.queues[qi].spec.max_wait > Duration::zero())
         m.pushTimer(Timer{x.enq + m.queues[qi].spec.max_wait, TimerKind::MaxWait, xi, x.seq});
     }
     for (std::uint32_t xi : members) {
@@ -1814,7 +2156,8 @@ Status Engine::removeQueue(const QueueId& id, MonoTime now, Output& out) {
     m.rescindAll(xi, RescindReason::QueueRemoved, now, out, freed);
     m.removeSets(xi);
     if (target) {
-      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out, "queue-removed:" + m.queues[*target].spec.id.value());
+      m.event(SegmentKind::FlowOut, m.ixs[xi], nullptr, now, out,
+              "queue-removed:" + m.queues[*target].spec.id.value());
       IxRec& y = m.ixs[xi];
       out.decisions.emplace_back(Overflowed{y.id, m.queues[qi].spec.id, m.queues[*target].spec.id});
       y.queue = *target;
@@ -1854,13 +2197,16 @@ Status Engine::upsertAgent(const AgentSpec& spec, MonoTime now, Output& out) {
   if (spec.tenant.value().empty()) return fail(Errc::InvalidArgument, "tenant is empty", "tenant");
   for (const auto& [name, lvl] : spec.skills) {
     if (name.empty()) return fail(Errc::InvalidArgument, "empty skill name", "skills");
-    if (lvl < 1 || lvl > 10) return fail(Errc::InvalidArgument, "skill '" + name + "' proficiency must be 1..10", "skills");
+    if (lvl < 1 || lvl > 10)
+      return fail(Errc::InvalidArgument, "skill '" + name + "' proficiency must be 1..10",
+                  "skills");
   }
   for (std::size_t c = 0; c < kChannelCount; ++c) {
     if (spec.capacity.max_per_channel[c] < 0 || spec.capacity.unit_cost[c] < 0)
       return fail(Errc::InvalidArgument, "capacity values must be >= 0", "capacity");
   }
-  if (spec.capacity.total_units < 0) return fail(Errc::InvalidArgument, "total_units must be >= 0", "capacity");
+  if (spec.capacity.total_units < 0)
+    return fail(Errc::InvalidArgument, "total_units must be >= 0", "capacity");
   std::uint32_t tenant = m.tenantIndex(spec.tenant);
   auto it = m.agent_index.find(spec.id);
   std::uint32_t ai;
@@ -1921,22 +2267,25 @@ Status Engine::removeAgent(const AgentId& id, MonoTime now, Output& out) {
 }
 
 namespace {
-Result<std::uint32_t> findAgent(const std::unordered_map<AgentId, std::uint32_t>& idx, const AgentId& id) {
+Result<std::uint32_t> findAgent(const std::unordered_map<AgentId, std::uint32_t>& idx,
+                                const AgentId& id) {
   auto it = idx.find(id);
   if (it == idx.end()) return fail(Errc::NotFound, "no such agent: " + id.value(), "agent");
   return it->second;
 }
 }  // namespace
 
-Status Engine::setAgentState(const AgentId& id, AgentState requested, std::string reason, MonoTime now,
-                             Output& out) {
+Status Engine::setAgentState(const AgentId& id, AgentState requested, std::string reason,
+                             MonoTime now, Output& out) {
   Impl& m = *impl_;
   auto ai = findAgent(m.agent_index, id);
   if (!ai) return std::unexpected(ai.error());
-  if (requested != AgentState::Offline && requested != AgentState::Available && requested != AgentState::Away &&
-      requested != AgentState::Break)
-    return fail(Errc::InvalidArgument, std::string("cannot request state ") + agentStateName(requested) +
-                                           " (only offline, available, away, break)", "state");
+  if (requested != AgentState::Offline && requested != AgentState::Available &&
+      requested != AgentState::Away && requested != AgentState::Break)
+    return fail(Errc::InvalidArgument,
+                std::string("cannot request state ") + agentStateName(requested) +
+                    " (only offline, available, away, break)",
+                "state");
   std::vector<std::uint32_t> requeued;
   m.setRequested(*ai, requested, std::move(reason), now, out, requeued);
   for (std::uint32_t xi : requeued) m.dispatchInteraction(xi, now, out, "requeue");
@@ -1994,17 +2343,22 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   // candidates: fetch them now, while the tenant, id and attribute bookkeeping runs.
   prefetchRecord(&q);
   __builtin_prefetch(&m.qhot[qi]);
-  for (std::size_t k = 0; k < std::min<std::size_t>(q.cands.size(), 16); k += 2) __builtin_prefetch(q.cands.data() + k);
+  for (std::size_t k = 0; k < std::min<std::size_t>(q.cands.size(), 16); k += 2)
+    __builtin_prefetch(q.cands.data() + k);
   auto tid = m.tenants.find(spec.tenant.value());
-  if (!tid || *tid != q.tenant) return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
+  if (!tid || *tid != q.tenant)
+    return fail(Errc::InvalidArgument, "queue belongs to another tenant", "tenant");
   if ((q.channel_mask & (1u << ci(spec.channel))) == 0)
-    return fail(Errc::InvalidArgument, std::string("queue does not serve channel ") + channelName(spec.channel), "channel");
+    return fail(Errc::InvalidArgument,
+                std::string("queue does not serve channel ") + channelName(spec.channel),
+                "channel");
   SB_TRY(m.validateSkills(spec.skills, "skills"));
   // The id is hashed once, for the duplicate check and the insert.
   const std::uint64_t id_hash = Impl::idHash(spec.id);
   if (m.ixFind(spec.id, id_hash) != detail::HashIndex::kNpos)
     return fail(Errc::AlreadyExists, "interaction already routed", "id");
-  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size) return fail(Errc::Unavailable, "queue is full", "queue");
+  if (q.spec.max_size > 0 && q.waiting.size() >= q.spec.max_size)
+    return fail(Errc::Unavailable, "queue is full", "queue");
 
   std::uint32_t xi;
   if (!m.free_ixs.empty()) {
@@ -2039,7 +2393,8 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
   ++m.stats.interactions;
   m.event(SegmentKind::Enqueue, x, nullptr, now, out);
   if (q.spec.max_wait > Duration::zero())
-    m.pushTimer(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq});
+    m.pushTimerAfter(Timer{x.enq + q.spec.max_wait, TimerKind::MaxWait, xi, x.seq},
+                     q.spec.max_wait);
   // The waiting sets are not consulted while deciding an arrival, so the interaction enters
   // them only if it is still waiting afterwards (or rings under a ring strategy, which keeps
   // ringing interactions in the sets): an immediate offer costs no set insert + erase.
@@ -2051,7 +2406,8 @@ Result<EnqueueResult> Engine::enqueue(const InteractionSpec& spec, MonoTime now,
 
 Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value()))
+    return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   std::vector<std::uint32_t> freed;
   m.rescindAll(rr.ix, RescindReason::AnotherAccepted, now, out, freed);
@@ -2079,7 +2435,8 @@ Status Engine::accept(ReservationId reservation, MonoTime now, Output& out) {
 
 Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
   Impl& m = *impl_;
-  if (!m.res.contains(reservation.value())) return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
+  if (!m.res.contains(reservation.value()))
+    return fail(Errc::NotFound, "reservation is not outstanding", "reservation");
   ResRec rr = m.dropReservation(reservation.value());
   m.event(SegmentKind::Decline, m.ixs[rr.ix], &m.agents[rr.agent], now, out);
   ++m.stats.declines;
@@ -2094,10 +2451,12 @@ Status Engine::decline(ReservationId reservation, MonoTime now, Output& out) {
 Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
   const std::size_t pos = m.ixFind(id);
-  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  if (pos == detail::HashIndex::kNpos)
+    return fail(Errc::NotFound, "no such interaction", "interaction");
   std::uint32_t xi = m.ix_index.value(pos);
   prefetchRecord(&m.ixs[xi]);  // the id check loaded its first line; ending it reads them all
-  if (m.ixs[xi].phase != Phase::Active) return fail(Errc::Conflict, "interaction is not active", "interaction");
+  if (m.ixs[xi].phase != Phase::Active)
+    return fail(Errc::Conflict, "interaction is not active", "interaction");
   std::uint32_t ai = m.ixs[xi].agent;
   prefetchRecord(&m.agents[ai]);
   __builtin_prefetch(&m.hot[ai]);
@@ -2110,7 +2469,8 @@ Status Engine::complete(const InteractionId& id, MonoTime now, Output& out) {
 Status Engine::abandon(const InteractionId& id, MonoTime now, Output& out) {
   Impl& m = *impl_;
   const std::size_t pos = m.ixFind(id);
-  if (pos == detail::HashIndex::kNpos) return fail(Errc::NotFound, "no such interaction", "interaction");
+  if (pos == detail::HashIndex::kNpos)
+    return fail(Errc::NotFound, "no such interaction", "interaction");
   std::uint32_t xi = m.ix_index.value(pos);
   if (m.ixs[xi].phase == Phase::Active) return complete(id, now, out);
   std::vector<std::uint32_t> freed;
@@ -2175,8 +2535,8 @@ void Engine::reconcile(MonoTime now, const std::unordered_set<InteractionId>& li
     for (auto it = a.work.begin(); it != a.work.end();) {
       bool orphan = it->kind == SlotKind::Reserved ? !m.res.contains(it->res)
                     : it->kind == SlotKind::Active ? (it->ix == kNone || !m.ixs[it->ix].alive ||
-                                                       m.ixs[it->ix].active_res != it->res)
-                                                    : false;
+                                                      m.ixs[it->ix].active_res != it->res)
+                                                   : false;
       if (orphan) {
         SB_BUG("routing: agent work slot without an owner released by reconcile");
         Impl::addLoad(a, it->ch, -1);
@@ -2240,7 +2600,7 @@ std::optional<InteractionSnapshot> Engine::interaction(const InteractionId& id) 
   s.queue = x.queue_id;
   for (std::uint32_t q : x.extra) s.also_in.push_back(m.queues[q].spec.id);
   s.channel = x.ch;
-  s.phase = x.phase == Phase::Waiting ? InteractionPhase::Waiting
+  s.phase = x.phase == Phase::Waiting   ? InteractionPhase::Waiting
             : x.phase == Phase::Offered ? InteractionPhase::Offered
                                         : InteractionPhase::Active;
   s.priority = x.priority;
@@ -2278,7 +2638,8 @@ std::vector<WhyPtr> Engine::why(const InteractionId& id) const {
     if (rid == id) found.push_back(w);
   }
   if (found.size() > m.cfg.why_per_interaction) {
-    found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(m.cfg.why_per_interaction));
+    found.erase(found.begin(),
+                found.end() - static_cast<std::ptrdiff_t>(m.cfg.why_per_interaction));
   }
   return found;
 }
@@ -2292,8 +2653,8 @@ std::size_t Engine::approximateMemory() const {
                       m.queues.capacity() * sizeof(QueueRec);
   for (const IxRec& x : m.ixs) {
     bytes += x.attrs.capacity() * sizeof(x.attrs[0]) + x.own.capacity() * sizeof(Req) +
-             x.extra.capacity() * sizeof(std::uint32_t) + x.offers.capacity() * sizeof(std::uint64_t) +
-             x.skips.capacity() * sizeof(x.skips[0]);
+             x.extra.capacity() * sizeof(std::uint32_t) +
+             x.offers.capacity() * sizeof(std::uint64_t) + x.skips.capacity() * sizeof(x.skips[0]);
   }
   for (const QueueRec& q : m.queues) {
     bytes += q.waiting.capacityBytes() + q.cands.capacity() * sizeof(Cand);

@@ -20,17 +20,20 @@
 namespace sb::routing {
 
 struct EngineConfig {
-  std::uint64_t seed = 1;                // Random / WeightedRandom strategies
-  int max_consecutive_timeouts = 3;      // offer timeouts in a row -> Away; 0 disables
-  std::size_t why_history = 16384;       // why records kept, newest first out (ring buffer)
-  std::size_t why_per_interaction = 8;   // at most this many (newest) returned by why()
-  std::size_t why_candidates = 8;        // candidate notes kept per why record
+  std::uint64_t seed = 1;                      // Random / WeightedRandom strategies
+  int max_consecutive_timeouts = 3;            // offer timeouts in a row -> Away; 0 disables
+  std::size_t why_history = 16384;             // why records kept, newest first out (ring buffer)
+  std::size_t why_per_interaction = 8;         // at most this many (newest) returned by why()
+  std::size_t why_candidates = 8;              // candidate notes kept per why record
   Duration max_busy = std::chrono::hours(12);  // busy lease; reconcile() releases older ones
+  // true: every arrival is decided by the general candidate loop, never by the per-strategy
+  // tight loops. Same decisions either way (slower); tests compare the two.
+  bool reference_scan = false;
 };
 
 struct EnqueueResult {
-  bool offered = false;        // an Offer was produced immediately
-  std::size_t waiting = 0;     // interactions now waiting in the queue (excluding ringing ones)
+  bool offered = false;     // an Offer was produced immediately
+  std::size_t waiting = 0;  // interactions now waiting in the queue (excluding ringing ones)
 };
 
 enum class InteractionPhase : std::uint8_t { Waiting, Offered, Active };
@@ -60,12 +63,12 @@ struct AgentSnapshot {
 struct InteractionSnapshot {
   InteractionId id;
   TenantId tenant;
-  QueueId queue;                    // entry queue
-  std::vector<QueueId> also_in;     // overflow queues reached by escalation
+  QueueId queue;                 // entry queue
+  std::vector<QueueId> also_in;  // overflow queues reached by escalation
   Channel channel = Channel::Voice;
   InteractionPhase phase = InteractionPhase::Waiting;
-  int priority = 0;                 // interaction + queue priority, before aging
-  std::uint32_t step = 0;           // active escalation step (0 = base)
+  int priority = 0;        // interaction + queue priority, before aging
+  std::uint32_t step = 0;  // active escalation step (0 = base)
   MonoTime enqueued_at{};
   std::vector<AgentId> offered_to;  // outstanding reservations
   std::optional<AgentId> agent;     // when Active
@@ -74,8 +77,8 @@ struct InteractionSnapshot {
 struct QueueSnapshot {
   QueueId id;
   TenantId tenant;
-  std::size_t waiting = 0;       // in the queue's waiting set (entry or overflow)
-  std::size_t candidates = 0;    // agents eligible at some step
+  std::size_t waiting = 0;          // in the queue's waiting set (entry or overflow)
+  std::size_t candidates = 0;       // agents eligible at some step
   std::size_t open_candidates = 0;  // of those, routable with spare capacity now
   std::optional<MonoTime> oldest_enqueued_at;
 };
