@@ -65,6 +65,8 @@ struct HttpApi::Impl final : public center::CenterObserver {
   std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   bool stopped = false;
 
+  LiveQueueBoard& live_queues() { return ctx.live_queues; }
+
   Impl(const Config& c, VoiceStack* v, boost::asio::io_context* vio, store::Store* st,
        metrics::Registry& reg)
       : config(c), voice(v), voice_io(vio), store(st), registry(reg) {
@@ -147,7 +149,15 @@ HttpApi::HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_contex
 HttpApi::~HttpApi() { stop(); }
 
 void HttpApi::setConfigChanged(std::function<void(const std::string& tenant_id)> fn) {
-  impl_->ctx.config_changed = std::move(fn);
+  Impl& m = *impl_;
+  m.ctx.config_changed = [&m, fn = std::move(fn)](const std::string& tenant_id) {
+    // fn posts the rebuilt directory to the voice shard; statistics requests hop there until
+    // it is applied, so nobody reads a snapshot from before the change after it returned.
+    m.live_queues().suspend();
+    fn(tenant_id);
+    if (m.voice_io == nullptr) return m.live_queues().resume();
+    boost::asio::post(*m.voice_io, [&m] { m.live_queues().resume(); });
+  };
 }
 
 Result<uint16_t> HttpApi::start() {
