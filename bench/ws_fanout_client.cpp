@@ -2,7 +2,9 @@
 // ws_fanout_client: opens N WebSocket connections to switchboard's event stream, waits until
 // the server reports N subscribers, then changes one agent's state over the HTTP API and
 // measures, per connection, the time from sending that request to receiving the agent.state
-// event. One thread, one io_context (epoll), Beast WebSocket; raise `ulimit -n` first.
+// event. One thread, one io_context (epoll), Beast WebSocket; raise `ulimit -n` first. The
+// state change request runs on the same io_context as the subscribers, so events are read
+// while its answer is on its way (a blocking request left them unread until the answer came).
 // Usage: ws_fanout_client HOST PORT TOKEN CLIENTS [TENANT USER]
 // Last line: clients=<n> p99_ms=<x> (plus p50/max and how many received it).
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <sys/resource.h>
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -64,8 +67,7 @@ class Client : public std::enable_shared_from_this<Client> {
         if (text.find("\"type\":\"agent.state\"") != std::string::npos) {
           self->got_ = true;
           self->shared_.latencies_ms.push_back(
-              std::chrono::duration<double, std::milli>(Clock::now() - self->shared_.sent)
-                  .count());
+              std::chrono::duration<double, std::milli>(Clock::now() - self->shared_.sent).count());
         }
       }
       self->buf_.consume(self->buf_.size());
@@ -84,9 +86,9 @@ class Client : public std::enable_shared_from_this<Client> {
 };
 
 // One synchronous HTTP request on its own connection (the API thread is the server's).
-std::pair<int, std::string> request(asio::io_context& io, const tcp::endpoint& ep,
-                                    http::verb verb, const std::string& target,
-                                    const std::string& token, const std::string& body) {
+std::pair<int, std::string> request(asio::io_context& io, const tcp::endpoint& ep, http::verb verb,
+                                    const std::string& target, const std::string& token,
+                                    const std::string& body) {
   beast::tcp_stream s(io);
   s.connect(ep);
   http::request<http::string_body> req{verb, target, 11};
@@ -104,6 +106,38 @@ std::pair<int, std::string> request(asio::io_context& io, const tcp::endpoint& e
   beast::error_code ec;
   s.socket().shutdown(tcp::socket::shutdown_both, ec);
   return {res.result_int(), res.body()};
+}
+
+// The state change over its own connection on the subscribers' io_context: connect, write,
+// read the answer, all asynchronous. done receives the status (-1: I/O error) and body.
+struct AsyncRequest : std::enable_shared_from_this<AsyncRequest> {
+  AsyncRequest(asio::io_context& io, tcp::endpoint ep) : stream(io), ep(ep) {}
+  beast::tcp_stream stream;
+  tcp::endpoint ep;
+  http::request<http::string_body> req;
+  http::response<http::string_body> res;
+  beast::flat_buffer buf;
+  int status = 0;  // 0: pending
+
+  void start() {
+    stream.async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return void(self->status = -1);
+      http::async_write(self->stream, self->req, [self](beast::error_code ec2, std::size_t) {
+        if (ec2) return void(self->status = -1);
+        http::async_read(self->stream, self->buf, self->res,
+                         [self](beast::error_code ec3, std::size_t) {
+                           self->status = ec3 ? -1 : self->res.result_int();
+                         });
+      });
+    });
+  }
+};
+
+double cpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 double subscribers(asio::io_context& io, const tcp::endpoint& ep, const std::string& token) {
@@ -158,18 +192,32 @@ int main(int argc, char** argv) {
   const std::string path = "/api/v1/tenants/" + tenant + "/agents/" + user + "/state";
   auto [gc, cur] = request(sync_io, ep, http::verb::get, path, token, "");
   const bool away = cur.find("\"requested\":\"away\"") != std::string::npos;
+  auto change = std::make_shared<AsyncRequest>(io, ep);
+  change->req = http::request<http::string_body>{http::verb::put, path, 11};
+  change->req.set(http::field::host, "127.0.0.1");
+  change->req.set(http::field::authorization, "Bearer " + token);
+  change->req.set(http::field::content_type, "application/json");
+  change->req.body() = away ? R"({"state":"available"})" : R"({"state":"away"})";
+  change->req.prepare_payload();
+  const double cpu0 = cpuSeconds();
   shared.armed = true;
   shared.sent = Clock::now();
-  auto [code, body] = request(sync_io, ep, http::verb::put, path, token,
-                              away ? R"({"state":"available"})" : R"({"state":"away"})");
-  if (code != 200) {
-    std::fprintf(stderr, "state change failed: %d %s\n", code, body.c_str());
-    return 1;
-  }
+  change->start();
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (shared.latencies_ms.size() < shared.connected && Clock::now() < deadline) {
+  while ((shared.latencies_ms.size() < shared.connected || change->status == 0) &&
+         Clock::now() < deadline) {
     io.run_for(std::chrono::milliseconds(1));
   }
+  const double wall_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - shared.sent).count();
+  const double cpu_ms = (cpuSeconds() - cpu0) * 1000;
+  if (change->status != 200) {
+    std::fprintf(stderr, "state change failed: %d %s\n", change->status,
+                 change->res.body().c_str());
+    return 1;
+  }
+  // The client's own CPU over the measured phase: near wall_ms means it was the bottleneck.
+  std::printf("client_cpu_ms=%.1f over %.1f ms\n", cpu_ms, wall_ms);
   auto& l = shared.latencies_ms;
   std::sort(l.begin(), l.end());
   auto pct = [&](double p) {

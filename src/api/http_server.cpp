@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -41,22 +42,50 @@ class SessionBase {
   virtual void stop(bool force) = 0;
 };
 
+// A WebSocket session as its loop's mailbox sees it.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // On the session's loop: hands the event to the session's strand (inline when it is idle).
+  virtual void onEvent(std::shared_ptr<const Event> event) = 0;
+};
+
+// Events on their way from the hub to the WebSocket sessions of one loop. The hub pushes one
+// entry per subscriber; the loop is woken once per burst and one drain runs at a time, so each
+// session gets its events in hub order and the hub never posts per subscriber (a post is a
+// mutex, a queue node and often a futex wake: the fan-out to 10,000 sessions paid that 10,000
+// times on the hub's thread).
+struct LoopMailbox {
+  struct Delivery {
+    std::shared_ptr<EventSink> sink;
+    std::shared_ptr<const Event> event;
+  };
+  std::mutex mu;
+  std::vector<Delivery> pending;  // GUARDED_BY(mu)
+  bool scheduled = false;         // GUARDED_BY(mu): a drain is posted or running
+  std::vector<Delivery> batch;    // the running drain's (only one runs at a time)
+};
+
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(std::vector<asio::io_context*> l, Router& r, metrics::Registry& m, EventHub* e,
        ServerOptions o)
       : loops(std::move(l)), router(r), metrics(m), events(e), options(std::move(o)) {
     requests = &metrics.counter("sb_http_requests_total", "HTTP requests by route and status",
                                 {"method", "route", "status"});
-    durations = &metrics.histogram("sb_http_request_duration_seconds",
-                                   "HTTP request handling time", {"method", "route"});
-    connections = &metrics.gauge("sb_http_connections", "Open HTTP and WebSocket connections",
-                                 {"kind"});
-    ws_dropped = &metrics.counter("sb_ws_slow_consumers_dropped_total",
-                                  "WebSockets closed because their send queue overflowed")
+    durations = &metrics.histogram("sb_http_request_duration_seconds", "HTTP request handling time",
+                                   {"method", "route"});
+    connections =
+        &metrics.gauge("sb_http_connections", "Open HTTP and WebSocket connections", {"kind"});
+    ws_dropped = &metrics
+                      .counter("sb_ws_slow_consumers_dropped_total",
+                               "WebSockets closed because their send queue overflowed")
                       .with({});
-    rejected = &metrics.counter("sb_http_rejected_total",
-                                "Requests rejected before routing (limits, parse errors)",
-                                {"reason"});
+    rejected =
+        &metrics.counter("sb_http_rejected_total",
+                         "Requests rejected before routing (limits, parse errors)", {"reason"});
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      mailboxes.push_back(std::make_unique<LoopMailbox>());
+    }
   }
 
   std::vector<asio::io_context*> loops;
@@ -75,6 +104,37 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<std::uint16_t> bound_port{0};
   std::atomic<std::size_t> next_loop{0};
   std::atomic<bool> draining{false};
+  std::vector<std::unique_ptr<LoopMailbox>> mailboxes;  // one per loop, same index
+
+  // Any thread (the hub's strand). Queues event for sink, which lives on loops[loop].
+  void mail(std::size_t loop, std::shared_ptr<EventSink> sink, std::shared_ptr<const Event> event) {
+    auto& box = *mailboxes[loop];
+    bool post = false;
+    {
+      std::lock_guard lock(box.mu);
+      box.pending.push_back({std::move(sink), std::move(event)});
+      if (!box.scheduled) post = box.scheduled = true;
+    }
+    if (post) {
+      asio::post(*loops[loop], [self = shared_from_this(), loop] { self->drainMailbox(loop); });
+    }
+  }
+
+  void drainMailbox(std::size_t loop) {
+    auto& box = *mailboxes[loop];
+    for (;;) {
+      {
+        std::lock_guard lock(box.mu);
+        if (box.pending.empty()) {
+          box.scheduled = false;
+          return;
+        }
+        box.batch.swap(box.pending);
+      }
+      for (auto& d : box.batch) d.sink->onEvent(std::move(d.event));
+      box.batch.clear();  // keeps its capacity for the next burst
+    }
+  }
 
   std::mutex mu;
   std::unordered_map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;  // GUARDED_BY(mu)
@@ -107,7 +167,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void doAccept();
   void acceptBacklog();  // on the acceptor's strand, after an accept completed
   static constexpr int kAcceptBurst = 256;
-  void launch(tcp::socket socket);
+  void launch(tcp::socket socket, std::size_t loop);
   void shutdown(Duration deadline, std::function<void()> done);
 
   void record(const std::string& method, const HttpResponse& res, double seconds) {
@@ -179,10 +239,13 @@ asio::awaitable<HttpResponse> awaitDispatch(Router& router, HttpRequest request)
 template <class Stream>
 class WsSession final : public SessionBase,
                         public EventSubscriber,
+                        public EventSink,
                         public std::enable_shared_from_this<WsSession<Stream>> {
  public:
-  WsSession(std::shared_ptr<HttpServer::Impl> srv, Stream&& stream, Principal principal)
+  WsSession(std::shared_ptr<HttpServer::Impl> srv, std::size_t loop, Stream&& stream,
+            Principal principal)
       : srv_(std::move(srv)),
+        loop_(loop),
         ws_(std::move(stream)),
         principal_(std::move(principal)),
         grace_(ws_.get_executor()) {}
@@ -195,15 +258,16 @@ class WsSession final : public SessionBase,
     // Beast's websocket keeps its own timers; the tcp_stream ones must be off.
     lowest(ws_).expires_never();
     websocket::stream_base::timeout t{};
-    t.handshake_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        srv_->options.read_timeout);
+    t.handshake_timeout =
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(srv_->options.read_timeout);
     t.idle_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         srv_->options.ws_idle_timeout);
     t.keep_alive_pings = true;
     ws_.set_option(t);
     std::string server_name = srv_->options.server_name;
-    ws_.set_option(websocket::stream_base::decorator(
-        [server_name](websocket::response_type& res) { res.set(http::field::server, server_name); }));
+    ws_.set_option(websocket::stream_base::decorator([server_name](websocket::response_type& res) {
+      res.set(http::field::server, server_name);
+    }));
     ws_.text(true);
     beast::error_code ec;
     co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
@@ -225,11 +289,16 @@ class WsSession final : public SessionBase,
     srv_->unregisterSession(id_);
   }
 
+  // The hub's strand: through this loop's mailbox (LoopMailbox), not a post per session.
   void deliver(std::shared_ptr<const Event> event) override {
-    asio::post(ws_.get_executor(),
-               [self = this->shared_from_this(), event = std::move(event)]() mutable {
-                 self->enqueue(std::move(event));
-               });
+    srv_->mail(loop_, this->shared_from_this(), std::move(event));
+  }
+
+  void onEvent(std::shared_ptr<const Event> event) override {
+    asio::dispatch(ws_.get_executor(),
+                   [self = this->shared_from_this(), event = std::move(event)]() mutable {
+                     self->enqueue(std::move(event));
+                   });
   }
 
   void stop(bool force) override {
@@ -294,6 +363,7 @@ class WsSession final : public SessionBase,
   }
 
   std::shared_ptr<HttpServer::Impl> srv_;
+  std::size_t loop_;  // index of the loop whose strand this session runs on
   websocket::stream<Stream> ws_;
   Principal principal_;
   asio::steady_timer grace_;
@@ -308,8 +378,11 @@ template <class Stream>
 class HttpSession final : public SessionBase,
                           public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  HttpSession(std::shared_ptr<HttpServer::Impl> srv, Stream&& stream)
-      : srv_(std::move(srv)), stream_(std::move(stream)), executor_(stream_.get_executor()) {}
+  HttpSession(std::shared_ptr<HttpServer::Impl> srv, std::size_t loop, Stream&& stream)
+      : srv_(std::move(srv)),
+        loop_(loop),
+        stream_(std::move(stream)),
+        executor_(stream_.get_executor()) {}
 
   void stop(bool force) override {
     // executor_, not stream_: after a WebSocket upgrade stream_ is moved-from.
@@ -384,8 +457,7 @@ class HttpSession final : public SessionBase,
       auto out = toBeastResponse(res, version, again, head, opt.server_name);
       lowest(stream_).expires_after(opt.write_timeout);
       co_await http::async_write(stream_, out, asio::redirect_error(asio::use_awaitable, ec));
-      double secs =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       srv_->record(method, res, secs);
       if (ec || !again) {
         co_await gracefulClose();
@@ -402,20 +474,22 @@ class HttpSession final : public SessionBase,
       if (ec == beast::error::timeout) srv_->rejected->with({"read_timeout"}).inc();
       co_return;
     }
-    Surface surface = parser.is_header_done() ? surfaceOf(std::string_view(parser.get().target().data(), parser.get().target().size())) : Surface::Api;
+    Surface surface = parser.is_header_done()
+                          ? surfaceOf(std::string_view(parser.get().target().data(),
+                                                       parser.get().target().size()))
+                          : Surface::Api;
     HttpResponse res;
     if (ec == http::error::header_limit) {
       srv_->rejected->with({"header_limit"}).inc();
-      res = errorResponse(surface, 431, "request_header_fields_too_large",
-                          "request headers exceed " + std::to_string(srv_->options.header_limit) +
-                              " bytes",
-                          "headers");
+      res = errorResponse(
+          surface, 431, "request_header_fields_too_large",
+          "request headers exceed " + std::to_string(srv_->options.header_limit) + " bytes",
+          "headers");
     } else if (ec == http::error::body_limit) {
       srv_->rejected->with({"body_limit"}).inc();
-      res = errorResponse(surface, 413, "payload_too_large",
-                          "request body exceeds " + std::to_string(srv_->options.body_limit) +
-                              " bytes",
-                          "body");
+      res = errorResponse(
+          surface, 413, "payload_too_large",
+          "request body exceeds " + std::to_string(srv_->options.body_limit) + " bytes", "body");
     } else {
       srv_->rejected->with({"malformed"}).inc();
       res = errorResponse(surface, 400, "invalid_argument",
@@ -489,11 +563,13 @@ class HttpSession final : public SessionBase,
       last = v;
     }
     handed_off_ = true;
-    auto ws = std::make_shared<WsSession<Stream>>(srv_, std::move(stream_), std::move(*principal));
+    auto ws =
+        std::make_shared<WsSession<Stream>>(srv_, loop_, std::move(stream_), std::move(*principal));
     co_await ws->run(std::move(req), last);
   }
 
   std::shared_ptr<HttpServer::Impl> srv_;
+  std::size_t loop_;
   Stream stream_;
   asio::any_io_executor executor_;  // the connection's strand
   beast::flat_buffer buffer_;
@@ -505,7 +581,7 @@ class HttpSession final : public SessionBase,
 
 }  // namespace
 
-void HttpServer::Impl::launch(tcp::socket socket) {
+void HttpServer::Impl::launch(tcp::socket socket, std::size_t loop) {
   // Nagle would hold a small WebSocket frame until the peer ACKs the previous one, and a
   // delayed ACK can take 40 ms: events are many small writes, so send each at once.
   beast::error_code ignored;
@@ -522,28 +598,31 @@ void HttpServer::Impl::launch(tcp::socket socket) {
   };
   if (options.tls) {
     auto s = std::make_shared<HttpSession<TlsStream>>(
-        shared_from_this(), TlsStream(TcpStream(std::move(socket)), *options.tls));
-    asio::co_spawn(ex, [s]() { return s->run(); }, on_exit);
+        shared_from_this(), loop, TlsStream(TcpStream(std::move(socket)), *options.tls));
+    asio::co_spawn(
+        ex, [s]() { return s->run(); }, on_exit);
   } else {
-    auto s = std::make_shared<HttpSession<TcpStream>>(shared_from_this(),
+    auto s = std::make_shared<HttpSession<TcpStream>>(shared_from_this(), loop,
                                                       TcpStream(std::move(socket)));
-    asio::co_spawn(ex, [s]() { return s->run(); }, on_exit);
+    asio::co_spawn(
+        ex, [s]() { return s->run(); }, on_exit);
   }
 }
 
 void HttpServer::Impl::doAccept() {
-  auto& loop = *loops[next_loop.fetch_add(1) % loops.size()];
-  acceptor->async_accept(asio::make_strand(loop),
-                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                           if (self->draining || !self->acceptor->is_open()) return;
-                           if (!ec) {
-                             self->launch(std::move(socket));
-                             self->acceptBacklog();
-                           } else {
-                             SB_LOG_WARN("api: accept failed: {}", ec.message());
-                           }
-                           self->doAccept();
-                         });
+  const std::size_t index = next_loop.fetch_add(1) % loops.size();
+  acceptor->async_accept(
+      asio::make_strand(*loops[index]),
+      [self = shared_from_this(), index](beast::error_code ec, tcp::socket socket) {
+        if (self->draining || !self->acceptor->is_open()) return;
+        if (!ec) {
+          self->launch(std::move(socket), index);
+          self->acceptBacklog();
+        } else {
+          SB_LOG_WARN("api: accept failed: {}", ec.message());
+        }
+        self->doAccept();
+      });
 }
 
 // One async_accept completes per trip through a busy loop's queue, so under a burst of
@@ -552,10 +631,10 @@ void HttpServer::Impl::doAccept() {
 void HttpServer::Impl::acceptBacklog() {
   for (int i = 0; i < kAcceptBurst; ++i) {
     beast::error_code ec;
-    auto& loop = *loops[next_loop.fetch_add(1) % loops.size()];
-    tcp::socket socket = acceptor->accept(asio::make_strand(loop), ec);
+    const std::size_t index = next_loop.fetch_add(1) % loops.size();
+    tcp::socket socket = acceptor->accept(asio::make_strand(*loops[index]), ec);
     if (ec) return;  // would_block: the queue is empty (other errors: async_accept reports)
-    launch(std::move(socket));
+    launch(std::move(socket), index);
   }
 }
 
@@ -638,8 +717,7 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
 
 HttpServer::HttpServer(std::vector<asio::io_context*> loops, Router& router,
                        metrics::Registry& metrics, EventHub* events, ServerOptions options)
-    : impl_(std::make_shared<Impl>(std::move(loops), router, metrics, events,
-                                   std::move(options))) {
+    : impl_(std::make_shared<Impl>(std::move(loops), router, metrics, events, std::move(options))) {
   SB_RELEASE_ASSERT(!impl_->loops.empty(), "the server needs at least one io_context");
 }
 

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/ssl.hpp>
 #include <gtest/gtest.h>
@@ -116,9 +117,9 @@ TEST(HttpServerTest, MalformedJsonIs400NamingThePosition) {
 
 TEST(HttpServerTest, OpenApiDocumentCoversEveryRoute) {
   TestServer s;
-  ASSERT_TRUE(s.router.add({"GET", "/graph/v1.0/communications/calls/{id}", "Get a call",
-                            Permission::Monitor},
-                           [](const RequestContext&) { return HttpResponse::json(200, {}); }));
+  ASSERT_TRUE(s.router.add(
+      {"GET", "/graph/v1.0/communications/calls/{id}", "Get a call", Permission::Monitor},
+      [](const RequestContext&) { return HttpResponse::json(200, {}); }));
   s.start();
   HttpClient c(s.port);
   auto r = c.request("GET", "/api/v1/openapi.json");
@@ -159,14 +160,17 @@ TEST(HttpServerTest, MetricsUseTheTextFormatAndCountRequests) {
   auto r = c.request("GET", "/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(r.body.find("sb_http_requests_total{method=\"GET\",route=\"/api/v1/health\",status=\"200\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find(
+          "sb_http_requests_total{method=\"GET\",route=\"/api/v1/health\",status=\"200\"} 1\n"),
+      std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find("route=\"unmatched\",status=\"404\"} 1\n"), std::string::npos);
   EXPECT_NE(r.body.find("sb_event_loop_lag_seconds{loop=\"api0\"}"), std::string::npos);
   EXPECT_NE(r.body.find("# TYPE sb_http_request_duration_seconds histogram"), std::string::npos);
   // Every line is a comment or `name{labels} value`.
-  std::regex sample(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eEInfa]+$)");
+  std::regex sample(
+      R"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? [-+0-9.eEInfa]+$)");
   std::istringstream lines(r.body);
   std::string line;
   while (std::getline(lines, line)) {
@@ -202,7 +206,44 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestAndStopsAccepting) {
   EXPECT_EQ(finished.get_future().wait_for(3s), std::future_status::ready);
   EXPECT_TRUE(idle.waitClosed(1s));  // idle keep-alive connections are closed at once
   HttpClient late(s.port);
-  EXPECT_TRUE(!late.connected() || late.request("GET", "/api/v1/health", "", {}, 1000ms).status == -1);
+  EXPECT_TRUE(!late.connected() ||
+              late.request("GET", "/api/v1/health", "", {}, 1000ms).status == -1);
+}
+
+TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestsOnEveryLoop) {
+  TestServer s({}, 64, 3);
+  ASSERT_TRUE(s.router.addAsync({"GET", "/api/v1/slow", "Slow", Permission::Public},
+                                [&s](RequestContext, Responder r) {
+                                  asio::post(s.blocking, [r] {
+                                    std::this_thread::sleep_for(400ms);
+                                    r(HttpResponse::json(200, {{"done", true}}));
+                                  });
+                                }));
+  s.start();
+  // Connections go to the loops round-robin: six of them cover each of the three twice.
+  constexpr int kClients = 6;
+  std::vector<std::future<testing::ClientResponse>> results;
+  for (int i = 0; i < kClients; ++i) {
+    results.push_back(std::async(std::launch::async, [&s] {
+      HttpClient c(s.port);
+      return c.request("GET", "/api/v1/slow", "", {}, 5000ms);
+    }));
+  }
+  ASSERT_TRUE([&] {
+    for (int i = 0; i < 400 && s.server->connectionCount() < kClients; ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return s.server->connectionCount() == kClients;
+  }());
+  std::promise<void> finished;
+  s.server->shutdown(5s, [&] { finished.set_value(); });
+  for (auto& f : results) {
+    auto r = f.get();
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.json()["done"], true);
+    EXPECT_FALSE(r.keep_alive);
+  }
+  EXPECT_EQ(finished.get_future().wait_for(3s), std::future_status::ready);
 }
 
 TEST(HttpServerTest, ShutdownDeadlineClosesStuckRequests) {
@@ -250,8 +291,9 @@ TEST(HttpServerTest, PasswordRefreshAndApiKeyFlowOverHttp) {
   ASSERT_TRUE(s.tokens.createUser("t1", "admin@t1", "admin-pass-1", {Role::Admin}));
   s.start();
   HttpClient c(s.port);
-  auto r = c.request("POST", "/api/v1/auth/token",
-                     R"({"grant_type":"password","username":"admin@t1","password":"admin-pass-1"})");
+  auto r =
+      c.request("POST", "/api/v1/auth/token",
+                R"({"grant_type":"password","username":"admin@t1","password":"admin-pass-1"})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("cache-control"), "no-store");
   std::string access = r.json()["access_token"], refresh = r.json()["refresh_token"];
@@ -265,32 +307,34 @@ TEST(HttpServerTest, PasswordRefreshAndApiKeyFlowOverHttp) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.json()["error"]["code"], "invalid_grant");
 
-  auto r2 = c.request("POST", "/api/v1/auth/token",
-                      nlohmann::json{{"grant_type", "refresh_token"}, {"refresh_token", refresh}}.dump());
+  auto r2 =
+      c.request("POST", "/api/v1/auth/token",
+                nlohmann::json{{"grant_type", "refresh_token"}, {"refresh_token", refresh}}.dump());
   ASSERT_EQ(r2.status, 200) << r2.body;
-  auto reuse = c.request("POST", "/api/v1/auth/token",
-                         nlohmann::json{{"grant_type", "refresh_token"}, {"refresh_token", refresh}}.dump());
+  auto reuse =
+      c.request("POST", "/api/v1/auth/token",
+                nlohmann::json{{"grant_type", "refresh_token"}, {"refresh_token", refresh}}.dump());
   EXPECT_EQ(reuse.status, 400);
   EXPECT_EQ(reuse.json()["error"]["code"], "invalid_grant");
 
-  auto key = c.request("POST", "/api/v1/tenants/t1/api-keys",
-                       R"({"name":"crm","roles":["supervisor"]})",
-                       {{"Authorization", "Bearer " + access}});
+  auto key =
+      c.request("POST", "/api/v1/tenants/t1/api-keys", R"({"name":"crm","roles":["supervisor"]})",
+                {{"Authorization", "Bearer " + access}});
   ASSERT_EQ(key.status, 201) << key.body;
   std::string api_key = key.json()["key"];
   auto as_key = c.request("GET", "/api/v1/auth/me", "", {{"Authorization", "Bearer " + api_key}});
   ASSERT_EQ(as_key.status, 200);
   EXPECT_EQ(as_key.json()["method"], "api_key");
-  auto listed = c.request("GET", "/api/v1/tenants/t1/api-keys", "",
-                          {{"Authorization", "Bearer " + access}});
+  auto listed =
+      c.request("GET", "/api/v1/tenants/t1/api-keys", "", {{"Authorization", "Bearer " + access}});
   ASSERT_EQ(listed.status, 200);
   EXPECT_EQ(listed.body.find(api_key), std::string::npos);  // never the key itself
   auto escalate = c.request("POST", "/api/v1/tenants/t1/api-keys",
                             R"({"name":"x","roles":["system_operator"]})",
                             {{"Authorization", "Bearer " + access}});
   EXPECT_EQ(escalate.status, 403);
-  auto foreign = c.request("GET", "/api/v1/tenants/t2/api-keys", "",
-                           {{"Authorization", "Bearer " + access}});
+  auto foreign =
+      c.request("GET", "/api/v1/tenants/t2/api-keys", "", {{"Authorization", "Bearer " + access}});
   EXPECT_EQ(foreign.status, 404);
   auto nokey = c.request("GET", "/api/v1/auth/me");
   EXPECT_EQ(nokey.status, 401);

@@ -2,7 +2,9 @@
 // The event WebSocket over real TCP: auth, ordering, replay, resync, filtering, slow consumers.
 #include <functional>
 #include <future>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -54,6 +56,36 @@ TEST(WebSocketTest, DeliversEventsInOrderWithIds) {
     EXPECT_EQ((*e)["tenantId"], "t1");
     EXPECT_EQ((*e)["data"]["n"], i);
     EXPECT_TRUE((*e)["time"].is_string());
+  }
+}
+
+TEST(WebSocketTest, SubscribersOnEveryLoopGetEveryEventInIdOrder) {
+  TestServer s({}, 64, 3);
+  s.start();
+  auto token = s.userToken("t1", {Role::Supervisor});
+  // Connections go to the loops round-robin: seven of them cover each of the three loops.
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 7; ++i) {
+    clients.push_back(std::make_unique<WsClient>(s.port, "/api/v1/events", bearer(token)));
+    ASSERT_TRUE(clients.back()->open()) << i;
+  }
+  ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == clients.size(); }));
+  // Publishers on several threads: the hub numbers the events, each subscriber must see them
+  // all in that order whatever loop it is on.
+  constexpr int kPerThread = 150;
+  std::vector<std::thread> publishers;
+  for (int t = 0; t < 2; ++t) {
+    publishers.emplace_back([&s, t] {
+      for (int i = 0; i < kPerThread; ++i) s.hub->publish({"queue.stats", "t1", {{"t", t}}});
+    });
+  }
+  for (auto& p : publishers) p.join();
+  for (std::size_t c = 0; c < clients.size(); ++c) {
+    for (int id = 1; id <= 2 * kPerThread; ++id) {
+      auto e = clients[c]->next(5000ms);
+      ASSERT_TRUE(e) << "client " << c << " stalled before id " << id;
+      ASSERT_EQ((*e)["id"], id) << "client " << c;
+    }
   }
 }
 

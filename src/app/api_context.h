@@ -14,6 +14,7 @@
 #include "api/router.h"
 #include "api/token_service.h"
 #include "app/config.h"
+#include "app/live_queues.h"
 #include "app/voice_stack.h"
 #include "common/asio.h"
 #include "common/clock.h"
@@ -38,6 +39,9 @@ struct ApiContext {
   // Called (on the blocking pool) after a tenant's configuration changed in the store, so the
   // voice path applies it live. Empty when nothing listens.
   std::function<void(const std::string& tenant_id)> config_changed;
+  // Live queue figures, refreshed on the voice shard every second (routes_agent.cpp) and read
+  // by the statistics route on the HTTP loops instead of a hop per request.
+  LiveQueueBoard live_queues{};
 
   // Runs fn(VoiceCenter&) -> HttpResponse on the voice shard and answers with its result.
   template <typename Fn>

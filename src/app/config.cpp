@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/config.h"
 
-#include <yaml-cpp/yaml.h>
-
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string_view>
+#include <thread>
+
+#include <yaml-cpp/yaml.h>
 
 #include "routing/expression.h"
 #include "routing/model.h"
@@ -117,8 +119,9 @@ class Reader {
       const auto& s = kv.second.Scalar();
       auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
       if (ec != std::errc() || end != s.data() + s.size() || parsed < min || parsed > max) {
-        error(kv.second, std::string(key) + "." + kv.first.Scalar() + " must be an integer between " +
-                             std::to_string(min) + " and " + std::to_string(max));
+        error(kv.second, std::string(key) + "." + kv.first.Scalar() +
+                             " must be an integer between " + std::to_string(min) + " and " +
+                             std::to_string(max));
         continue;
       }
       out.emplace_back(kv.first.Scalar(), static_cast<int>(parsed));
@@ -161,8 +164,8 @@ void readSip(Reader& r, const YAML::Node& node, SipConfig& sip) {
   }
   for (const auto& a : sip.digest_algorithms) {
     if (a != "sha256" && a != "md5") {
-      r.error(node["digest_algorithms"], "digest_algorithms entries must be sha256 or md5, not '" +
-                                             a + "'");
+      r.error(node["digest_algorithms"],
+              "digest_algorithms entries must be sha256 or md5, not '" + a + "'");
     }
   }
   if (sip.digest_algorithms.empty()) r.error(node, "digest_algorithms must not be empty");
@@ -265,9 +268,9 @@ void readUser(Reader& r, const YAML::Node& node, UserConfig& u) {
 // An `oidc:` section (global when `global`, else inside a tenant). See docs/oidc.md.
 void readOidc(Reader& r, const YAML::Node& node, OidcConfig& o, bool global) {
   if (!r.expectMap(node, global ? "oidc" : "tenants[].oidc",
-                   {"issuer", "client_id", "client_secret", "client_auth", "redirect_uri",
-                    "scopes", "tenant_claim", "user_claim", "subjects", "post_login_redirect",
-                    "clock_skew_s", "jwks_min_refresh_s", "ca_file"})) {
+                   {"issuer", "client_id", "client_secret", "client_auth", "redirect_uri", "scopes",
+                    "tenant_claim", "user_claim", "subjects", "post_login_redirect", "clock_skew_s",
+                    "jwks_min_refresh_s", "ca_file"})) {
     return;
   }
   o.enabled = true;
@@ -316,7 +319,8 @@ void readOidc(Reader& r, const YAML::Node& node, OidcConfig& o, bool global) {
     r.readString(item, "subject", m.subject);
     r.readString(item, "tenant", m.tenant);
     r.readString(item, "user", m.user);
-    if (m.subject.empty() || m.user.empty()) r.error(item, "a subject mapping needs subject and user");
+    if (m.subject.empty() || m.user.empty())
+      r.error(item, "a subject mapping needs subject and user");
     if (global && m.tenant.empty()) r.error(item, "a global subject mapping needs a tenant");
     if (!global && !m.tenant.empty()) {
       r.error(item["tenant"], "a tenant's subject mapping maps into that tenant: drop tenant");
@@ -360,8 +364,9 @@ void readTenant(Reader& r, const YAML::Node& node, TenantConfig& t) {
 }
 
 void readTrunk(Reader& r, const YAML::Node& node, TrunkConfig& t) {
-  if (!r.expectMap(node, "trunks[]",
-                   {"id", "tenants", "sources", "transport", "outbound_address", "outbound_port"})) {
+  if (!r.expectMap(
+          node, "trunks[]",
+          {"id", "tenants", "sources", "transport", "outbound_address", "outbound_port"})) {
     return;
   }
   r.readString(node, "id", t.id);
@@ -412,15 +417,15 @@ void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
     };
     for (size_t k = 0; k < t.numbers.size(); ++k) {
       if (!has_queue(t.numbers[k].queue)) {
-        r.error(tnode["numbers"][k], "number " + t.numbers[k].number + " points at unknown queue '" +
-                                         t.numbers[k].queue + "'");
+        r.error(tnode["numbers"][k], "number " + t.numbers[k].number +
+                                         " points at unknown queue '" + t.numbers[k].queue + "'");
       }
     }
     for (size_t k = 0; k < t.queues.size(); ++k) {
       const auto& q = t.queues[k];
       if (!q.overflow_queue.empty() && !has_queue(q.overflow_queue)) {
-        r.error(tnode["queues"][k], "overflow_queue '" + q.overflow_queue + "' is not a queue of " +
-                                        t.id);
+        r.error(tnode["queues"][k],
+                "overflow_queue '" + q.overflow_queue + "' is not a queue of " + t.id);
       }
     }
     for (size_t k = 0; k < t.users.size(); ++k) {
@@ -453,8 +458,9 @@ void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
     for (const auto& tid : c.trunks[i].tenants) {
       bool found = false;
       for (const auto& t : c.tenants) found = found || t.id == tid;
-      if (!found) r.error(trunks_node[i], "trunk '" + c.trunks[i].id + "' names unknown tenant '" +
-                                              tid + "'");
+      if (!found)
+        r.error(trunks_node[i],
+                "trunk '" + c.trunks[i].id + "' names unknown tenant '" + tid + "'");
     }
   }
 }
@@ -466,13 +472,15 @@ void validateOidcReferences(Reader& r, const YAML::Node& root, const Config& c) 
     bool found = false;
     for (const auto& t : c.tenants) found = found || t.id == m.tenant;
     if (!found && !m.tenant.empty()) {
-      r.error(root["oidc"]["subjects"][i], "subject mapping names unknown tenant '" + m.tenant + "'");
+      r.error(root["oidc"]["subjects"][i],
+              "subject mapping names unknown tenant '" + m.tenant + "'");
     }
   }
 }
 
 void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
-  if (!r.expectMap(node, "http", {"address", "port", "tls_certificate", "tls_private_key"})) {
+  if (!r.expectMap(node, "http",
+                   {"address", "port", "tls_certificate", "tls_private_key", "workers"})) {
     return;
   }
   http.enabled = true;
@@ -480,6 +488,7 @@ void readHttp(Reader& r, const YAML::Node& node, HttpConfig& http) {
   r.readInt(node, "port", http.port, 0, 65535);
   r.readString(node, "tls_certificate", http.tls_certificate);
   r.readString(node, "tls_private_key", http.tls_private_key);
+  r.readInt(node, "workers", http.workers, 1, 64);
   if (http.tls_certificate.empty() != http.tls_private_key.empty()) {
     r.error(node, "http TLS needs both tls_certificate and tls_private_key");
   }
@@ -511,6 +520,12 @@ void readWebhooks(Reader& r, const YAML::Node& node, WebhooksConfig& w) {
 }
 
 }  // namespace
+
+unsigned httpWorkerCount(const HttpConfig& http) {
+  if (http.workers > 0) return http.workers;
+  // Beyond 4 loops the API is not the limit (the voice shard and the store are).
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
 
 ConfigResult loadConfigText(const std::string& text, const std::string& name) {
   Reader r(name);
@@ -559,7 +574,8 @@ ConfigResult loadConfigText(const std::string& text, const std::string& name) {
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
   bool level_ok = false;
   for (auto l : kLevels) level_ok = level_ok || l == config.log_level;
-  if (!level_ok) r.error(root["log_level"], "log_level must be trace, debug, info, warn, error or off");
+  if (!level_ok)
+    r.error(root["log_level"], "log_level must be trace, debug, info, warn, error or off");
   if (!r.errors().empty()) return std::unexpected(std::move(r.errors()));
   return config;
 }

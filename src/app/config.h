@@ -32,7 +32,7 @@ struct SipConfig {
   std::vector<SipListen> listen;
   std::string tls_certificate;  // PEM files; required when a TLS listener is configured
   std::string tls_private_key;
-  unsigned workers = 1;            // transaction/call shards
+  unsigned workers = 1;  // transaction/call shards
   std::string server_name = "Switchboard";
   uint32_t max_udp_message = 1300;  // RFC 3261 18.1.1: larger requests go over TCP
   std::vector<std::string> digest_algorithms{"sha256", "md5"};  // offered in this order
@@ -56,7 +56,14 @@ struct HttpConfig {
   // Both set: the API is served over TLS only (HTTPS and WSS). PEM files, read at start-up.
   std::string tls_certificate;
   std::string tls_private_key;
+  // Event loops (threads) serving connections; 0 (the default): one per core, at most 4
+  // (httpWorkerCount()). Connections are spread round-robin and stay on their loop.
+  unsigned workers = 0;
 };
+
+// The number of HTTP loops `http` asks for: workers, or when 0 the machine's core count
+// clamped to 1..4.
+unsigned httpWorkerCount(const HttpConfig& http);
 
 // A queue as configured; the routing engine's QueueSpec is built from it (app/ does the mapping).
 struct QueueConfig {
@@ -89,10 +96,11 @@ struct UserConfig {
   std::string sip_password;
   std::string sip_ha1_md5;
   std::string sip_ha1_sha256;
-  std::string password;  // local sign-in (demo only); production uses `switchboard admin create-user`
-  std::vector<std::pair<std::string, int>> skills;  // skill -> proficiency 1..10
+  std::string
+      password;  // local sign-in (demo only); production uses `switchboard admin create-user`
+  std::vector<std::pair<std::string, int>> skills;    // skill -> proficiency 1..10
   std::vector<std::pair<std::string, int>> capacity;  // channel -> max concurrent
-  std::vector<std::string> queues;                   // queue memberships, in member order
+  std::vector<std::string> queues;                    // queue memberships, in member order
 };
 
 // Sign-in with an OpenID provider (docs/oidc.md). Global (top-level `oidc:`, the tenant comes
@@ -114,7 +122,7 @@ struct OidcConfig {
   std::vector<std::string> scopes{"openid", "profile", "email"};
   std::string tenant_claim;  // claim naming the tenant id (e.g. tid); required to match if set
   std::string user_claim = "preferred_username";  // preferred_username, email or sub
-  std::vector<OidcSubjectMapping> subjects;        // explicit issuer+subject -> user, first
+  std::vector<OidcSubjectMapping> subjects;       // explicit issuer+subject -> user, first
   std::string post_login_redirect;  // if set: 302 there with the tokens in the fragment
   uint32_t clock_skew_s = 60;
   uint32_t jwks_min_refresh_s = 10;

@@ -27,6 +27,22 @@ http: {port: 8081}
   EXPECT_EQ(c->http.address, "127.0.0.1");
 }
 
+TEST(ConfigTest, HttpWorkersDefaultToTheCoresAndAreBounded) {
+  auto c = loadConfigText("http: {port: 8081}\n", "w.yaml");
+  ASSERT_TRUE(c) << c.error().front().toString();
+  EXPECT_EQ(c->http.workers, 0u);
+  EXPECT_GE(httpWorkerCount(c->http), 1u);
+  EXPECT_LE(httpWorkerCount(c->http), 4u);
+  auto three = loadConfigText("http:\n  workers: 3\n", "w.yaml");
+  ASSERT_TRUE(three) << three.error().front().toString();
+  EXPECT_EQ(httpWorkerCount(three->http), 3u);
+  auto bad = loadConfigText("http:\n  port: 8081\n  workers: 0\n", "w.yaml");
+  ASSERT_FALSE(bad);
+  ASSERT_EQ(bad.error().size(), 1u);
+  EXPECT_EQ(bad.error()[0].line, 3);
+  EXPECT_NE(bad.error()[0].reason.find("workers must be between 1 and 64"), std::string::npos);
+}
+
 TEST(ConfigTest, UnknownKeyIsAnErrorWithItsLine) {
   auto c = loadConfigText("demo: true\nsip:\n  lisen: []\n", "bad.yaml");
   ASSERT_FALSE(c);

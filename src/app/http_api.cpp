@@ -21,7 +21,16 @@
 
 namespace sb::app {
 
-namespace {}  // namespace
+namespace {
+
+std::vector<std::unique_ptr<boost::asio::io_context>> makeLoops(unsigned n) {
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops;
+  // Concurrency hint 1: each loop runs on exactly one thread, so Asio can skip its locking.
+  for (unsigned i = 0; i < n; ++i) loops.push_back(std::make_unique<boost::asio::io_context>(1));
+  return loops;
+}
+
+}  // namespace
 
 struct HttpApi::Impl final : public center::CenterObserver {
   const Config& config;
@@ -29,7 +38,11 @@ struct HttpApi::Impl final : public center::CenterObserver {
   boost::asio::io_context* voice_io;
   store::Store* store;
   SteadyClock clock;
-  boost::asio::io_context io{1};
+  // The HTTP loops, one thread each (http.workers). Loop 0 also runs the event hub's strand
+  // and is ctx.api_executor.
+  std::vector<std::unique_ptr<boost::asio::io_context>> loops =
+      makeLoops(httpWorkerCount(config.http));
+  boost::asio::io_context& io = *loops.front();
   // Store calls and argon2 verification, off the event loop.
   boost::asio::thread_pool blocking{2};
   metrics::Registry& registry;                // shared with the SIP endpoint (serve owns it)
@@ -48,9 +61,11 @@ struct HttpApi::Impl final : public center::CenterObserver {
   std::unique_ptr<api::EventHub> hub;
   std::unique_ptr<api::HttpServer> server;
   std::shared_ptr<void> notifier;  // webhook subscriptions, own thread (routes_subscriptions.cpp)
-  std::thread thread;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work;
   bool stopped = false;
+
+  LiveQueueBoard& live_queues() { return ctx.live_queues; }
 
   Impl(const Config& c, VoiceStack* v, boost::asio::io_context* vio, store::Store* st,
        metrics::Registry& reg)
@@ -134,7 +149,15 @@ HttpApi::HttpApi(const Config& config, VoiceStack* voice, boost::asio::io_contex
 HttpApi::~HttpApi() { stop(); }
 
 void HttpApi::setConfigChanged(std::function<void(const std::string& tenant_id)> fn) {
-  impl_->ctx.config_changed = std::move(fn);
+  Impl& m = *impl_;
+  m.ctx.config_changed = [&m, fn = std::move(fn)](const std::string& tenant_id) {
+    // fn posts the rebuilt directory to the voice shard; statistics requests hop there until
+    // it is applied, so nobody reads a snapshot from before the change after it returned.
+    m.live_queues().suspend();
+    fn(tenant_id);
+    if (m.voice_io == nullptr) return m.live_queues().resume();
+    boost::asio::post(*m.voice_io, [&m] { m.live_queues().resume(); });
+  };
 }
 
 Result<uint16_t> HttpApi::start() {
@@ -160,30 +183,35 @@ Result<uint16_t> HttpApi::start() {
     }
     so.tls = std::move(tls);
   }
-  m.server = std::make_unique<api::HttpServer>(std::vector<boost::asio::io_context*>{&m.io},
-                                               m.router, m.registry, m.hub.get(), so);
+  std::vector<boost::asio::io_context*> loops;
+  for (auto& l : m.loops) loops.push_back(l.get());
+  m.server =
+      std::make_unique<api::HttpServer>(std::move(loops), m.router, m.registry, m.hub.get(), so);
   auto port = m.server->start();
   if (!port) return port;
   // start() runs before SipEndpoint::start(): the voice shard has no thread yet, so setting
   // its observer here races with nothing.
   if (m.voice != nullptr) m.voice->center().setObserver(&m);
-  m.work.emplace(m.io.get_executor());
-  m.thread = std::thread([&m] { m.io.run(); });
+  for (auto& l : m.loops) {
+    m.work.push_back(boost::asio::make_work_guard(*l));
+    m.threads.emplace_back([loop = l.get()] { loop->run(); });
+  }
+  SB_LOG_INFO("api: {} HTTP loop(s)", m.loops.size());
   return port;
 }
 
 void HttpApi::stop() {
   Impl& m = *impl_;
-  if (m.stopped || !m.thread.joinable()) return;
+  if (m.stopped || m.threads.empty()) return;
   m.stopped = true;
   std::promise<void> done;
   boost::asio::post(
       m.io, [&] { m.server->shutdown(std::chrono::seconds(5), [&] { done.set_value(); }); });
   done.get_future().wait_for(std::chrono::seconds(7));
   m.notifier.reset();  // stops webhook delivery before the store goes
-  m.work.reset();
-  m.io.stop();
-  m.thread.join();
+  m.work.clear();
+  for (auto& l : m.loops) l->stop();
+  for (auto& t : m.threads) t.join();
   m.blocking.join();
 }
 

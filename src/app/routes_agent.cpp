@@ -146,6 +146,7 @@ class AgentOps final : public center::CenterObserver,
   // center::CenterObserver (voice shard)
   void onSegment(const routing::SegmentEvent& e) override {
     stats_.onSegment(e);
+    liveChanged();
     auto who = center::splitQualified(e.agent.value());
     auto queue = center::splitQualified(e.queue.value());
     const std::string local_queue = queue ? queue->second : e.queue.value();
@@ -177,6 +178,7 @@ class AgentOps final : public center::CenterObserver,
   }
 
   void onAgentState(const routing::AgentStateChanged& change) override {
+    liveChanged();
     auto snap = ctx_.voice->center().engine().agent(change.agent);
     stats_.onAgentState(change.agent, change.to,
                         snap ? snap->queues : std::vector<routing::QueueId>{}, ctx_.clock.now());
@@ -217,6 +219,7 @@ class AgentOps final : public center::CenterObserver,
     const auto now = ctx_.clock.now();
     calls_active_.set(static_cast<double>(vc.activeInteractions()));
     const auto window = *parseStatsWindow("15m");
+    publishLive(now);
     for (const auto& t : vc.directory().tenants()) {
       for (const auto& q : t.queues) {
         auto snap = vc.engine().queue(q.routing.id);
@@ -245,6 +248,35 @@ class AgentOps final : public center::CenterObserver,
     }
   }
 
+  // The live figures of every queue, for the statistics route on the HTTP loops.
+  void publishLive(MonoTime now) {
+    auto& vc = ctx_.voice->center();
+    auto live = std::make_shared<LiveQueues>();
+    live->taken_at = now;
+    for (const auto& t : vc.directory().tenants()) {
+      for (const auto& q : t.queues) {
+        if (auto snap = vc.engine().queue(q.routing.id)) {
+          live->queues.emplace(std::pair(t.id, q.id), std::move(*snap));
+        }
+      }
+    }
+    ctx_.live_queues.publish(std::move(live));
+  }
+
+  // Waiting counts or agent states changed: publish fresh figures once this burst of changes
+  // is over instead of at the next tick, so a reader rarely sees figures older than the change.
+  void liveChanged() {
+    if (live_pending_) return;
+    live_pending_ = true;
+    std::weak_ptr<AgentOps> weak = weak_from_this();
+    boost::asio::post(*ctx_.voice_io, [weak] {
+      if (auto self = weak.lock()) {
+        self->live_pending_ = false;
+        self->publishLive(self->ctx_.clock.now());
+      }
+    });
+  }
+
   ApiContext& ctx_;
   QueueStats stats_;
   api::LoopLagMonitor lag_;
@@ -257,6 +289,7 @@ class AgentOps final : public center::CenterObserver,
   metrics::CounterFamily& enqueued_;
   metrics::Gauge& calls_active_;
   std::optional<boost::asio::steady_timer> timer_;
+  bool live_pending_ = false;  // a publishLive() is posted
   std::map<std::pair<const void*, std::string>, metrics::Counter*> counters_;
 };
 

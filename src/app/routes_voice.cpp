@@ -19,6 +19,22 @@ std::optional<routing::AgentState> requestedState(std::string_view s) {
   return std::nullopt;
 }
 
+// The live statistics document; longestWaitSeconds is computed at `now`, so it is exact even
+// when the other figures come from a snapshot.
+api::HttpResponse liveQueueStats(const std::string& tenant, const std::string& queue,
+                                 const routing::QueueSnapshot& snap, MonoTime now) {
+  double longest = 0;
+  if (snap.oldest_enqueued_at) {
+    longest = std::chrono::duration<double>(now - *snap.oldest_enqueued_at).count();
+  }
+  return api::HttpResponse::json(200, {{"queueId", queue},
+                                       {"tenantId", tenant},
+                                       {"waiting", snap.waiting},
+                                       {"longestWaitSeconds", longest},
+                                       {"agentsEligible", snap.candidates},
+                                       {"agentsAvailable", snap.open_candidates}});
+}
+
 }  // namespace
 
 Status registerVoiceRoutes(ApiContext& ctx) {
@@ -66,6 +82,12 @@ Status registerVoiceRoutes(ApiContext& ctx) {
         }
         const std::string tenant(rc.param("tenantId"));
         const std::string queue(rc.param("queueId"));
+        // The router has checked the tenant and role; the snapshot is keyed by tenant, so a
+        // queue of another tenant is as unknown here as on the shard.
+        if (auto snap = ctx.live_queues.find(tenant, queue, ctx.clock.now())) {
+          return respond(liveQueueStats(tenant, queue, *snap, ctx.clock.now()));
+        }
+        // No fresh snapshot or a queue created since: ask the shard that owns the engine.
         ctx.onVoice(std::move(respond), [&ctx, tenant, queue](center::VoiceCenter& vc) {
           const auto* q = vc.directory().queue(tenant, queue);
           auto snap = q ? vc.engine().queue(q->routing.id) : std::nullopt;
@@ -73,17 +95,7 @@ Status registerVoiceRoutes(ApiContext& ctx) {
             return api::errorResponse(api::Surface::Api,
                                       Error(Errc::NotFound, "no such queue", "queueId"));
           }
-          const auto now = ctx.clock.now();
-          double longest = 0;
-          if (snap->oldest_enqueued_at) {
-            longest = std::chrono::duration<double>(now - *snap->oldest_enqueued_at).count();
-          }
-          return api::HttpResponse::json(200, {{"queueId", queue},
-                                               {"tenantId", tenant},
-                                               {"waiting", snap->waiting},
-                                               {"longestWaitSeconds", longest},
-                                               {"agentsEligible", snap->candidates},
-                                               {"agentsAvailable", snap->open_candidates}});
+          return liveQueueStats(tenant, queue, *snap, ctx.clock.now());
         });
       }));
 
