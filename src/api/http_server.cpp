@@ -20,6 +20,7 @@
 #include "api/event_hub.h"
 #include "api/router.h"
 #include "common/assert.h"
+#include "common/handoff.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -50,20 +51,13 @@ class EventSink {
   virtual void onEvent(std::shared_ptr<const Event> event) = 0;
 };
 
-// Events on their way from the hub to the WebSocket sessions of one loop. The hub pushes one
-// entry per subscriber; the loop is woken once per burst and one drain runs at a time, so each
-// session gets its events in hub order and the hub never posts per subscriber (a post is a
-// mutex, a queue node and often a futex wake: the fan-out to 10,000 sessions paid that 10,000
-// times on the hub's thread).
-struct LoopMailbox {
-  struct Delivery {
-    std::shared_ptr<EventSink> sink;
-    std::shared_ptr<const Event> event;
-  };
-  std::mutex mu;
-  std::vector<Delivery> pending;  // GUARDED_BY(mu)
-  bool scheduled = false;         // GUARDED_BY(mu): a drain is posted or running
-  std::vector<Delivery> batch;    // the running drain's (only one runs at a time)
+// An event on its way from the hub to one WebSocket session. The hub hands these to the
+// session's loop through that loop's Handoff: the loop is woken once per burst and drains in
+// hub order, so each session gets its events in order and the hub never posts per subscriber
+// (the fan-out to 10,000 sessions used to pay a post and often a futex wake for each).
+struct Delivery {
+  std::shared_ptr<EventSink> sink;
+  std::shared_ptr<const Event> event;
 };
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -83,8 +77,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     rejected =
         &metrics.counter("sb_http_rejected_total",
                          "Requests rejected before routing (limits, parse errors)", {"reason"});
-    for (std::size_t i = 0; i < loops.size(); ++i) {
-      mailboxes.push_back(std::make_unique<LoopMailbox>());
+    for (auto* loop : loops) {
+      mailboxes.push_back(std::make_unique<Handoff<Delivery>>(
+          loop->get_executor(), [](Delivery&& d) { d.sink->onEvent(std::move(d.event)); }));
     }
   }
 
@@ -104,36 +99,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<std::uint16_t> bound_port{0};
   std::atomic<std::size_t> next_loop{0};
   std::atomic<bool> draining{false};
-  std::vector<std::unique_ptr<LoopMailbox>> mailboxes;  // one per loop, same index
+  // One per loop, same index. Destroyed with Impl, which outlives the loops' runs (HttpApi
+  // stops and joins them first), as Handoff requires.
+  std::vector<std::unique_ptr<Handoff<Delivery>>> mailboxes;
 
   // Any thread (the hub's strand). Queues event for sink, which lives on loops[loop].
   void mail(std::size_t loop, std::shared_ptr<EventSink> sink, std::shared_ptr<const Event> event) {
-    auto& box = *mailboxes[loop];
-    bool post = false;
-    {
-      std::lock_guard lock(box.mu);
-      box.pending.push_back({std::move(sink), std::move(event)});
-      if (!box.scheduled) post = box.scheduled = true;
-    }
-    if (post) {
-      asio::post(*loops[loop], [self = shared_from_this(), loop] { self->drainMailbox(loop); });
-    }
-  }
-
-  void drainMailbox(std::size_t loop) {
-    auto& box = *mailboxes[loop];
-    for (;;) {
-      {
-        std::lock_guard lock(box.mu);
-        if (box.pending.empty()) {
-          box.scheduled = false;
-          return;
-        }
-        box.batch.swap(box.pending);
-      }
-      for (auto& d : box.batch) d.sink->onEvent(std::move(d.event));
-      box.batch.clear();  // keeps its capacity for the next burst
-    }
+    mailboxes[loop]->push({std::move(sink), std::move(event)});
   }
 
   std::mutex mu;
@@ -289,7 +261,7 @@ class WsSession final : public SessionBase,
     srv_->unregisterSession(id_);
   }
 
-  // The hub's strand: through this loop's mailbox (LoopMailbox), not a post per session.
+  // The hub's strand: through this loop's mailbox (Handoff), not a post per session.
   void deliver(std::shared_ptr<const Event> event) override {
     srv_->mail(loop_, this->shared_from_this(), std::move(event));
   }
