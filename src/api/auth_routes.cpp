@@ -61,6 +61,23 @@ Result<nlohmann::json> tokenRequestBody(const RequestContext& ctx) {
   return body;
 }
 
+// RFC 6749 5.2: the token endpoint's own error body, {"error": code, "error_description": ...}.
+HttpResponse oauthError(int status, std::string_view code, std::string_view description) {
+  return HttpResponse::json(status, {{"error", code}, {"error_description", description}})
+      .withHeader("Cache-Control", "no-store");
+}
+
+// RFC 6749 4.4.3: an access token only; the client authenticates again instead of refreshing.
+HttpResponse clientGrantResponse(const TokenGrant& g) {
+  return HttpResponse::json(200, {{"access_token", g.access_token},
+                                  {"token_type", "Bearer"},
+                                  {"expires_in", g.expires_in},
+                                  {"tenantId", g.principal.tenant_id},
+                                  {"clientId", g.principal.client_id},
+                                  {"roles", rolesJson(g.principal.roles)}})
+      .withHeader("Cache-Control", "no-store");
+}
+
 HttpResponse grantResponse(const TokenGrant& g) {
   return HttpResponse::json(200, {{"access_token", g.access_token},
                                   {"token_type", "Bearer"},
@@ -101,15 +118,71 @@ Result<CreatedApiKey> createApiKey(CredentialSource& credentials, std::string te
 
 }  // namespace
 
+Result<ClientCredentials> clientCredentialsOf(std::optional<std::string_view> authorization,
+                                              const nlohmann::json& body) {
+  const bool in_body = body.contains("client_id") || body.contains("client_secret");
+  ClientCredentials out;
+  if (authorization) {
+    std::string_view v = *authorization;
+    if (v.size() < 6 || (v.substr(0, 6) != "Basic " && v.substr(0, 6) != "basic ")) {
+      return fail(Errc::InvalidArgument, "only HTTP Basic client authentication is accepted",
+                  "Authorization");
+    }
+    if (in_body) {
+      // RFC 6749 2.3: a client must not use more than one authentication method per request.
+      return fail(Errc::InvalidArgument,
+                  "client credentials in both the Authorization header and the body", "client_id");
+    }
+    v.remove_prefix(6);
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    std::string b64(v);
+    for (char& c : b64) {
+      if (c == '+') c = '-';
+      if (c == '/') c = '_';
+    }
+    auto decoded = base64UrlDecode(b64);
+    if (!decoded)
+      return fail(Errc::InvalidArgument, "malformed Basic credentials", "Authorization");
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+      return fail(Errc::InvalidArgument, "malformed Basic credentials", "Authorization");
+    }
+    // RFC 6749 2.3.1: both parts are form-urlencoded before they are joined.
+    auto id = percentDecode(std::string_view(*decoded).substr(0, colon), true);
+    auto secret = percentDecode(std::string_view(*decoded).substr(colon + 1), true);
+    if (!id || !secret) {
+      return fail(Errc::InvalidArgument, "malformed Basic credentials", "Authorization");
+    }
+    out.client_id = std::move(*id);
+    out.client_secret = std::move(*secret);
+    out.basic = true;
+  } else {
+    auto id = body.find("client_id");
+    auto secret = body.find("client_secret");
+    if (id != body.end() && id->is_string()) out.client_id = id->get<std::string>();
+    if (secret != body.end() && secret->is_string()) out.client_secret = secret->get<std::string>();
+  }
+  if (out.client_id.empty()) {
+    return fail(Errc::InvalidArgument, "client_id is required", "client_id");
+  }
+  if (out.client_secret.empty()) {
+    return fail(Errc::InvalidArgument, "client_secret is required", "client_secret");
+  }
+  return out;
+}
+
 Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_executor blocking) {
-  router.addSchema("TokenRequest",
-                   {{"type", "object"},
-                    {"required", {"grant_type"}},
-                    {"properties",
-                     {{"grant_type", {{"enum", {"password", "refresh_token"}}}},
-                      {"username", {{"type", "string"}}},
-                      {"password", {{"type", "string"}}},
-                      {"refresh_token", {{"type", "string"}}}}}});
+  router.addSchema(
+      "TokenRequest",
+      {{"type", "object"},
+       {"required", {"grant_type"}},
+       {"properties",
+        {{"grant_type", {{"enum", {"password", "refresh_token", "client_credentials"}}}},
+         {"username", {{"type", "string"}}},
+         {"password", {{"type", "string"}}},
+         {"refresh_token", {{"type", "string"}}},
+         {"client_id", {{"type", "string"}}},
+         {"client_secret", {{"type", "string"}}}}}});
   router.addSchema("TokenResponse",
                    {{"type", "object"},
                     {"properties",
@@ -122,7 +195,8 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
                                   {{"userId", {{"type", "string"}}},
                                    {"tenantId", {{"type", "string"}}},
                                    {"roles", {{"type", "array"}}},
-                                   {"method", {{"type", "string"}}}}}});
+                                   {"method", {{"type", "string"}}},
+                                   {"clientId", {{"type", "string"}}}}}});
   router.addSchema("Jwks", {{"type", "object"}, {"properties", {{"keys", {{"type", "array"}}}}}});
   router.addSchema("ApiKeyCreate", {{"type", "object"},
                                     {"required", {"name", "roles"}},
@@ -157,7 +231,8 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
 
   SB_TRY(router.addAsync(
       {"POST", "/api/v1/auth/token",
-       "Issue tokens: grant_type=password (local users) or refresh_token (rotates the token)",
+       "Issue tokens: grant_type=password (local users), refresh_token (rotates the token) or "
+       "client_credentials (registered apps; client_id + client_secret or HTTP Basic)",
        Permission::Public, "TokenRequest", "TokenResponse", "auth"},
       [&tokens, blocking](RequestContext ctx, Responder respond) {
         auto body = tokenRequestBody(ctx);
@@ -180,10 +255,31 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
             auto token = stringField(body, "refresh_token");
             if (!token) return respond(ctx.error(token.error()));
             result = tokens.refreshGrant(*token);
+          } else if (grant == "client_credentials") {
+            // RFC 6749 4.4 and 5.2: errors of this grant use the RFC's own body.
+            auto client = clientCredentialsOf(ctx.request.header("authorization"), body);
+            if (!client) {
+              if (client.error().field == "Authorization" && ctx.request.header("authorization")) {
+                return respond(oauthError(401, "invalid_client", client.error().message)
+                                   .withHeader("WWW-Authenticate", "Basic realm=\"switchboard\""));
+              }
+              return respond(oauthError(400, "invalid_request", client.error().message));
+            }
+            auto granted = tokens.clientCredentialsGrant(client->client_id, client->client_secret);
+            if (!granted) {
+              if (granted.error().code != Errc::PermissionDenied) {
+                return respond(ctx.error(granted.error()));
+              }
+              auto r = oauthError(401, "invalid_client", granted.error().message);
+              // RFC 6749 5.2: a client that tried the Authorization header gets a challenge.
+              if (client->basic) r.withHeader("WWW-Authenticate", "Basic realm=\"switchboard\"");
+              return respond(std::move(r));
+            }
+            return respond(clientGrantResponse(*granted));
           } else {
-            return respond(ctx.error(400, "unsupported_grant_type",
-                                     "grant_type must be password or refresh_token",
-                                     "grant_type"));
+            return respond(
+                oauthError(400, "unsupported_grant_type",
+                           "grant_type must be password, refresh_token or client_credentials"));
           }
           if (!result) {
             if (result.error().code == Errc::PermissionDenied) {
@@ -200,12 +296,13 @@ Status registerAuthRoutes(Router& router, TokenService& tokens, asio::any_io_exe
                      Permission::Authenticated, "", "Principal", "auth"},
                     [](const RequestContext& ctx) {
                       const Principal& p = *ctx.principal;
-                      return HttpResponse::json(
-                          200, {{"userId", p.user_id},
-                                {"tenantId", p.tenant_id},
-                                {"roles", rolesJson(p.roles)},
-                                {"method", p.method == AuthMethod::ApiKey ? "api_key"
-                                                                          : "access_token"}});
+                      nlohmann::json out = {
+                          {"userId", p.user_id},
+                          {"tenantId", p.tenant_id},
+                          {"roles", rolesJson(p.roles)},
+                          {"method", p.method == AuthMethod::ApiKey ? "api_key" : "access_token"}};
+                      if (!p.client_id.empty()) out["clientId"] = p.client_id;
+                      return HttpResponse::json(200, out);
                     }));
 
   SB_TRY(router.add({"GET", "/api/v1/auth/jwks", "Public keys that verify access tokens",

@@ -90,6 +90,24 @@ Status InMemoryCredentialSource::revokeRefreshFamily(std::string_view family_id)
   return {};
 }
 
+Result<AppRecord> InMemoryCredentialSource::findApp(std::string_view client_id) {
+  std::lock_guard lock(mu_);
+  auto it = apps_.find(client_id);
+  if (it == apps_.end()) return fail(Errc::NotFound, "no such app", "client_id");
+  return it->second;
+}
+
+void InMemoryCredentialSource::putApp(AppRecord app) {
+  std::lock_guard lock(mu_);
+  std::string id = app.client_id;
+  apps_.insert_or_assign(std::move(id), std::move(app));
+}
+
+void InMemoryCredentialSource::removeApp(std::string_view client_id) {
+  std::lock_guard lock(mu_);
+  if (auto it = apps_.find(client_id); it != apps_.end()) apps_.erase(it);
+}
+
 std::vector<RefreshTokenRecord> InMemoryCredentialSource::refreshTokens() const {
   std::lock_guard lock(mu_);
   std::vector<RefreshTokenRecord> out;

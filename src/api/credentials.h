@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// CredentialSource: where the auth layer finds local users, API keys and refresh tokens. The
-// store will implement it later; InMemoryCredentialSource serves tests and single-node demos.
-// Implementations must be thread-safe: the token endpoint and the authenticator call them from
-// connection strands and the blocking pool. Secrets are never stored: only argon2id hashes
-// (passwords) and SHA-256 hashes (API keys, refresh tokens).
+// CredentialSource: where the auth layer finds local users, API keys, refresh tokens and
+// registered apps (OAuth clients). app::StoreCredentialSource implements it over the store;
+// InMemoryCredentialSource serves tests and single-node demos. Implementations must be
+// thread-safe: the token endpoint and the authenticator call them from connection strands and
+// the blocking pool. Secrets are never stored: only argon2id hashes (passwords) and SHA-256
+// hashes (API keys, refresh tokens, app client secrets).
 #pragma once
 
 #include <map>
@@ -48,6 +49,15 @@ struct RefreshTokenRecord {
   bool revoked = false;  // family revoked (reuse detected, sign-out)
 };
 
+// A registered OAuth client (app registration) of one tenant.
+struct AppRecord {
+  std::string client_id;  // a GUID, unique across the installation
+  std::string tenant_id;
+  std::string display_name;
+  std::string secret_hash;  // SHA-256 hex of the client secret
+  std::vector<Role> roles;
+};
+
 class CredentialSource {
  public:
   virtual ~CredentialSource() = default;
@@ -68,6 +78,10 @@ class CredentialSource {
   // means this is a reuse). NotFound when unknown.
   virtual Result<RefreshTokenRecord> consumeRefreshToken(std::string_view hash_hex) = 0;
   virtual Status revokeRefreshFamily(std::string_view family_id) = 0;
+
+  // The app registered under `client_id`; NotFound when there is none (never registered or
+  // deleted). Called for every request an app token makes, so a deletion applies at once.
+  virtual Result<AppRecord> findApp(std::string_view client_id) = 0;
 };
 
 class InMemoryCredentialSource final : public CredentialSource {
@@ -86,6 +100,10 @@ class InMemoryCredentialSource final : public CredentialSource {
   Status addRefreshToken(RefreshTokenRecord token) override;
   Result<RefreshTokenRecord> consumeRefreshToken(std::string_view hash_hex) override;
   Status revokeRefreshFamily(std::string_view family_id) override;
+  Result<AppRecord> findApp(std::string_view client_id) override;
+  // Registers or replaces an app (tests and store-less demos).
+  void putApp(AppRecord app);
+  void removeApp(std::string_view client_id);
 
   // Snapshot of stored refresh-token records (tests check that only hashes are kept).
   std::vector<RefreshTokenRecord> refreshTokens() const;
@@ -95,6 +113,7 @@ class InMemoryCredentialSource final : public CredentialSource {
   std::map<std::string, UserRecord, std::less<>> users_;          // GUARDED_BY(mu_), by id
   std::map<std::string, ApiKeyRecord, std::less<>> api_keys_;     // GUARDED_BY(mu_), by hash
   std::map<std::string, RefreshTokenRecord, std::less<>> refresh_;  // GUARDED_BY(mu_), by hash
+  std::map<std::string, AppRecord, std::less<>> apps_;              // GUARDED_BY(mu_), by client id
 };
 
 }  // namespace sb::api

@@ -53,6 +53,9 @@ struct Principal {
   std::string tenant_id;  // empty for a system operator not bound to a tenant
   std::vector<Role> roles;
   AuthMethod method = AuthMethod::AccessToken;
+  // The OAuth client id when the principal signed in as a registered app (client-credentials
+  // grant); empty for users and API keys.
+  std::string client_id;
 
   // Widest scope over all roles; nullopt when no role grants p.
   std::optional<Scope> scopeFor(Permission p) const;

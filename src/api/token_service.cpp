@@ -2,6 +2,7 @@
 #include "api/token_service.h"
 
 #include <chrono>
+#include <optional>
 
 #include "api/http_types.h"
 
@@ -39,6 +40,12 @@ Result<std::string> TokenService::issueAccessToken(const Principal& principal) {
        epochSeconds(now + std::chrono::duration_cast<WallTime::duration>(options_.access_ttl))},
       {"jti", base64UrlEncode(randomBytes(12))},
   };
+  if (!principal.client_id.empty()) {
+    // `azp` (OIDC Core 2) names the client the token was issued to; `appid` is the name Entra
+    // v1 tokens (and Graph callers) use for the same thing.
+    claims["azp"] = principal.client_id;
+    claims["appid"] = principal.client_id;
+  }
   return keys_.sign(claims);
 }
 
@@ -67,6 +74,11 @@ Result<Principal> TokenService::verifyAccessToken(std::string_view token) const 
     }
   }
   if (p.user_id.empty()) return fail(Errc::PermissionDenied, "token has no subject");
+  if (c.contains("azp") && c["azp"].is_string()) {
+    p.client_id = c["azp"].get<std::string>();
+    p.subject = std::string(kAppSubjectPrefix) + p.client_id;  // the audit actor, as at issue
+  }
+  SB_TRY(checkAppLive(p));
   {
     std::lock_guard lock(verified_mu_);
     if (verified_.size() >= 10000) verified_.clear();
@@ -180,21 +192,90 @@ Result<UserRecord> TokenService::createUser(std::string tenant_id, std::string u
   return user;
 }
 
+Status TokenService::checkAppLive(const Principal& p) const {
+  if (p.client_id.empty()) return {};
+  auto app = credentials_.findApp(p.client_id);
+  if (!app) {
+    if (app.error().code != Errc::NotFound) return std::unexpected(app.error());
+    return fail(Errc::PermissionDenied, "the app of this token is no longer registered");
+  }
+  if (app->tenant_id != p.tenant_id) {
+    return fail(Errc::PermissionDenied, "the app of this token is no longer registered");
+  }
+  return {};
+}
+
+std::string TokenService::newClientId() {
+  std::string b = randomBytes(16);
+  // RFC 9562 5.4: version 4 (random), variant 10.
+  b[6] = static_cast<char>((static_cast<unsigned char>(b[6]) & 0x0F) | 0x40);
+  b[8] = static_cast<char>((static_cast<unsigned char>(b[8]) & 0x3F) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
+    const auto byte = static_cast<unsigned char>(b[i]);
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0x0F];
+  }
+  return out;
+}
+
+std::string TokenService::newClientSecret() {
+  return std::string(kClientSecretPrefix) + base64UrlEncode(randomBytes(32));
+}
+
+Result<TokenGrant> TokenService::clientCredentialsGrant(std::string_view client_id,
+                                                        std::string_view client_secret) {
+  auto app = credentials_.findApp(client_id);
+  if (!app) {
+    if (app.error().code != Errc::NotFound) return std::unexpected(app.error());
+    return fail(Errc::PermissionDenied, "client authentication failed", "client_id");
+  }
+  // Secrets carry 256 random bits, so one SHA-256 suffices (as for API keys); compare the
+  // hashes in constant time all the same.
+  if (!constantTimeEquals(sha256Hex(client_secret), app->secret_hash)) {
+    return fail(Errc::PermissionDenied, "client authentication failed", "client_id");
+  }
+  TokenGrant grant;
+  grant.principal = Principal{std::string(kAppSubjectPrefix) + app->client_id,
+                              app->client_id,
+                              app->tenant_id,
+                              app->roles,
+                              AuthMethod::AccessToken,
+                              app->client_id};
+  auto access = issueAccessToken(grant.principal);
+  if (!access) return std::unexpected(access.error());
+  grant.access_token = std::move(*access);
+  grant.expires_in = std::chrono::duration_cast<std::chrono::seconds>(options_.access_ttl).count();
+  return grant;
+}
+
 Result<Principal> TokenService::authenticate(std::string_view bearer) const {
   if (bearer.starts_with(kApiKeyPrefix)) {
     auto key = credentials_.findApiKeyByHash(sha256Hex(bearer));
     if (!key || key->revoked) return fail(Errc::PermissionDenied, "invalid API key");
     return Principal{"apikey:" + key->id, key->id, key->tenant_id, key->roles, AuthMethod::ApiKey};
   }
+  std::optional<Principal> cached;
   {
     std::lock_guard lock(verified_mu_);
     if (auto it = verified_.find(std::string(bearer)); it != verified_.end()) {
       if (epochSeconds(clock_.wallNow()) < it->second.exp &&
           it->second.revocations == keys_.revocations()) {
-        return it->second.principal;
+        Principal p = it->second.principal;
+        // Unlocked below: the app lookup may read the store.
+        cached = std::move(p);
+      } else {
+        verified_.erase(it);
       }
-      verified_.erase(it);
     }
+  }
+  if (cached) {
+    // A cached verification proves the signature, not that the app still exists: deleting an
+    // app must stop its tokens at once, like revoking an API key.
+    SB_TRY(checkAppLive(*cached));
+    return *cached;
   }
   return verifyAccessToken(bearer);
 }

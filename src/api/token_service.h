@@ -54,6 +54,8 @@ class TokenService final : public Authenticator {
  public:
   static constexpr std::string_view kApiKeyPrefix = "sb_";
   static constexpr std::string_view kRefreshPrefix = "sbr_";
+  static constexpr std::string_view kClientSecretPrefix = "sbs_";
+  static constexpr std::string_view kAppSubjectPrefix = "app:";
 
   // credentials and clock must outlive the service.
   TokenService(CredentialSource& credentials, const Clock& clock, TokenOptions options = {});
@@ -64,8 +66,20 @@ class TokenService final : public Authenticator {
   // A used or revoked token fails and (for a used one) revokes the family.
   Result<TokenGrant> refreshGrant(std::string_view refresh_token);
 
+  // RFC 6749 4.4: a registered app signs in with its client id and secret. The access token
+  // carries the client id (claims `azp` and `appid`) and the app's roles; there is no refresh
+  // token (the app holds its secret and asks again). Errors: PermissionDenied (field
+  // "client_id") for an unknown client or a wrong secret, alike.
+  Result<TokenGrant> clientCredentialsGrant(std::string_view client_id,
+                                            std::string_view client_secret);
+  // A new client id (a random version-4 GUID, lower case) and a new client secret
+  // ("sbs_" + 256 random bits, base64url). Thread-safe.
+  static std::string newClientId();
+  static std::string newClientSecret();
+
   Result<std::string> issueAccessToken(const Principal& principal);
-  // Signature (ES256 only), issuer, expiry; returns the Principal in the claims.
+  // Signature (ES256 only), issuer, expiry; returns the Principal in the claims. An app's token
+  // is also refused once the app is no longer registered (checked on every call, cached or not).
   Result<Principal> verifyAccessToken(std::string_view token) const;
 
   Result<CreatedApiKey> createApiKey(std::string tenant_id, std::string name,
@@ -75,6 +89,7 @@ class TokenService final : public Authenticator {
   Result<UserRecord> createUser(std::string tenant_id, std::string username,
                                 std::string_view password, std::vector<Role> roles);
 
+  // API keys, then access tokens; an app token is refused as soon as its app is deleted.
   Result<Principal> authenticate(std::string_view bearer) const override;
 
   KeyRing& keyRing() { return keys_; }
@@ -83,6 +98,8 @@ class TokenService final : public Authenticator {
 
  private:
   Result<TokenGrant> grantFor(const UserRecord& user, std::string family_id);
+  // Ok while the app named by an app principal is still registered in its tenant.
+  Status checkAppLive(const Principal& p) const;
 
   CredentialSource& credentials_;
   const Clock& clock_;

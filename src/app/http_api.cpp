@@ -108,6 +108,7 @@ struct HttpApi::Impl final : public center::CenterObserver {
     SB_TRY(registerVoiceRoutes(ctx));
     SB_TRY(registerSubscriptionRoutes(ctx, notifier));
     SB_TRY(registerConfigRoutes(ctx));
+    SB_TRY(registerAppRoutes(ctx));
     SB_TRY(registerPresenceRoutes(ctx));
     SB_TRY(registerOidcRoutes(ctx));
     SB_TRY(registerResourceRoutes(ctx));

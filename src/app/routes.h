@@ -5,7 +5,12 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "api/roles.h"
 #include "app/api_context.h"
 #include "common/result.h"
 
@@ -23,6 +28,18 @@ Status registerResourceRoutes(ApiContext& ctx);
 Status registerRecordRoutes(ApiContext& ctx);
 // Sign-in with an OpenID provider (docs/oidc.md).
 Status registerOidcRoutes(ApiContext& ctx);
+// App registrations: a tenant's OAuth clients (docs/security.md).
+Status registerAppRoutes(ApiContext& ctx);
+
+// The body of POST /api/v1/tenants/{tenantId}/apps: a display name and the roles the app's
+// tokens carry (admin, supervisor, agent; duplicates dropped). Errors: InvalidArgument naming
+// the field (unknown fields too). Pure.
+struct AppCreateRequest {
+  std::string display_name;
+  std::vector<api::Role> roles;
+};
+Result<AppCreateRequest> parseAppCreate(const nlohmann::json& body);
+
 // Graph presence (docs/presence.md).
 Status registerPresenceRoutes(ApiContext& ctx);
 // Graph change-notification subscriptions and webhook delivery (docs/webhooks.md); the service

@@ -19,6 +19,15 @@ constexpr std::string_view kPresenceTag = "presence";
 
 HttpResponse graphError(const Error& e) { return api::errorResponse(api::Surface::Graph, e); }
 
+// A request body Graph refuses: 400 naming the field, whatever kind of refusal (an app naming
+// a session other than its own client id is a bad request, not a missing permission).
+HttpResponse badRequest(const Error& e) {
+  if (e.code == Errc::PermissionDenied && e.field == "sessionId") {
+    return graphError(Error(Errc::InvalidArgument, e.message, e.field));
+  }
+  return graphError(e);
+}
+
 // Publishes presence changes to the event stream; registered with the service on its shard.
 class HubPublisher final : public center::PresenceListener {
  public:
@@ -102,9 +111,10 @@ Status addAction(ApiContext& ctx, bool me, Action action) {
     auto tenant = callerTenant(rc);
     if (!tenant) return respond(graphError(Error(Errc::NotFound, "no such user", "id")));
     const std::string user = targetUser(rc, me);
-    // The caller's OAuth client id when it signed in as a registered client; Switchboard's
-    // principals are users and API keys, so any GUID may name the session.
-    const std::optional<std::string_view> client_id;
+    // Graph: an app signed in with its own client credentials may only name the session after
+    // its client id; users and API keys may name any GUID (checkSessionId).
+    std::optional<std::string_view> client_id;
+    if (!rc.principal->client_id.empty()) client_id = rc.principal->client_id;
     nlohmann::json body = nlohmann::json::object();
     if (action != Action::ClearPreferred || !rc.request.body.empty()) {
       auto parsed = presence::parseJsonBody(rc.request.body);
@@ -114,7 +124,7 @@ Status addAction(ApiContext& ctx, bool me, Action action) {
     switch (action) {
       case Action::Set: {
         auto req = presence::parseSetPresence(body, client_id);
-        if (!req) return respond(graphError(req.error()));
+        if (!req) return respond(badRequest(req.error()));
         return onPresence(ctx, std::move(respond), [t = *tenant, user, r = *req](
                                                        center::PresenceService& ps) {
           return emptyOk(ps.setPresence(t, user, r));
@@ -122,7 +132,7 @@ Status addAction(ApiContext& ctx, bool me, Action action) {
       }
       case Action::Clear: {
         auto req = presence::parseClearPresence(body, client_id);
-        if (!req) return respond(graphError(req.error()));
+        if (!req) return respond(badRequest(req.error()));
         return onPresence(ctx, std::move(respond), [t = *tenant, user, r = *req](
                                                        center::PresenceService& ps) {
           return emptyOk(ps.clearPresence(t, user, r.session_id));

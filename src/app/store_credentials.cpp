@@ -307,6 +307,24 @@ Status StoreCredentialSource::revokeRefreshFamily(std::string_view family_id) {
   return store_->refreshTokens().revokeFamily(std::string(family_id));
 }
 
+// Read on every request an app token makes, uncached, so deleting the app (here or on another
+// node sharing PostgreSQL) stops its tokens at once: one primary-key read.
+Result<api::AppRecord> StoreCredentialSource::findApp(std::string_view client_id) {
+  if (store_ == nullptr) return memory_.findApp(client_id);
+  auto app = store_->apps().findByClientId(store::AppClientId(std::string(client_id)));
+  if (!app) {
+    if (app.error().code == Errc::NotFound) return memory_.findApp(client_id);
+    return std::unexpected(app.error());
+  }
+  api::AppRecord out;
+  out.client_id = app->client_id.value();
+  out.tenant_id = app->tenant_id.value();
+  out.display_name = app->display_name;
+  out.secret_hash = app->secret_hash;
+  for (auto r : app->roles) out.roles.push_back(apiRoleOf(r));
+  return out;
+}
+
 Status StoreCredentialSource::seedFromConfig(const Config& config) {
   if (store_ == nullptr) return {};
   for (const auto& t : config.tenants) {

@@ -2,8 +2,9 @@
 // StoreCredentialSource: the auth layer's CredentialSource backed by the store, so local
 // accounts (store User.password_hash, argon2id) and API keys (store ApiKey: display prefix +
 // SHA-256 secret hash) survive a restart, and so do refresh tokens (store RefreshToken: SHA-256
-// hash, family, used/revoked flags). Owned by HttpApi; thread-safe (the store is; the key index is
-// mutex-guarded). Every call blocks on the store: call it from the blocking pool or at start-up.
+// hash, family, used/revoked flags), and so do app registrations (store AppRegistration). Owned by
+// HttpApi; thread-safe (the store is; the key index is mutex-guarded). Every call blocks on the
+// store: call it from the blocking pool or at start-up.
 #pragma once
 
 #include <atomic>
@@ -53,6 +54,8 @@ class StoreCredentialSource final : public api::CredentialSource {
   Status addRefreshToken(api::RefreshTokenRecord token) override;
   Result<api::RefreshTokenRecord> consumeRefreshToken(std::string_view hash_hex) override;
   Status revokeRefreshFamily(std::string_view family_id) override;
+  // The store's app registration (roles mapped like a user's), else `memory`'s.
+  Result<api::AppRecord> findApp(std::string_view client_id) override;
 
   // Start-up: seeds the config's sign-in accounts (YAML `password`, store id = YAML id) and
   // demo admin keys (id "<tenant>-demo-admin") into the store. An existing account keeps its

@@ -17,6 +17,7 @@ using FlowId = StrongId<struct FlowTag>;
 using WrapUpCodeId = StrongId<struct WrapUpCodeTag>;
 using CalendarId = StrongId<struct CalendarTag>;
 using ApiKeyId = StrongId<struct ApiKeyTag>;
+using AppClientId = StrongId<struct AppClientTag>;  // an OAuth client id (a GUID)
 using InteractionId = StrongId<struct InteractionTag>;
 
 }  // namespace sb::store

@@ -291,4 +291,19 @@ struct RefreshToken {
   bool operator==(const RefreshToken&) const = default;
 };
 
+// An app registration: an OAuth client of one tenant that signs in with the client-credentials
+// grant (docs/security.md). The client id is a GUID unique across the installation; only the
+// SHA-256 of the secret is kept. Roles are what its access tokens carry.
+struct AppRegistration {
+  TenantId tenant_id;
+  AppClientId client_id;
+  std::string display_name;
+  std::string secret_hash;  // SHA-256 hex of the secret; the secret itself is never stored
+  std::vector<Role> roles;  // at least one
+  std::string created_by;   // subject of the principal that registered it
+  WallTime created_at{};
+
+  bool operator==(const AppRegistration&) const = default;
+};
+
 }  // namespace sb::store

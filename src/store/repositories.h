@@ -211,4 +211,20 @@ class RefreshTokenRepository {
   [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
+// App registrations (OAuth clients of a tenant).
+class AppRegistrationRepository {
+ public:
+  virtual ~AppRegistrationRepository() = default;
+  // AlreadyExists if the client id is taken (in any tenant); InvalidArgument for an unknown
+  // tenant, an empty client id, display name or secret hash, or no roles.
+  [[nodiscard]] virtual Result<AppRegistration> create(AppRegistration app) = 0;
+  [[nodiscard]] virtual Result<AppRegistration> get(const TenantId& tenant,
+                                                    const AppClientId& id) = 0;
+  // The token endpoint knows only the client id. NotFound when unknown.
+  [[nodiscard]] virtual Result<AppRegistration> findByClientId(const AppClientId& id) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const AppClientId& id) = 0;
+  // Ordered by client id.
+  [[nodiscard]] virtual Result<std::vector<AppRegistration>> list(const TenantId& tenant) = 0;
+};
+
 }  // namespace sb::store

@@ -30,6 +30,7 @@ class Store {
   virtual SubscriptionRepository& subscriptions() = 0;
   virtual PendingDeliveryRepository& pendingDeliveries() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;
+  virtual AppRegistrationRepository& apps() = 0;
 
   // The schema version the database is at (migrations.h).
   virtual int schemaVersion() const = 0;

@@ -151,6 +151,17 @@ const std::vector<Source>& sources() {
            R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_family ON refresh_tokens (family_id))",
            R"(CREATE INDEX IF NOT EXISTS refresh_tokens_by_expiry ON refresh_tokens (expires_at))",
        }},
+      {6,
+       "app registrations (OAuth clients, secret hashes)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS app_registrations (
+                client_id TEXT PRIMARY KEY,
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                display_name TEXT NOT NULL, secret_hash TEXT NOT NULL, roles TEXT NOT NULL,
+                created_by TEXT NOT NULL, created_at BIGINT NOT NULL))",
+           R"(CREATE INDEX IF NOT EXISTS app_registrations_by_tenant
+                ON app_registrations (tenant_id, client_id))",
+       }},
   };
   return kSources;
 }

@@ -1326,6 +1326,103 @@ class SqlRefreshTokenRepository final : public RefreshTokenRepository {
   Database& db_;
 };
 
+// ---- App registrations ----
+
+// Roles are kept as a comma-separated list of role names ("admin,agent").
+std::string joinRoles(const std::vector<Role>& roles) {
+  std::string out;
+  for (Role r : roles) {
+    if (!out.empty()) out += ',';
+    out += roleName(r);
+  }
+  return out;
+}
+
+std::vector<Role> splitRoles(std::string_view text) {
+  std::vector<Role> out;
+  for (const auto& name : splitColumns(text)) {
+    if (auto r = parseRole(name)) out.push_back(*r);
+  }
+  return out;
+}
+
+class SqlAppRegistrationRepository final : public AppRegistrationRepository {
+ public:
+  explicit SqlAppRegistrationRepository(Database& db) : db_(db) {}
+
+  Result<AppRegistration> create(AppRegistration a) override {
+    SB_TRY(requireTenant(a.tenant_id));
+    SB_TRY(requireNonEmpty(a.client_id.value(), "client_id"));
+    SB_TRY(requireNonEmpty(a.display_name, "display_name"));
+    SB_TRY(requireNonEmpty(a.secret_hash, "secret_hash"));
+    if (a.roles.empty()) return fail(Errc::InvalidArgument, "roles is empty", "roles");
+    auto st = db_.write([&](Session& s) -> Status {
+      const Value p[] = {a.client_id.value(), a.tenant_id.value(), a.display_name,
+                         a.secret_hash,       joinRoles(a.roles),  a.created_by,
+                         micros(a.created_at)};
+      SB_TRY(
+          s.exec("INSERT INTO app_registrations (client_id, tenant_id, display_name, "
+                 "secret_hash, roles, created_by, created_at) "
+                 "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 p));
+      return {};
+    });
+    if (!st) return std::unexpected(st.error());
+    return a;
+  }
+  Result<AppRegistration> get(const TenantId& tenant, const AppClientId& id) override {
+    return one(" WHERE tenant_id = $1 AND client_id = $2", {tenant.value(), id.value()});
+  }
+  Result<AppRegistration> findByClientId(const AppClientId& id) override {
+    return one(" WHERE client_id = $1", {id.value()});
+  }
+  Status remove(const TenantId& tenant, const AppClientId& id) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {tenant.value(), id.value()};
+      auto rows =
+          s.exec("DELETE FROM app_registrations WHERE tenant_id = $1 AND client_id = $2", p);
+      if (!rows) return std::unexpected(rows.error());
+      return expectOneChanged(*rows, "app registration");
+    });
+  }
+  Result<std::vector<AppRegistration>> list(const TenantId& tenant) override {
+    return readValue<std::vector<AppRegistration>>(
+        db_, [&](Session& s) -> Result<std::vector<AppRegistration>> {
+          const Value p[] = {tenant.value()};
+          auto rows = s.exec(std::string(kSelect) + " WHERE tenant_id = $1 ORDER BY client_id", p);
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<AppRegistration> out;
+          for (const auto& row : rows->rows) out.push_back(fromRow(row));
+          return out;
+        });
+  }
+
+ private:
+  static constexpr const char* kSelect =
+      "SELECT client_id, tenant_id, display_name, secret_hash, roles, created_by, created_at "
+      "FROM app_registrations";
+  static AppRegistration fromRow(const Row& r) {
+    AppRegistration a;
+    a.client_id = AppClientId(r.text(0));
+    a.tenant_id = TenantId(r.text(1));
+    a.display_name = r.text(2);
+    a.secret_hash = r.text(3);
+    a.roles = splitRoles(r.text(4));
+    a.created_by = r.text(5);
+    a.created_at = wallFromMicros(r.int64(6));
+    return a;
+  }
+  Result<AppRegistration> one(const std::string& where, Params p) {
+    return readValue<AppRegistration>(db_, [&](Session& s) -> Result<AppRegistration> {
+      auto rows = s.exec(kSelect + where, p);
+      if (!rows) return std::unexpected(rows.error());
+      if (rows->rows.empty()) return fail(Errc::NotFound, "app registration not found");
+      return fromRow(rows->rows[0]);
+    });
+  }
+  Database& db_;
+};
+
 // ---- The facade ----
 
 class SqlStore final : public Store {
@@ -1349,7 +1446,8 @@ class SqlStore final : public Store {
         bindings_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
-        refresh_tokens_(*db_) {}
+        refresh_tokens_(*db_),
+        apps_(*db_) {}
   SqlStore(const SqlStore&) = delete;
   SqlStore& operator=(const SqlStore&) = delete;
 
@@ -1370,6 +1468,7 @@ class SqlStore final : public Store {
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
+  AppRegistrationRepository& apps() override { return apps_; }
   int schemaVersion() const override { return version_; }
 
  private:
@@ -1392,6 +1491,7 @@ class SqlStore final : public Store {
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;
   SqlRefreshTokenRepository refresh_tokens_;
+  SqlAppRegistrationRepository apps_;
 };
 
 }  // namespace

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+// The app-registration request body (parseAppCreate): every refusal names its field.
+#include <gtest/gtest.h>
+
+#include "app/routes.h"
+
+namespace sb::app {
+namespace {
+
+using nlohmann::json;
+
+TEST(AppCreateTest, AcceptsNameAndRolesDroppingDuplicates) {
+  auto r = parseAppCreate(
+      {{"displayName", "Presence sync"}, {"roles", {"supervisor", "agent", "agent"}}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->display_name, "Presence sync");
+  EXPECT_EQ(r->roles, (std::vector<api::Role>{api::Role::Supervisor, api::Role::Agent}));
+}
+
+TEST(AppCreateTest, RefusalsNameTheField) {
+  EXPECT_EQ(parseAppCreate(json::array()).error().field, "body");
+  EXPECT_EQ(parseAppCreate({{"roles", {"agent"}}}).error().field, "displayName");
+  EXPECT_EQ(parseAppCreate({{"displayName", ""}, {"roles", {"agent"}}}).error().field,
+            "displayName");
+  EXPECT_EQ(
+      parseAppCreate({{"displayName", std::string(257, 'x')}, {"roles", {"agent"}}}).error().field,
+      "displayName");
+  EXPECT_EQ(parseAppCreate({{"displayName", "x"}}).error().field, "roles");
+  EXPECT_EQ(parseAppCreate({{"displayName", "x"}, {"roles", json::array()}}).error().field,
+            "roles");
+  EXPECT_EQ(parseAppCreate({{"displayName", "x"}, {"roles", {"wizard"}}}).error().field, "roles");
+  EXPECT_EQ(parseAppCreate({{"displayName", "x"}, {"roles", {1}}}).error().field, "roles");
+  EXPECT_EQ(parseAppCreate({{"displayName", "x"}, {"roles", {"system_operator"}}}).error().field,
+            "roles");
+  auto unknown = parseAppCreate({{"displayName", "x"}, {"roles", {"agent"}}, {"secret", "s"}});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().field, "secret");
+  EXPECT_EQ(unknown.error().code, Errc::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace sb::app
