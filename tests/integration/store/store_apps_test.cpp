@@ -12,12 +12,6 @@
 namespace sb::store::testing {
 namespace {
 
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& sb_ok_ = (expr);                                       \
-    ASSERT_TRUE(sb_ok_) << #expr << ": " << sb_ok_.error().toString(); \
-  } while (false)
-
 template <typename Backend>
 class StoreAppsTest : public StoreTest<Backend> {
  protected:

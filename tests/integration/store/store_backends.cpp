@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "store_backends.h"
 
-#include <gtest/gtest.h>
-#include <stdlib.h>
-
 #include <filesystem>
 #include <optional>
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -52,7 +52,9 @@ Status SqliteBackend::setUp() {
 }
 
 Result<std::unique_ptr<Store>> SqliteBackend::open() { return openSqliteStore(path_); }
-Result<std::unique_ptr<sql::Database>> SqliteBackend::openRaw() { return openSqliteDatabase(path_); }
+Result<std::unique_ptr<sql::Database>> SqliteBackend::openRaw() {
+  return openSqliteDatabase(path_);
+}
 
 Status PostgresBackend::setUp() {
   auto& s = shared();

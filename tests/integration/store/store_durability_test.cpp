@@ -2,15 +2,14 @@
 // Acknowledged writes survive SIGKILL: a forked child writes interaction records as fast as
 // it can and reports each acknowledged id through a pipe; the parent kills it with SIGKILL in
 // the middle of the burst, reopens the database and checks every acknowledged id is there.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <cstdint>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 
@@ -86,7 +85,8 @@ TYPED_TEST(StoreDurabilityTest, AcknowledgedWritesSurviveSigkill) {
   ASSERT_TRUE(this->store_);
   std::size_t missing = 0;
   for (std::uint32_t id : acked) {
-    auto got = this->store().interactions().get(tenant.id, InteractionId("ack-" + std::to_string(id)));
+    auto got =
+        this->store().interactions().get(tenant.id, InteractionId("ack-" + std::to_string(id)));
     if (!got) ++missing;
   }
   EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged writes";

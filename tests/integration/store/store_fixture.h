@@ -3,13 +3,20 @@
 // on a fresh store. Main thread only.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <memory>
 
+#include <gtest/gtest.h>
+
 #include "store/store.h"
 #include "store_backends.h"
+
+// Fails the current test with the error's text when a store call returns an error.
+#define ASSERT_OK(expr)                                                \
+  do {                                                                 \
+    const auto& sb_ok_ = (expr);                                       \
+    ASSERT_TRUE(sb_ok_) << #expr << ": " << sb_ok_.error().toString(); \
+  } while (false)
 
 namespace sb::store::testing {
 

@@ -11,12 +11,6 @@
 namespace sb::store::testing {
 namespace {
 
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& sb_ok_ = (expr);                                       \
-    ASSERT_TRUE(sb_ok_) << #expr << ": " << sb_ok_.error().toString(); \
-  } while (false)
-
 using Kind = PendingDeliveryWrite::Kind;
 
 PendingDeliveryWrite putItem(const TenantId& t, const std::string& sub, bool lifecycle,

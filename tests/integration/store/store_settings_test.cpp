@@ -1,22 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance cases of schema version 3: the tenant and user settings documents and the
 // webhook subscription repository, against both backends.
-#include <gtest/gtest.h>
-
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "store/sql/migrations.h"
 #include "store_fixture.h"
 
 namespace sb::store::testing {
 namespace {
-
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const auto& sb_ok_ = (expr);                                       \
-    ASSERT_TRUE(sb_ok_) << #expr << ": " << sb_ok_.error().toString(); \
-  } while (false)
 
 template <typename R>
 Errc errcOf(const R& r) {
@@ -34,8 +28,9 @@ TYPED_TEST(StoreSettingsTest, TenantSettingsDefaultToEmptyObjectAndRoundTrip) {
   ASSERT_OK(got);
   EXPECT_EQ(got->settings_json, "{}");
 
-  Tenant demo{TenantId("demo"), "demo", true, this->at(1),
-              R"({"domain":"demo.switchboard.test","outbound_trunk":"carrier","copy_headers":["X-Foo"]})"};
+  Tenant demo{
+      TenantId("demo"), "demo", true, this->at(1),
+      R"({"domain":"demo.switchboard.test","outbound_trunk":"carrier","copy_headers":["X-Foo"]})"};
   ASSERT_OK(repo.create(demo));
   got = repo.get(demo.id);
   ASSERT_OK(got);
@@ -158,8 +153,9 @@ TYPED_TEST(StoreSettingsTest, Version2DatabaseUpgradesWithDefaults) {
       SB_TRY(s.exec("ALTER TABLE tenants DROP COLUMN settings_json"));
       SB_TRY(s.exec("DELETE FROM schema_version WHERE version >= 3"));
       SB_TRY(s.exec("INSERT INTO tenants (id, name, active, created_at) VALUES ('t', 't', 1, 0)"));
-      SB_TRY(s.exec("INSERT INTO users (tenant_id, id, username, display_name, email, role, "
-                    "password_hash, active) VALUES ('t', 'u', 'u', '', '', 'agent', '', 1)"));
+      SB_TRY(
+          s.exec("INSERT INTO users (tenant_id, id, username, display_name, email, role, "
+                 "password_hash, active) VALUES ('t', 'u', 'u', '', '', 'agent', '', 1)"));
       return {};
     }));
   }
