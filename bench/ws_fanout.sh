@@ -44,7 +44,7 @@ SB_PID=$!; PIDS+=("$SB_PID")
 for _ in $(seq 100); do grep -q "HTTP listening" "$WORK/sb.log" && break; sleep 0.1; done
 grep -q "HTTP listening" "$WORK/sb.log" || { cat "$WORK/sb.log"; exit 1; }
 
-timeout 300 "$CLIENT_BINARY" 127.0.0.1 "$SB_HTTP" sb_demo_admin_key "$CLIENTS" demo bob \
+SERVER_PID=$SB_PID timeout 300 "$CLIENT_BINARY" 127.0.0.1 "$SB_HTTP" sb_demo_admin_key "$CLIENTS" demo bob \
   >"$WORK/client.out" 2>&1 &
 CL_PID=$!; PIDS+=("$CL_PID")
 wait "$CL_PID"; rc=$?

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "api/ws_frame.h"
 #include "common/metrics.h"
 
 namespace sb::api {
@@ -74,6 +75,7 @@ void EventHub::onPublish(EventInput input) {
   ev->permission = input.permission;
   ev->user_id = std::move(input.user_id);
   ev->json = renderEvent(*ev);
+  ev->frame = ws::serverFrame(ws::kText, ev->json);
   last_published_.store(ev->id);
   std::shared_ptr<const Event> shared = std::move(ev);
   buffer_.push_back(shared);
@@ -101,6 +103,7 @@ std::shared_ptr<const Event> EventHub::makeResync(const Principal& principal,
               {"oldestBufferedId", buffer_.empty() ? next_id_ : buffer_.front()->id}};
   ev->time = clock_.wallNow();
   ev->json = renderEvent(*ev);
+  ev->frame = ws::serverFrame(ws::kText, ev->json);
   return ev;
 }
 

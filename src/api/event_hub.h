@@ -42,6 +42,7 @@ struct Event {
   Permission permission = Permission::Monitor;  // who may see it (with the grant's scope)
   std::string user_id;  // owner, for Own-scoped grants (an agent sees its own events)
   std::string json;     // the wire form {"id","type","tenantId","data","time"}, rendered once
+  std::string frame;    // json as one WebSocket text frame: the same bytes for every subscriber
 };
 
 struct EventInput {

@@ -2,6 +2,8 @@
 #include "api/http_server.h"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <atomic>
 #include <charconv>
 #include <deque>
@@ -16,9 +18,11 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <sys/socket.h>
 
 #include "api/event_hub.h"
 #include "api/router.h"
+#include "api/ws_frame.h"
 #include "common/assert.h"
 #include "common/handoff.h"
 #include "common/log.h"
@@ -208,6 +212,16 @@ asio::awaitable<HttpResponse> awaitDispatch(Router& router, HttpRequest request)
       asio::use_awaitable, std::move(request));
 }
 
+// The event stream. Beast does the opening handshake; after it the session frames its own
+// messages on the underlying stream (docs/adr/0002-event-stream-framing.md): every subscriber
+// gets the same bytes for an event (Event::frame, built once by the hub), and a session whose
+// send queue is empty writes them with one non-blocking send straight from its loop's mailbox,
+// with no strand hop, no write operation and no completion handler. Only what the socket does
+// not take at once goes through an asynchronous write. The session answers pings and closes,
+// ignores the data frames a client has no reason to send, and keeps the connection alive with
+// pings when it hears nothing (RFC 6455 §5.5).
+// Threading: every member runs on the session's loop. Each HTTP loop is run by one thread
+// (HttpServer's contract), so the mailbox and the session's strand never run at the same time.
 template <class Stream>
 class WsSession final : public SessionBase,
                         public EventSubscriber,
@@ -220,43 +234,41 @@ class WsSession final : public SessionBase,
         loop_(loop),
         ws_(std::move(stream)),
         principal_(std::move(principal)),
-        grace_(ws_.get_executor()) {}
+        grace_(ws_.get_executor()),
+        keepalive_(ws_.get_executor()) {}
 
   asio::awaitable<void> run(BeastRequest req, std::optional<std::uint64_t> last_event_id) {
     auto self = this->shared_from_this();
     id_ = srv_->registerSession(self);
     auto& gauge = srv_->connections->with({"websocket"});
     gauge.add(1);
-    // Beast's websocket keeps its own timers; the tcp_stream ones must be off.
+    // Beast's websocket keeps its own timers for the handshake; the tcp_stream ones must be
+    // off. After the handshake Beast is not used, so it must not ping on its own.
     lowest(ws_).expires_never();
     websocket::stream_base::timeout t{};
     t.handshake_timeout =
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(srv_->options.read_timeout);
-    t.idle_timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        srv_->options.ws_idle_timeout);
-    t.keep_alive_pings = true;
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
     ws_.set_option(t);
     std::string server_name = srv_->options.server_name;
     ws_.set_option(websocket::stream_base::decorator([server_name](websocket::response_type& res) {
       res.set(http::field::server, server_name);
     }));
-    ws_.text(true);
     beast::error_code ec;
     co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       srv_->requests->with({"GET", srv_->options.events_path, "101"}).inc();
       srv_->events->subscribe(this->weak_from_this(), principal_, last_event_id);
-      if (srv_->draining) beginClose(websocket::close_code::going_away, "server shutting down");
-      beast::flat_buffer buffer;
-      for (;;) {
-        // Clients have nothing to say; reading keeps pings/pongs and the close handshake going.
-        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) break;
-        buffer.consume(buffer.size());
-      }
+      if (srv_->draining) beginClose(ws::kGoingAway, "server shutting down");
+      keepAlive();
+      co_await readFrames();
     }
     closed_ = true;
-    grace_.cancel();
+    keepalive_.cancel();
+    // A close handshake may still be finishing (the last frame, TLS close_notify): the grace
+    // timer stays armed for it.
+    if (shut_) grace_.cancel();
     gauge.add(-1);
     srv_->unregisterSession(id_);
   }
@@ -266,11 +278,18 @@ class WsSession final : public SessionBase,
     srv_->mail(loop_, this->shared_from_this(), std::move(event));
   }
 
+  // The loop's mailbox (this session's thread, see the class comment).
   void onEvent(std::shared_ptr<const Event> event) override {
-    asio::dispatch(ws_.get_executor(),
-                   [self = this->shared_from_this(), event = std::move(event)]() mutable {
-                     self->enqueue(std::move(event));
-                   });
+    if (closing_ || closed_) return;
+    if (queued_events_ >= srv_->options.ws_queue_limit) {
+      // A client that cannot keep up must not hold memory or slow the hub: drop it.
+      SB_LOG_WARN("api: dropping slow WebSocket consumer user={} tenant={} ({} events queued)",
+                  principal_.user_id, principal_.tenant_id, queued_events_);
+      srv_->ws_dropped->inc();
+      beginClose(ws::kTryAgainLater, "slow consumer");
+      return;
+    }
+    send(Out{std::move(event), {}});
   }
 
   void stop(bool force) override {
@@ -278,57 +297,179 @@ class WsSession final : public SessionBase,
       if (force) {
         self->hardClose();
       } else {
-        self->beginClose(websocket::close_code::going_away, "server shutting down");
+        self->beginClose(ws::kGoingAway, "server shutting down");
       }
     });
   }
 
  private:
-  void enqueue(std::shared_ptr<const Event> event) {
-    if (closing_ || closed_) return;
-    if (queue_.size() >= srv_->options.ws_queue_limit) {
-      // A client that cannot keep up must not hold memory or slow the hub: drop it.
-      SB_LOG_WARN("api: dropping slow WebSocket consumer user={} tenant={} ({} events queued)",
-                  principal_.user_id, principal_.tenant_id, queue_.size());
-      srv_->ws_dropped->inc();
-      // Keep the frame being written: its bytes are still referenced by async_write.
-      queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end());
-      beginClose(websocket::close_code::try_again_later, "slow consumer");
-      return;
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  // Clients have nothing to say on the event stream; a data frame above this is refused (1009).
+  static constexpr std::size_t kMaxClientPayload = 64 * 1024;
+
+  // One frame on its way out: an event's shared frame or bytes of the session's own.
+  struct Out {
+    std::shared_ptr<const Event> event;
+    std::string own;
+    std::string_view bytes() const { return event ? std::string_view(event->frame) : own; }
+  };
+
+  auto& next() { return ws_.next_layer(); }
+
+  asio::awaitable<void> readFrames() {
+    std::string in;
+    std::array<char, 4096> chunk;
+    beast::error_code ec;
+    for (;;) {
+      std::size_t n = co_await next().async_read_some(
+          asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        hardClose();
+        co_return;
+      }
+      heard_ = true;
+      if (refusing_) continue;  // after a protocol error: wait for the close or the grace timer
+      in.append(chunk.data(), n);
+      for (;;) {
+        auto f = ws::parseClientFrame(in, kMaxClientPayload);
+        if (f.status == ws::ClientFrame::Status::NeedMore) break;
+        if (f.status == ws::ClientFrame::Status::Error) {
+          SB_LOG_INFO("api: closing WebSocket user={}: {}", principal_.user_id, f.reason);
+          refusing_ = true;
+          beginClose(f.close_code, f.reason);
+          break;
+        }
+        in.erase(0, f.consumed);
+        if (f.opcode == ws::kPing) {
+          if (!closing_) send(Out{nullptr, ws::serverFrame(ws::kPong, f.payload)});
+        } else if (f.opcode == ws::kClose) {
+          // §5.5.1: answer a close with a close (echoing the code) unless it answers ours;
+          // either way the handshake is complete once our close is on the wire, and no more
+          // reading: the TLS teardown reads the peer's close_notify itself.
+          finish_ = true;
+          if (!closing_) {
+            closing_ = true;
+            dropQueuedEvents();
+            armGrace();
+            send(Out{nullptr, ws::serverFrame(ws::kClose, f.payload.substr(0, 2))});
+          } else if (!writing_ && queue_.empty()) {
+            teardown();
+          }
+          co_return;
+        }
+        // Pongs and data frames only count as "heard".
+      }
     }
-    queue_.push_back(std::move(event));
+  }
+
+  // Pings after half the idle timeout without a byte from the client; closes after the other
+  // half without one (what Beast's keep_alive_pings did before).
+  void keepAlive() {
+    keepalive_.expires_after(srv_->options.ws_idle_timeout / 2);
+    keepalive_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;
+      if (self->heard_) {
+        self->heard_ = false;
+        self->pinged_ = false;
+      } else if (self->pinged_) {
+        self->hardClose();
+        return;
+      } else {
+        self->pinged_ = true;
+        if (!self->closing_) self->send(Out{nullptr, ws::serverFrame(ws::kPing, "")});
+      }
+      self->keepAlive();
+    });
+  }
+
+  void send(Out out) {
+    if (!writing_ && queue_.empty()) {
+      auto bytes = out.bytes();
+      std::size_t n = 0;
+      if constexpr (!kTls) {
+        // The common case: the socket takes the whole frame now and nothing else happens.
+        ssize_t r = ::send(lowest(ws_).socket().native_handle(), bytes.data(), bytes.size(),
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          hardClose();
+          return;
+        }
+        n = r < 0 ? 0 : static_cast<std::size_t>(r);
+      }
+      if (n == bytes.size()) {
+        if (finish_) teardown();
+        return;
+      }
+      sent_ = n;
+    }
+    if (out.event) ++queued_events_;
+    queue_.push_back(std::move(out));
     if (!writing_) writeNext();
   }
 
   void writeNext() {
     writing_ = true;
-    ws_.async_write(asio::buffer(queue_.front()->json),
-                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      if (ec) {
-                        self->hardClose();
-                        return;
-                      }
-                      if (!self->queue_.empty()) self->queue_.pop_front();
-                      if (!self->queue_.empty() && !self->closing_) self->writeNext();
-                    });
+    asio::async_write(next(), asio::buffer(queue_.front().bytes().substr(sent_)),
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        self->sent_ = 0;
+                        if (ec) {
+                          self->hardClose();
+                          return;
+                        }
+                        if (self->queue_.front().event) --self->queued_events_;
+                        self->queue_.pop_front();
+                        if (!self->queue_.empty()) {
+                          self->writeNext();
+                        } else if (self->finish_) {
+                          self->teardown();
+                        }
+                      });
   }
 
-  void beginClose(websocket::close_code code, const char* reason) {
+  // Keeps the frame being written (async_write still references its bytes).
+  void dropQueuedEvents() {
+    auto first = queue_.begin() + (writing_ ? 1 : 0);
+    for (auto it = first; it != queue_.end(); ++it) {
+      if (it->event) --queued_events_;
+    }
+    queue_.erase(first, queue_.end());
+  }
+
+  void beginClose(std::uint16_t code, const char* reason) {
     if (closing_ || closed_) return;
     closing_ = true;
-    // Beast queues the close frame behind an outstanding write; if the peer does not read,
-    // that never finishes, so a grace timer closes the socket.
-    ws_.async_close(websocket::close_reason(code, reason),
-                    [self = this->shared_from_this()](beast::error_code) {});
+    dropQueuedEvents();
+    send(Out{nullptr, ws::closeFrame(code, reason)});
+    // A peer that never reads or never answers the close must not hold the socket.
+    armGrace();
+  }
+
+  void armGrace() {
     grace_.expires_after(srv_->options.ws_close_grace);
     grace_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (!ec) self->hardClose();
     });
   }
 
+  // The close handshake is done and our last frame is written: TLS first sends its
+  // close_notify (a peer reads a bare TCP close as truncation), then the socket closes.
+  void teardown() {
+    if constexpr (kTls) {
+      if (shut_ || tearing_) return;
+      tearing_ = true;
+      next().async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        self->hardClose();
+      });
+    } else {
+      hardClose();
+    }
+  }
+
   void hardClose() {
-    if (closed_) return;
+    if (shut_) return;
+    shut_ = true;
+    grace_.cancel();
     beast::error_code ignored;
     lowest(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     lowest(ws_).close();
@@ -336,13 +477,22 @@ class WsSession final : public SessionBase,
 
   std::shared_ptr<HttpServer::Impl> srv_;
   std::size_t loop_;  // index of the loop whose strand this session runs on
-  websocket::stream<Stream> ws_;
+  websocket::stream<Stream> ws_;  // Beast for the handshake; frames go on ws_.next_layer()
   Principal principal_;
   asio::steady_timer grace_;
-  std::deque<std::shared_ptr<const Event>> queue_;  // front is being written when writing_
+  asio::steady_timer keepalive_;
+  std::deque<Out> queue_;  // front is being written when writing_
+  std::size_t sent_ = 0;   // bytes of queue_.front() already on the wire
+  std::size_t queued_events_ = 0;
   bool writing_ = false;
-  bool closing_ = false;
-  bool closed_ = false;
+  bool closing_ = false;    // our close frame is queued or sent; no more events
+  bool refusing_ = false;   // the client broke the protocol; its bytes are ignored
+  bool heard_ = false;      // a byte from the client since the last keep-alive tick
+  bool pinged_ = false;     // a keep-alive ping is unanswered
+  bool finish_ = false;     // the close handshake is done: tear down after the last write
+  bool tearing_ = false;    // TLS shutdown in progress
+  bool shut_ = false;       // the socket is closed
+  bool closed_ = false;     // run() is over
   std::uint64_t id_ = 0;
 };
 

@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// The event WebSocket over real TCP: auth, ordering, replay, resync, filtering, slow consumers.
+// The event WebSocket over real TCP: auth, ordering, replay, resync, filtering, slow consumers,
+// and the framing the session does itself (pings, closes, keep-alive, protocol errors, TLS).
+#include <poll.h>
+
 #include <functional>
 #include <future>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <gtest/gtest.h>
 
 #include "api/testing/test_client.h"
@@ -28,6 +36,69 @@ bool waitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeou
 }
 
 testing::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+// A client that sends what a WebSocket library never would, and shows the raw bytes back.
+class RawWs {
+ public:
+  RawWs(std::uint16_t port, const std::string& token) : sock_(io_) {
+    sock_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    send("GET /api/v1/events?access_token=" + token +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    while (in_.find("\r\n\r\n") == std::string::npos && readSome(5000ms)) {
+    }
+    auto end = in_.find("\r\n\r\n");
+    upgraded_ = in_.rfind("HTTP/1.1 101", 0) == 0 && end != std::string::npos;
+    if (end != std::string::npos) in_.erase(0, end + 4);
+  }
+  bool upgraded() const { return upgraded_; }
+  void send(const std::string& bytes) { asio::write(sock_, asio::buffer(bytes)); }
+  // Every byte the server sends until it closes the connection (eof()) or timeout passes.
+  std::string readUntilClosed(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!eof_ && std::chrono::steady_clock::now() < deadline) {
+      readSome(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()));
+    }
+    return std::exchange(in_, {});
+  }
+  bool eof() const { return eof_; }
+
+ private:
+  bool readSome(std::chrono::milliseconds timeout) {
+    pollfd p{sock_.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(std::max<long>(timeout.count(), 0))) <= 0) return false;
+    char buf[4096];
+    beast::error_code ec;
+    std::size_t n = sock_.read_some(asio::buffer(buf), ec);
+    if (ec) {
+      eof_ = true;
+      return false;
+    }
+    in_.append(buf, n);
+    return true;
+  }
+
+  asio::io_context io_;
+  tcp::socket sock_;
+  std::string in_;
+  bool upgraded_ = false;
+  bool eof_ = false;
+};
+
+// A masked client frame (RFC 6455 §5.3) with a fixed key.
+std::string maskedFrame(unsigned char first, const std::string& payload) {
+  const char key[4] = {0x11, 0x22, 0x33, 0x44};
+  std::string f;
+  f.push_back(static_cast<char>(first));
+  f.push_back(static_cast<char>(0x80 | payload.size()));  // < 126 here
+  f.append(key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ key[i % 4]);
+  return f;
+}
 
 TEST(WebSocketTest, UpgradeWithoutTokenIs401) {
   TestServer s;
@@ -202,6 +273,113 @@ TEST(WebSocketTest, ShutdownClosesEventStreamsWithGoingAway) {
   EXPECT_FALSE(ws.next(3000ms));
   EXPECT_EQ(ws.closeCode(), 1001);
   EXPECT_EQ(done.get_future().wait_for(3s), std::future_status::ready);
+}
+
+TEST(WebSocketTest, AnswersPingsAndTheClientsClose) {
+  TestServer s;
+  s.start();
+  WsClient ws(s.port, "/api/v1/events", bearer(s.userToken("t1", {Role::Supervisor})));
+  ASSERT_TRUE(ws.open());
+  ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 1; }));
+  ASSERT_TRUE(ws.ping("are-you-there"));
+  s.hub->publish({"queue.stats", "t1", {{"n", 1}}});
+  auto e = ws.next();
+  ASSERT_TRUE(e);
+  EXPECT_EQ((*e)["data"]["n"], 1);
+  ASSERT_EQ(ws.pongs().size(), 1u);
+  EXPECT_EQ(ws.pongs()[0], "are-you-there");
+  // Beast's close waits for the server's close frame and checks it.
+  EXPECT_TRUE(ws.close(1000));
+  EXPECT_EQ(ws.closeCode(), 1000);
+  s.hub->publish({"queue.stats", "t1", {{"n", 2}}});  // the hub drops the dead subscriber
+  EXPECT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 0; }));
+}
+
+TEST(WebSocketTest, KeepAlivePingsAListeningClientAndClosesASilentOne) {
+  ServerOptions o;
+  o.ws_idle_timeout = 400ms;  // a ping after 200 ms of silence, closed 200 ms later
+  TestServer s(o);
+  s.start();
+  auto token = s.userToken("t1", {Role::Supervisor});
+  WsClient listening(s.port, "/api/v1/events", bearer(token));
+  RawWs silent(s.port, token);
+  ASSERT_TRUE(listening.open());
+  ASSERT_TRUE(silent.upgraded());
+  ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 2; }));
+  // The listening client reads (so its library answers pings) for a second, then an event.
+  std::thread later([&] {
+    std::this_thread::sleep_for(1000ms);
+    s.hub->publish({"queue.stats", "t1", {{"n", 1}}});
+  });
+  auto e = listening.next(5000ms);
+  later.join();
+  ASSERT_TRUE(e);
+  EXPECT_GE(listening.pingsReceived(), 2);
+  // The silent one got a ping, no answer, and was closed.
+  auto bytes = silent.readUntilClosed(3000ms);
+  EXPECT_TRUE(silent.eof());
+  EXPECT_EQ(bytes.substr(0, 2), std::string("\x89\x00", 2)) << bytes.size();
+}
+
+TEST(WebSocketTest, RefusesAnUnmaskedFrameWithProtocolError) {
+  ServerOptions o;
+  o.ws_close_grace = 300ms;
+  TestServer s(o);
+  s.start();
+  RawWs raw(s.port, s.userToken("t1", {Role::Supervisor}));
+  ASSERT_TRUE(raw.upgraded());
+  raw.send(std::string("\x81\x02hi", 4));  // RFC 6455 §5.1: clients must mask
+  auto bytes = raw.readUntilClosed(3000ms);
+  EXPECT_TRUE(raw.eof());
+  ASSERT_GE(bytes.size(), 4u);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0x88);                // close
+  EXPECT_EQ(bytes.substr(2, 2), std::string("\x03\xea", 2));           // 1002
+}
+
+TEST(WebSocketTest, EchoesARawClientsCloseAndEndsTheConnection) {
+  TestServer s;
+  s.start();
+  RawWs raw(s.port, s.userToken("t1", {Role::Supervisor}));
+  ASSERT_TRUE(raw.upgraded());
+  raw.send(maskedFrame(0x89, "p1") + maskedFrame(0x88, std::string("\x03\xe8", 2)));
+  auto bytes = raw.readUntilClosed(3000ms);
+  EXPECT_TRUE(raw.eof());
+  EXPECT_EQ(bytes, std::string("\x8a\x02p1\x88\x02\x03\xe8", 8));  // pong, then close 1000
+}
+
+TEST(WebSocketTest, EventStreamOverTls) {
+  auto cert = testing::makeSelfSignedCert();
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->use_certificate_chain(asio::buffer(cert.cert_pem));
+  ctx->use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+  ServerOptions o;
+  o.tls = ctx;
+  TestServer s(o);
+  s.start();
+  asio::io_context io;
+  asio::ssl::context client_ctx(asio::ssl::context::tls_client);
+  client_ctx.set_verify_mode(asio::ssl::verify_none);
+  beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(io, client_ctx);
+  beast::get_lowest_layer(ws).expires_after(5s);
+  beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));
+  ws.next_layer().handshake(asio::ssl::stream_base::client);
+  beast::get_lowest_layer(ws).expires_never();
+  ws.handshake("127.0.0.1",
+               "/api/v1/events?access_token=" + s.userToken("t1", {Role::Supervisor}));
+  ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 1; }));
+  std::string pong;
+  ws.control_callback([&](beast::websocket::frame_type kind, beast::string_view payload) {
+    if (kind == beast::websocket::frame_type::pong) pong = std::string(payload);
+  });
+  ws.ping("tls-ping");
+  const std::string big(100000, 'x');  // more than one TLS record and a 64-bit frame length
+  s.hub->publish({"bulk", "t1", {{"p", big}}});
+  beast::flat_buffer buf;
+  ws.read(buf);
+  auto e = nlohmann::json::parse(beast::buffers_to_string(buf.data()));
+  EXPECT_EQ(e["data"]["p"], big);
+  EXPECT_EQ(pong, "tls-ping");
+  ws.close(beast::websocket::close_code::normal);  // throws if the server's close is wrong
 }
 
 }  // namespace

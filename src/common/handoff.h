@@ -4,9 +4,10 @@
 // items from a busy producer costs the consumer one wake-up instead of one per item (a post is
 // a mutex, a queue node and an epoll_ctl + futex wake of the consumer's thread). Items reach
 // the consumer in push order.
-// With a gather window the consumer instead polls every `gather` while items keep coming and
-// stops after one empty window: under steady traffic producers never wake the consumer at all,
-// at the price of up to `gather` of added latency (for events and webhooks, not for calls).
+// With a gather window the consumer drains at once when woken, then polls every `gather` while
+// items keep coming and stops after one empty window: under steady traffic producers never
+// wake the consumer at all, at the price of up to `gather` of added latency for the items that
+// follow the first (for events and webhooks, not for calls).
 // The consumer callback runs on the executor given to the constructor; the Handoff must outlive
 // every drain it posted (own it next to the executor's owner and stop the executor first).
 #pragma once
@@ -45,7 +46,11 @@ class Handoff {
     }
     if (!kick) return;
     if (gather_ > std::chrono::nanoseconds::zero()) {
-      boost::asio::post(executor_, [this] { arm(); });
+      // The first item after a quiet spell goes at once; polling gathers what follows.
+      boost::asio::post(executor_, [this] {
+        drain();
+        arm();
+      });
     } else {
       boost::asio::post(executor_, [this] { drain(); });
     }

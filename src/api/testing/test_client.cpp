@@ -177,6 +177,8 @@ struct WsClient::Impl {
   int close_code = 0;
   bool closed = false;
   beast::flat_buffer buffer;
+  std::vector<std::string> pongs;
+  int pings = 0;
 };
 
 WsClient::WsClient(std::uint16_t port, const std::string& target, const Headers& headers)
@@ -199,7 +201,43 @@ WsClient::WsClient(std::uint16_t port, const std::string& target, const Headers&
   impl_->status = static_cast<int>(res.result_int());
   impl_->body = res.body();
   impl_->is_open = done && !result;
+  impl_->ws.control_callback([impl = impl_.get()](websocket::frame_type kind,
+                                                  beast::string_view payload) {
+    if (kind == websocket::frame_type::pong) impl->pongs.emplace_back(payload);
+    if (kind == websocket::frame_type::ping) ++impl->pings;
+  });
 }
+
+bool WsClient::ping(const std::string& payload) {
+  if (!impl_->is_open || impl_->closed) return false;
+  bool done = false;
+  beast::error_code result;
+  impl_->ws.async_ping(websocket::ping_data(payload), [&](beast::error_code ec) {
+    result = ec;
+    done = true;
+  });
+  return runFor(impl_->ioc, done, 5000ms, [&] { beast::get_lowest_layer(impl_->ws).cancel(); }) &&
+         !result;
+}
+
+bool WsClient::close(int code, std::chrono::milliseconds timeout) {
+  if (!impl_->is_open || impl_->closed) return false;
+  bool done = false;
+  beast::error_code result;
+  impl_->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                        [&](beast::error_code ec) {
+                          result = ec;
+                          done = true;
+                        });
+  bool finished =
+      runFor(impl_->ioc, done, timeout, [&] { beast::get_lowest_layer(impl_->ws).cancel(); });
+  impl_->closed = true;
+  impl_->close_code = impl_->ws.reason().code;
+  return finished && !result;
+}
+
+const std::vector<std::string>& WsClient::pongs() const { return impl_->pongs; }
+int WsClient::pingsReceived() const { return impl_->pings; }
 
 WsClient::~WsClient() = default;
 bool WsClient::open() const { return impl_->is_open; }

@@ -76,6 +76,12 @@ class WsClient {
   // After next() returned nullopt because the server closed: the close code (0 if none).
   int closeCode() const;
   bool closed() const;
+  // Sends a ping; its pong (answered by the server) shows up in pongs() during a later next().
+  bool ping(const std::string& payload);
+  // Closes with code and waits for the server's close; false if it did not answer in time.
+  bool close(int code, std::chrono::milliseconds timeout = 5000ms);
+  const std::vector<std::string>& pongs() const;
+  int pingsReceived() const;  // the server's keep-alive pings seen by next()
 
   struct Impl;
 
