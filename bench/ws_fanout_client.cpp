@@ -12,16 +12,6 @@
 // requests (subscriber count, current state) are plain blocking HTTP/1.1 and are not measured.
 // Usage: ws_fanout_client HOST PORT TOKEN CLIENTS [TENANT USER]
 // Last line: clients=<n> p99_ms=<x> (plus p50/max, how many received it and the client's CPU).
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -33,6 +23,16 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -102,8 +102,8 @@ std::pair<int, std::string> request(const sockaddr_in& addr, std::string_view me
                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer " +
                     token + "\r\n";
   if (!body.empty()) {
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\n";
+    req +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   req += "\r\n" + body;
   std::string in;
@@ -340,8 +340,8 @@ int main(int argc, char** argv) {
   const std::string body = away ? R"({"state":"available"})" : R"({"state":"away"})";
   const std::string put = "PUT " + path +
                           " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                          "Authorization: Bearer " + token +
-                          "\r\nContent-Type: application/json\r\nContent-Length: " +
+                          "Authorization: Bearer " +
+                          token + "\r\nContent-Type: application/json\r\nContent-Length: " +
                           std::to_string(body.size()) + "\r\n\r\n" + body;
   // The state change goes over a blocking socket whose answer is read after the fan-out, so
   // the loop below only reads subscribers.

@@ -51,15 +51,15 @@ bool eventVisibleTo(const Event& event, const Principal& principal) {
   return canSee(principal, event.permission, event.tenant_id, event.user_id);
 }
 
-EventHub::EventHub(asio::any_io_executor executor, const Clock& clock,
-                   std::size_t replay_capacity, metrics::Registry* metrics)
+EventHub::EventHub(asio::any_io_executor executor, const Clock& clock, std::size_t replay_capacity,
+                   metrics::Registry* metrics)
     : strand_(asio::make_strand(std::move(executor))),
       clock_(clock),
       capacity_(replay_capacity == 0 ? 1 : replay_capacity) {
   if (metrics) {
-    published_ = &metrics->counter("sb_events_published_total", "Events published to the hub").with({});
-    subscribers_gauge_ =
-        &metrics->gauge("sb_event_subscribers", "Event hub subscribers").with({});
+    published_ =
+        &metrics->counter("sb_events_published_total", "Events published to the hub").with({});
+    subscribers_gauge_ = &metrics->gauge("sb_event_subscribers", "Event hub subscribers").with({});
   }
 }
 

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <deque>
 #include <mutex>
@@ -458,9 +458,8 @@ class WsSession final : public SessionBase,
     if constexpr (kTls) {
       if (shut_ || tearing_) return;
       tearing_ = true;
-      next().async_shutdown([self = this->shared_from_this()](beast::error_code) {
-        self->hardClose();
-      });
+      next().async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->hardClose(); });
     } else {
       hardClose();
     }
@@ -476,7 +475,7 @@ class WsSession final : public SessionBase,
   }
 
   std::shared_ptr<HttpServer::Impl> srv_;
-  std::size_t loop_;  // index of the loop whose strand this session runs on
+  std::size_t loop_;              // index of the loop whose strand this session runs on
   websocket::stream<Stream> ws_;  // Beast for the handshake; frames go on ws_.next_layer()
   Principal principal_;
   asio::steady_timer grace_;
@@ -485,14 +484,14 @@ class WsSession final : public SessionBase,
   std::size_t sent_ = 0;   // bytes of queue_.front() already on the wire
   std::size_t queued_events_ = 0;
   bool writing_ = false;
-  bool closing_ = false;    // our close frame is queued or sent; no more events
-  bool refusing_ = false;   // the client broke the protocol; its bytes are ignored
-  bool heard_ = false;      // a byte from the client since the last keep-alive tick
-  bool pinged_ = false;     // a keep-alive ping is unanswered
-  bool finish_ = false;     // the close handshake is done: tear down after the last write
-  bool tearing_ = false;    // TLS shutdown in progress
-  bool shut_ = false;       // the socket is closed
-  bool closed_ = false;     // run() is over
+  bool closing_ = false;   // our close frame is queued or sent; no more events
+  bool refusing_ = false;  // the client broke the protocol; its bytes are ignored
+  bool heard_ = false;     // a byte from the client since the last keep-alive tick
+  bool pinged_ = false;    // a keep-alive ping is unanswered
+  bool finish_ = false;    // the close handshake is done: tear down after the last write
+  bool tearing_ = false;   // TLS shutdown in progress
+  bool shut_ = false;      // the socket is closed
+  bool closed_ = false;    // run() is over
   std::uint64_t id_ = 0;
 };
 

@@ -271,13 +271,7 @@ TEST(HttpServerTest, ShutdownDeadlineClosesStuckRequests) {
 }
 
 TEST(HttpServerTest, ServesTls) {
-  auto cert = testing::makeSelfSignedCert();
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  ctx->use_certificate_chain(asio::buffer(cert.cert_pem));
-  ctx->use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
-  ServerOptions o;
-  o.tls = ctx;
-  TestServer s(o);
+  TestServer s(testing::tlsServerOptions());
   s.start();
   HttpClient c(s.port, true);
   ASSERT_TRUE(c.connected());

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The event WebSocket over real TCP: auth, ordering, replay, resync, filtering, slow consumers,
 // and the framing the session does itself (pings, closes, keep-alive, protocol errors, TLS).
-#include <poll.h>
-
 #include <functional>
 #include <future>
 #include <memory>
@@ -15,6 +13,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include "api/testing/test_client.h"
 #include "common/metrics.h"
@@ -332,8 +331,8 @@ TEST(WebSocketTest, RefusesAnUnmaskedFrameWithProtocolError) {
   auto bytes = raw.readUntilClosed(3000ms);
   EXPECT_TRUE(raw.eof());
   ASSERT_GE(bytes.size(), 4u);
-  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0x88);                // close
-  EXPECT_EQ(bytes.substr(2, 2), std::string("\x03\xea", 2));           // 1002
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), 0x88);      // close
+  EXPECT_EQ(bytes.substr(2, 2), std::string("\x03\xea", 2));  // 1002
 }
 
 TEST(WebSocketTest, EchoesARawClientsCloseAndEndsTheConnection) {
@@ -348,13 +347,7 @@ TEST(WebSocketTest, EchoesARawClientsCloseAndEndsTheConnection) {
 }
 
 TEST(WebSocketTest, EventStreamOverTls) {
-  auto cert = testing::makeSelfSignedCert();
-  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  ctx->use_certificate_chain(asio::buffer(cert.cert_pem));
-  ctx->use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
-  ServerOptions o;
-  o.tls = ctx;
-  TestServer s(o);
+  TestServer s(testing::tlsServerOptions());
   s.start();
   asio::io_context io;
   asio::ssl::context client_ctx(asio::ssl::context::tls_client);
@@ -364,8 +357,7 @@ TEST(WebSocketTest, EventStreamOverTls) {
   beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), s.port));
   ws.next_layer().handshake(asio::ssl::stream_base::client);
   beast::get_lowest_layer(ws).expires_never();
-  ws.handshake("127.0.0.1",
-               "/api/v1/events?access_token=" + s.userToken("t1", {Role::Supervisor}));
+  ws.handshake("127.0.0.1", "/api/v1/events?access_token=" + s.userToken("t1", {Role::Supervisor}));
   ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 1; }));
   std::string pong;
   ws.control_callback([&](beast::websocket::frame_type kind, beast::string_view payload) {

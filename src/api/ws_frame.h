@@ -42,7 +42,7 @@ struct ClientFrame {
   std::size_t consumed = 0;  // Ok: bytes of this frame at the front of the input
   Opcode opcode = kContinuation;
   bool fin = false;
-  std::string payload;  // Ok: unmasked
+  std::string payload;           // Ok: unmasked
   std::uint16_t close_code = 0;  // Error: the code to close with
   const char* reason = "";       // Error: why, for the close frame and the log
 };

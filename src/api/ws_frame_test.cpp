@@ -44,7 +44,9 @@ TEST(WsFrameTest, ServerFramesUseTheShortestLengthAndNoMask) {
 }
 
 TEST(WsFrameTest, CloseFrameCarriesCodeAndAShortenedReason) {
-  EXPECT_EQ(closeFrame(kGoingAway, "bye"), std::string("\x88\x05\x03\xe9" "bye", 7));
+  EXPECT_EQ(closeFrame(kGoingAway, "bye"), std::string("\x88\x05\x03\xe9"
+                                                       "bye",
+                                                       7));
   auto f = closeFrame(kTryAgainLater, std::string(200, 'r'));
   EXPECT_EQ(f.size(), 2u + 125u);
 }
@@ -80,14 +82,14 @@ TEST(WsFrameTest, RefusesWhatTheRfcForbids) {
   std::string huge_len("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00", 10);
   huge_len += "abcd";
   const Case cases[] = {
-      {unmasked, kProtocolError},                          // §5.1
-      {masked(0xC1, "x"), kProtocolError},                 // RSV1 without an extension
-      {masked(0x83, "x"), kProtocolError},                 // reserved opcode
-      {masked(0x09, "x"), kProtocolError},                 // fragmented ping
+      {unmasked, kProtocolError},                             // §5.1
+      {masked(0xC1, "x"), kProtocolError},                    // RSV1 without an extension
+      {masked(0x83, "x"), kProtocolError},                    // reserved opcode
+      {masked(0x09, "x"), kProtocolError},                    // fragmented ping
       {masked(0x89, std::string(126, 'p')), kProtocolError},  // ping over 125 bytes
-      {masked(0x88, "x"), kProtocolError},                 // close with a one-byte body
-      {huge_len, kProtocolError},                          // 64-bit length, top bit set
-      {masked(0x82, std::string(2000, 'b')), kTooBig},     // above max_payload
+      {masked(0x88, "x"), kProtocolError},                    // close with a one-byte body
+      {huge_len, kProtocolError},                             // 64-bit length, top bit set
+      {masked(0x82, std::string(2000, 'b')), kTooBig},        // above max_payload
   };
   for (const auto& c : cases) {
     auto f = parseClientFrame(c.in, 1024);
@@ -98,10 +100,15 @@ TEST(WsFrameTest, RefusesWhatTheRfcForbids) {
 }
 
 TEST(WsFrameTest, CloseFrameBodyIsUnmaskedForTheReply) {
-  auto f = parseClientFrame(masked(0x88, std::string("\x03\xe8" "done", 6)), 1024);
+  auto f = parseClientFrame(masked(0x88, std::string("\x03\xe8"
+                                                     "done",
+                                                     6)),
+                            1024);
   ASSERT_EQ(f.status, Status::Ok);
   EXPECT_EQ(f.opcode, kClose);
-  EXPECT_EQ(f.payload, std::string("\x03\xe8" "done", 6));
+  EXPECT_EQ(f.payload, std::string("\x03\xe8"
+                                   "done",
+                                   6));
 }
 
 }  // namespace

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/testing/test_client.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "api/auth_routes.h"
 
@@ -201,11 +200,11 @@ WsClient::WsClient(std::uint16_t port, const std::string& target, const Headers&
   impl_->status = static_cast<int>(res.result_int());
   impl_->body = res.body();
   impl_->is_open = done && !result;
-  impl_->ws.control_callback([impl = impl_.get()](websocket::frame_type kind,
-                                                  beast::string_view payload) {
-    if (kind == websocket::frame_type::pong) impl->pongs.emplace_back(payload);
-    if (kind == websocket::frame_type::ping) ++impl->pings;
-  });
+  impl_->ws.control_callback(
+      [impl = impl_.get()](websocket::frame_type kind, beast::string_view payload) {
+        if (kind == websocket::frame_type::pong) impl->pongs.emplace_back(payload);
+        if (kind == websocket::frame_type::ping) ++impl->pings;
+      });
 }
 
 bool WsClient::ping(const std::string& payload) {
@@ -342,10 +341,21 @@ TestCert makeSelfSignedCert() {
   };
   TestCert cert;
   cert.cert_pem = pem([&](BIO* b) { PEM_write_bio_X509(b, x); });
-  cert.key_pem = pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
+  cert.key_pem =
+      pem([&](BIO* b) { PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr); });
   X509_free(x);
   EVP_PKEY_free(key);
   return cert;
+}
+
+ServerOptions tlsServerOptions() {
+  auto cert = makeSelfSignedCert();
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  ctx->use_certificate_chain(asio::buffer(cert.cert_pem));
+  ctx->use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+  ServerOptions o;
+  o.tls = ctx;
+  return o;
 }
 
 }  // namespace sb::api::testing

@@ -122,5 +122,7 @@ struct TestCert {
   std::string key_pem;
 };
 TestCert makeSelfSignedCert();
+// ServerOptions with TLS on, from a fresh self-signed certificate.
+ServerOptions tlsServerOptions();
 
 }  // namespace sb::api::testing
