@@ -134,7 +134,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (draining && sessions.empty() && !done_fired) {
         done_fired = true;
         fire.swap(on_done);
-        if (deadline_timer) deadline_timer->cancel();
+        // The timer belongs to loop 0's thread (Asio timers are not thread-safe).
+        if (deadline_timer) asio::post(*loops[0], [t = deadline_timer] { t->cancel(); });
       }
     }
     for (auto& f : fire) f();  // outside the lock: a callback may call back in
@@ -145,6 +146,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   static constexpr int kAcceptBurst = 256;
   void launch(tcp::socket socket, std::size_t loop);
   void shutdown(Duration deadline, std::function<void()> done);
+  // Loop 0: at the deadline, force-closes what is left and reports shutdown done.
+  void armDeadline(asio::steady_timer& timer, Duration deadline);
 
   void record(const std::string& method, const HttpResponse& res, double seconds) {
     std::string route = res.route.empty() ? "unmatched" : res.route;
@@ -383,6 +386,7 @@ class WsSession final : public SessionBase,
   }
 
   void send(Out out) {
+    if (shut_) return;  // the descriptor is gone (and its number may be reused)
     if (!writing_ && queue_.empty()) {
       auto bytes = out.bytes();
       std::size_t n = 0;
@@ -759,6 +763,34 @@ void HttpServer::Impl::acceptBacklog() {
   }
 }
 
+void HttpServer::Impl::armDeadline(asio::steady_timer& timer, Duration deadline) {
+  timer.expires_after(deadline);
+  timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    std::vector<std::shared_ptr<SessionBase>> left;
+    {
+      std::lock_guard lock(self->mu);
+      for (auto& [id, w] : self->sessions) {
+        if (auto s = w.lock()) left.push_back(std::move(s));
+      }
+    }
+    if (!left.empty()) {
+      SB_LOG_WARN("api: shutdown deadline passed; closing {} connections", left.size());
+    }
+    for (auto& s : left) s->stop(true);
+    // A handler may still be computing an answer nobody will read; shutdown is over for us.
+    std::vector<std::function<void()>> fire;
+    {
+      std::lock_guard lock(self->mu);
+      if (!self->done_fired) {
+        self->done_fired = true;
+        fire.swap(self->on_done);
+      }
+    }
+    for (auto& f : fire) f();
+  });
+}
+
 void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
   bool first = !draining.exchange(true);
   std::vector<std::shared_ptr<SessionBase>> live;
@@ -796,30 +828,14 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
     std::lock_guard lock(mu);
     timer = deadline_timer;
   }
-  timer->expires_after(deadline);
-  timer->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    std::vector<std::shared_ptr<SessionBase>> left;
+  // Armed on loop 0, the timer's thread, like the cancel in unregisterSession: if every
+  // session left before this runs, done already fired and there is nothing to arm.
+  asio::post(*loops[0], [self = shared_from_this(), timer, deadline] {
     {
       std::lock_guard lock(self->mu);
-      for (auto& [id, w] : self->sessions) {
-        if (auto s = w.lock()) left.push_back(std::move(s));
-      }
+      if (self->done_fired) return;
     }
-    if (!left.empty()) {
-      SB_LOG_WARN("api: shutdown deadline passed; closing {} connections", left.size());
-    }
-    for (auto& s : left) s->stop(true);
-    // A handler may still be computing an answer nobody will read; shutdown is over for us.
-    std::vector<std::function<void()>> fire;
-    {
-      std::lock_guard lock(self->mu);
-      if (!self->done_fired) {
-        self->done_fired = true;
-        fire.swap(self->on_done);
-      }
-    }
-    for (auto& f : fire) f();
+    self->armDeadline(*timer, deadline);
   });
   // No session at all: finish now (unregisterSession would never run).
   asio::post(*loops[0], [self = shared_from_this()] {

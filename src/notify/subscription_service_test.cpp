@@ -16,8 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using testing::Receiver;
 using testing::ReceivedRequest;
+using testing::Receiver;
 using testing::Reply;
 
 ServiceOptions fastOptions() {
@@ -67,12 +67,12 @@ const Caller kAlice{"t1", "alice", "", false};
 
 json body(const std::string& url, const std::string& resource,
           std::optional<std::string> lifecycle = std::nullopt) {
-  json b = {{"changeType", "updated"},
-            {"notificationUrl", url},
-            {"resource", resource},
-            {"expirationDateTime",
-             presence::formatIsoDateTime(std::chrono::system_clock::now() + 30min)},
-            {"clientState", "s3cret"}};
+  json b = {
+      {"changeType", "updated"},
+      {"notificationUrl", url},
+      {"resource", resource},
+      {"expirationDateTime", presence::formatIsoDateTime(std::chrono::system_clock::now() + 30min)},
+      {"clientState", "s3cret"}};
   if (lifecycle) b["lifecycleNotificationUrl"] = *lifecycle;
   return b;
 }
@@ -91,7 +91,10 @@ Result<json> callSync(Fn fn) {
 }
 
 Change stats(const std::string& queue, int waiting) {
-  return {"t1", presence::ResourceKind::QueueStats, queue, presence::kUpdated,
+  return {"t1",
+          presence::ResourceKind::QueueStats,
+          queue,
+          presence::kUpdated,
           {{"queueId", queue}, {"waiting", waiting}}};
 }
 
@@ -120,7 +123,8 @@ TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
   EXPECT_EQ(j["value"][0]["resourceData"]["waiting"], 2);
   EXPECT_EQ(n.headers["content-type"], "application/json");
   EXPECT_TRUE(verifySignatureHeader(key, n.headers["x-switchboard-signature"], n.body));
-  EXPECT_FALSE(verifySignatureHeader(newSigningKey(), n.headers["x-switchboard-signature"], n.body));
+  EXPECT_FALSE(
+      verifySignatureHeader(newSigningKey(), n.headers["x-switchboard-signature"], n.body));
 
   // GET hides the signing key; list, PATCH and DELETE.
   auto got = callSync([&](auto cb) { svc.get(kAlice, id, cb); });
@@ -140,7 +144,9 @@ TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
   ASSERT_FALSE(too_long);
   EXPECT_EQ(too_long.error().field, "expirationDateTime");
   std::string later = presence::formatIsoDateTime(std::chrono::system_clock::now() + 59min);
-  auto renewed = callSync([&](auto cb) { svc.renew(kAlice, id, {{"expirationDateTime", later}}, cb); });
+  auto renewed = callSync([&](auto cb) {
+    svc.renew(kAlice, id, {{"expirationDateTime", later}}, cb);
+  });
   ASSERT_TRUE(renewed);
   EXPECT_EQ((*renewed)["expirationDateTime"], later);
   std::promise<Status> removed;
@@ -150,7 +156,9 @@ TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
 }
 
 TEST(SubscriptionServiceTest, HandshakeMustEchoTheTokenInTime) {
-  Receiver wrong([](const ReceivedRequest&, std::size_t) { return Reply{200, "text/plain", "nope"}; });
+  Receiver wrong([](const ReceivedRequest&, std::size_t) {
+    return Reply{200, "text/plain", "nope"};
+  });
   Receiver html([](const ReceivedRequest& r, std::size_t) {
     auto ok = Receiver::echo(r);
     ok.content_type = "text/html";
@@ -167,12 +175,14 @@ TEST(SubscriptionServiceTest, HandshakeMustEchoTheTokenInTime) {
     EXPECT_EQ(r.error().code, Errc::InvalidArgument);
     EXPECT_EQ(r.error().field, "notificationUrl");
   }
-  auto life = createSync(svc, body(good.url(), "communications/presences/alice", silent.url("/life")));
+  auto life =
+      createSync(svc, body(good.url(), "communications/presences/alice", silent.url("/life")));
   ASSERT_FALSE(life);
   EXPECT_EQ(life.error().field, "lifecycleNotificationUrl");
   auto listed = callSync([&](auto cb) { svc.list(kAlice, cb); });
   EXPECT_TRUE((*listed)["value"].empty());
-  auto unreachable = createSync(svc, body("http://127.0.0.1:1/x", "communications/presences/alice"));
+  auto unreachable =
+      createSync(svc, body("http://127.0.0.1:1/x", "communications/presences/alice"));
   ASSERT_FALSE(unreachable);
   EXPECT_EQ(unreachable.error().field, "notificationUrl");
 }
@@ -191,8 +201,11 @@ TEST(SubscriptionServiceTest, ReceiverFailingTheFirstAttemptsGetsTheBatch) {
   auto created = createSync(svc, b);
   ASSERT_TRUE(created) << created.error().toString();
   for (int i = 0; i < 3; ++i) {
-    svc.publish({"t1", presence::ResourceKind::Interactions, "c" + std::to_string(i),
-                 presence::kCreated, {{"id", "c" + std::to_string(i)}}});
+    svc.publish({"t1",
+                 presence::ResourceKind::Interactions,
+                 "c" + std::to_string(i),
+                 presence::kCreated,
+                 {{"id", "c" + std::to_string(i)}}});
   }
   ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() >= 3; }, 3s));
   auto n = rx.notifications();
@@ -200,14 +213,17 @@ TEST(SubscriptionServiceTest, ReceiverFailingTheFirstAttemptsGetsTheBatch) {
   // published before the first attempt went out, and nothing is lost or reordered.
   std::vector<std::string> ids;
   for (std::size_t i = 2; i < n.size(); ++i) {
-    for (const auto& item : json::parse(n[i].body)["value"]) ids.push_back(item["resourceData"]["id"]);
+    // Named: a range-for over json::parse(...)["value"] would outlive the parsed document.
+    const auto batch = json::parse(n[i].body);
+    for (const auto& item : batch["value"]) ids.push_back(item["resourceData"]["id"]);
   }
   EXPECT_EQ(json::parse(n[0].body), json::parse(n[1].body));
   EXPECT_EQ(json::parse(n[0].body), json::parse(n[2].body));
   ASSERT_TRUE(rx.waitFor(
       [&](const auto& all) {
         std::size_t items = 0;
-        for (std::size_t i = 2; i < all.size(); ++i) items += json::parse(all[i].body)["value"].size();
+        for (std::size_t i = 2; i < all.size(); ++i)
+          items += json::parse(all[i].body)["value"].size();
         return items == 3;
       },
       3s));
@@ -227,7 +243,8 @@ TEST(SubscriptionServiceTest, SilentReceiverDeadLettersAndGetsMissed) {
   ASSERT_TRUE(svc.start());
   auto created = createSync(svc, body(rx.url(), "communications/presences/alice", life.url()));
   ASSERT_TRUE(created) << created.error().toString();
-  svc.publish({"t1", presence::ResourceKind::Presence, "alice", presence::kUpdated, {{"id", "alice"}}});
+  svc.publish(
+      {"t1", presence::ResourceKind::Presence, "alice", presence::kUpdated, {{"id", "alice"}}});
   ASSERT_TRUE(life.waitFor(
       [](const auto& n) {
         return !n.empty() && json::parse(n.back().body)["value"][0]["lifecycleEvent"] == "missed";
