@@ -78,6 +78,14 @@ Status expectOneChanged(const Rows& rows, const char* what) {
   if (rows.affected == 0) return fail(Errc::NotFound, std::string(what) + " not found");
   return {};
 }
+// One statement in its own write transaction that must change a row (else NotFound: what).
+Status writeOne(Database& db, std::string_view sql, std::span<const Value> p, const char* what) {
+  return db.write([&](Session& s) -> Status {
+    auto rows = s.exec(sql, p);
+    if (!rows) return std::unexpected(rows.error());
+    return expectOneChanged(*rows, what);
+  });
+}
 
 // Read/write helpers: run one callback and carry a value out of it.
 template <typename T, typename F>
@@ -172,14 +180,10 @@ class SqlTenantRepo : public Base {
   }
 
   Status remove(const TenantId& tenant, const Id& id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), id.value()};
-      auto rows = s.exec(std::string("DELETE FROM ") + Traits::kTable +
-                             " WHERE tenant_id = $1 AND id = $2",
-                         p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, Traits::kWhat);
-    });
+    const Value p[] = {tenant.value(), id.value()};
+    return writeOne(
+        db_, std::string("DELETE FROM ") + Traits::kTable + " WHERE tenant_id = $1 AND id = $2", p,
+        Traits::kWhat);
   }
 
   Result<std::vector<R>> list(const TenantId& tenant) override {
@@ -459,24 +463,17 @@ class SqlTenantRepository final : public TenantRepository {
   }
   Status update(const Tenant& t) override {
     SB_TRY(requireNonEmpty(t.name, "name"));
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at),
-                         t.settings_json};
-      auto rows = s.exec(
-          "UPDATE tenants SET name = $2, active = $3, created_at = $4, settings_json = $5 "
-          "WHERE id = $1",
-          p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "tenant");
-    });
+    const Value p[] = {t.id.value(), t.name, boolean(t.active), micros(t.created_at),
+                       t.settings_json};
+    return writeOne(
+        db_,
+        "UPDATE tenants SET name = $2, active = $3, created_at = $4, settings_json = $5 "
+        "WHERE id = $1",
+        p, "tenant");
   }
   Status remove(const TenantId& id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {id.value()};
-      auto rows = s.exec("DELETE FROM tenants WHERE id = $1", p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "tenant");
-    });
+    const Value p[] = {id.value()};
+    return writeOne(db_, "DELETE FROM tenants WHERE id = $1", p, "tenant");
   }
   Result<std::vector<Tenant>> list() override {
     return readValue<std::vector<Tenant>>(db_, [&](Session& s) -> Result<std::vector<Tenant>> {
@@ -519,23 +516,16 @@ class SqlNumberRepository final : public NumberRepository {
   }
   Status update(const PhoneNumber& n) override {
     SB_TRY(validate(n));
-    return db_.write([&](Session& s) -> Status {
-      const Params p = params(n);
-      auto rows = s.exec(
-          "UPDATE phone_numbers SET target_kind = $3, target_id = $4, label = $5 "
-          "WHERE number = $1 AND tenant_id = $2",
-          p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "number");
-    });
+    const Params p = params(n);
+    return writeOne(db_,
+                    "UPDATE phone_numbers SET target_kind = $3, target_id = $4, label = $5 "
+                    "WHERE number = $1 AND tenant_id = $2",
+                    p, "number");
   }
   Status remove(const TenantId& tenant, const std::string& number) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), number};
-      auto rows = s.exec("DELETE FROM phone_numbers WHERE tenant_id = $1 AND number = $2", p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "number");
-    });
+    const Value p[] = {tenant.value(), number};
+    return writeOne(db_, "DELETE FROM phone_numbers WHERE tenant_id = $1 AND number = $2", p,
+                    "number");
   }
   Result<std::vector<PhoneNumber>> list(const TenantId& tenant) override {
     return readValue<std::vector<PhoneNumber>>(
@@ -653,12 +643,8 @@ class SqlApiKeyRepository final : public ApiKeyRepository {
     });
   }
   Status change(const char* sql, const TenantId& tenant, const ApiKeyId& id) {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), id.value()};
-      auto rows = s.exec(sql, p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "api key");
-    });
+    const Value p[] = {tenant.value(), id.value()};
+    return writeOne(db_, sql, p, "api key");
   }
   Database& db_;
 };
@@ -734,17 +720,14 @@ class SqlInteractionRepository final : public InteractionRecordRepository {
 
   Status update(const InteractionRecord& r) override {
     SB_TRY(requireTenant(r.tenant_id));
-    return db_.write([&](Session& s) -> Status {
-      const Params p = params(r);
-      auto rows = s.exec(
-          "UPDATE interactions SET channel = $3, direction = $4, queue_id = $5, caller = $6, "
-          "callee = $7, agent_id = $8, arrived_at = $9, queued_at = $10, offered_at = $11, "
-          "answered_at = $12, ended_at = $13, end_reason = $14, disposition = $15, "
-          "wrap_up_code = $16 WHERE tenant_id = $1 AND id = $2",
-          p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "interaction");
-    });
+    const Params p = params(r);
+    return writeOne(
+        db_,
+        "UPDATE interactions SET channel = $3, direction = $4, queue_id = $5, caller = $6, "
+        "callee = $7, agent_id = $8, arrived_at = $9, queued_at = $10, offered_at = $11, "
+        "answered_at = $12, ended_at = $13, end_reason = $14, disposition = $15, "
+        "wrap_up_code = $16 WHERE tenant_id = $1 AND id = $2",
+        p, "interaction");
   }
 
   Result<InteractionRecord> get(const TenantId& tenant, const InteractionId& id) override {
@@ -994,13 +977,10 @@ class SqlBindingRepository final : public BindingRepository {
 
   Status remove(const TenantId& tenant, const std::string& aor,
                 const std::string& contact_uri) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), aor, contact_uri};
-      auto rows = s.exec(
-          "DELETE FROM bindings WHERE tenant_id = $1 AND aor = $2 AND contact_uri = $3", p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "binding");
-    });
+    const Value p[] = {tenant.value(), aor, contact_uri};
+    return writeOne(db_,
+                    "DELETE FROM bindings WHERE tenant_id = $1 AND aor = $2 AND contact_uri = $3",
+                    p, "binding");
   }
 
   Status removeAll(const TenantId& tenant, const std::string& aor) override {
@@ -1098,24 +1078,17 @@ class SqlSubscriptionRepository final : public SubscriptionRepository {
   Status update(const Subscription& sub) override {
     SB_TRY(requireTenant(sub.tenant_id));
     SB_TRY(requireNonEmpty(sub.resource, "resource"));
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {sub.tenant_id.value(), sub.id, sub.resource, sub.document_json,
-                         micros(sub.expires_at)};
-      auto rows = s.exec(
-          "UPDATE subscriptions SET resource = $3, document_json = $4, expires_at = $5 "
-          "WHERE tenant_id = $1 AND id = $2",
-          p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "subscription");
-    });
+    const Value p[] = {sub.tenant_id.value(), sub.id, sub.resource, sub.document_json,
+                       micros(sub.expires_at)};
+    return writeOne(db_,
+                    "UPDATE subscriptions SET resource = $3, document_json = $4, expires_at = $5 "
+                    "WHERE tenant_id = $1 AND id = $2",
+                    p, "subscription");
   }
   Status remove(const TenantId& tenant, const std::string& id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), id};
-      auto rows = s.exec("DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2", p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "subscription");
-    });
+    const Value p[] = {tenant.value(), id};
+    return writeOne(db_, "DELETE FROM subscriptions WHERE tenant_id = $1 AND id = $2", p,
+                    "subscription");
   }
   Result<std::vector<Subscription>> list(const TenantId& tenant) override {
     return query(" WHERE tenant_id = $1 ORDER BY id", {tenant.value()});
@@ -1377,13 +1350,9 @@ class SqlAppRegistrationRepository final : public AppRegistrationRepository {
     return one(" WHERE client_id = $1", {id.value()});
   }
   Status remove(const TenantId& tenant, const AppClientId& id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), id.value()};
-      auto rows =
-          s.exec("DELETE FROM app_registrations WHERE tenant_id = $1 AND client_id = $2", p);
-      if (!rows) return std::unexpected(rows.error());
-      return expectOneChanged(*rows, "app registration");
-    });
+    const Value p[] = {tenant.value(), id.value()};
+    return writeOne(db_, "DELETE FROM app_registrations WHERE tenant_id = $1 AND client_id = $2", p,
+                    "app registration");
   }
   Result<std::vector<AppRegistration>> list(const TenantId& tenant) override {
     return readValue<std::vector<AppRegistration>>(
