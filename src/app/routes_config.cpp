@@ -41,6 +41,18 @@ Status checkId(std::string_view id, const std::string& field) {
   return {};
 }
 
+// A create request's body: a JSON object with a valid string "id".
+Result<json> createBody(const api::RequestContext& rc) {
+  auto body = objectBody(rc);
+  if (!body) return body;
+  auto id = body->find("id");
+  if (id == body->end() || !id->is_string()) {
+    return fail(Errc::InvalidArgument, "id is required", "id");
+  }
+  SB_TRY(checkId(id->get<std::string>(), "id"));
+  return body;
+}
+
 Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowed) {
   for (const auto& [key, value] : body.items()) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
@@ -386,13 +398,8 @@ Status registerConfigRoutes(ApiContext& ctx) {
       {"POST", "/api/v1/tenants", "Create a tenant (audited; applied live)",
        Permission::TenantsManage, "TenantConfig", "TenantConfig", "tenants", 201},
       [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
+        auto body = createBody(rc);
         if (!body) return respond(rc.error(body.error()));
-        auto id = body->find("id");
-        if (id == body->end() || !id->is_string()) {
-          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
-        }
-        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
         ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
                                             store::Store& st) {
           const std::string id = body["id"].get<std::string>();
@@ -478,13 +485,8 @@ Status registerConfigRoutes(ApiContext& ctx) {
        "Create a queue; settings use the YAML queue keys and rules. Audited; applied live",
        Permission::QueuesManage, "QueueConfig", "QueueConfig", "queues", 201},
       [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
+        auto body = createBody(rc);
         if (!body) return respond(rc.error(body.error()));
-        auto id = body->find("id");
-        if (id == body->end() || !id->is_string()) {
-          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
-        }
-        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
         ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
                                             store::Store& st) {
           const std::string tenant(rc.param("tenantId"));
@@ -608,13 +610,8 @@ Status registerConfigRoutes(ApiContext& ctx) {
       {"POST", trunks, "Create a trunk (the YAML trunk keys). Audited; applied live",
        Permission::TenantConfigWrite, "TrunkConfig", "TrunkConfig", "trunks", 201},
       [&ctx](api::RequestContext rc, api::Responder respond) {
-        auto body = objectBody(rc);
+        auto body = createBody(rc);
         if (!body) return respond(rc.error(body.error()));
-        auto id = body->find("id");
-        if (id == body->end() || !id->is_string()) {
-          return respond(rc.error(Error(Errc::InvalidArgument, "id is required", "id")));
-        }
-        if (auto ok = checkId(id->get<std::string>(), "id"); !ok) return respond(rc.error(ok.error()));
         ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc), body = std::move(*body)](
                                             store::Store& st) {
           const std::string tenant(rc.param("tenantId"));
