@@ -149,6 +149,11 @@ def main():
         expect_field(call(b, "POST", "/api/v1/tenants/demo/users", DEMO,
                           {"username": "zed", "skills": {"spanish": 11}}), "skills.spanish",
                      "bad skill level")
+        for path in ("queues", "trunks"):
+            expect_field(call(b, "POST", f"/api/v1/tenants/demo/{path}", DEMO, {"name": "x"}),
+                         "id", f"{path}: missing id")
+            expect_field(call(b, "POST", f"/api/v1/tenants/demo/{path}", DEMO, {"id": "a b"}),
+                         "id", f"{path}: id with a space")
 
         # --- create a queue, a user (agent profile + password) and a number ---
         q = expect(201, call(b, "POST", "/api/v1/tenants/demo/queues", DEMO,
