@@ -4,6 +4,9 @@ ports, failing with a message, JSON HTTP calls, the demo config rewritten onto f
 temp data dir, starting `switchboard serve` and stopping it, SIPp processes, and the
 one-case-per-invocation runner. Plain stdlib; single-threaded use by one driver process.
 Import with: sys.path.insert(0, <tests/integration/lib>); import sbtest"""
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import re
@@ -13,6 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -250,3 +254,52 @@ def run_case(cases, prefix, make_case, dir_arg="SOURCE_DIR"):
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"{case}: logs kept in {work}", file=sys.stderr)
+
+
+class HookServer:
+    """A webhook receiver on 127.0.0.1: respond(path, query, headers, body) -> (status, text)
+    runs for every POST (path without slashes, query as parse_qs, headers lower-cased), on
+    the server's own threads."""
+
+    def __init__(self, respond):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(n).decode()
+                url = urllib.parse.urlparse(self.path)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, text = respond(url.path.strip("/"), urllib.parse.parse_qs(url.query),
+                                       headers, body)
+                raw = text.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except OSError:
+                    pass  # the sender gave up on us
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def verify_signature(key, header, body):
+    """X-Switchboard-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">."""
+    m = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header or "")
+    if not m:
+        return False
+    mac = hmac.new(key.encode(), f"{m.group(1)}.{body}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, m.group(2))

@@ -11,18 +11,13 @@ the kill). Queue statistics repeat byte for byte while nothing changes, so befor
 the subscription is renewed: every notification queued after that carries the new
 subscriptionExpirationDateTime, and only the restored batch still has the old one.
 Usage: pending_driver.py SWITCHBOARD SOURCE_DIR"""
-import hashlib
-import hmac
-import http.server
 import json
 import os
-import re
 import signal
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -47,52 +42,21 @@ class Receiver:
         self.lock = threading.Lock()
         self.got = []
         self.up = threading.Event()
-        outer = self
+        self.hooks = sbtest.HookServer(self.respond)
+        self.url = self.hooks.url("hook")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n).decode()
-                token = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get(
-                    "validationToken")
-                if token:
-                    return self.answer(200, token[0])
-                status = 202 if outer.up.is_set() else 503
-                with outer.lock:
-                    outer.got.append((time.time(), {k.lower(): v for k, v in
-                                                    self.headers.items()}, body, status))
-                self.answer(status, "")
-
-            def answer(self, status, text):
-                raw = text.encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", str(len(raw)))
-                    self.end_headers()
-                    self.wfile.write(raw)
-                except OSError:
-                    pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+    def respond(self, path, query, headers, body):
+        token = query.get("validationToken")
+        if token:
+            return 200, token[0]
+        status = 202 if self.up.is_set() else 503
+        with self.lock:
+            self.got.append((time.time(), headers, body, status))
+        return status, ""
 
     def deliveries(self):
         with self.lock:
             return list(self.got)
-
-
-def verify(key, header, body):
-    m = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header or "")
-    if not m:
-        return False
-    mac = hmac.new(key.encode(), f"{m.group(1)}.{body}".encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(mac, m.group(2))
 
 
 def main():
@@ -142,7 +106,7 @@ def main():
         at, headers, body, status = rx.deliveries()[len(failed)]
         if body != batch:
             fail(f"first request after the restart is not the queued batch:\n{body}\nvs\n{batch}")
-        if status != 202 or not verify(key, headers.get("x-switchboard-signature"), body):
+        if status != 202 or not sbtest.verify_signature(key, headers.get("x-switchboard-signature"), body):
             fail(f"restored batch: status {status}, signature "
                  f"{headers.get('x-switchboard-signature')}")
         # A fresh queue would have sent the next statistics about a second after start-up; the
@@ -166,7 +130,7 @@ def main():
     finally:
         if server.proc.poll() is None:
             server.terminate()
-        rx.server.shutdown()
+        rx.hooks.close()
         if not ok:
             sys.stderr.write(server.log_tail(4000))
         sbtest.finish(ok, work)

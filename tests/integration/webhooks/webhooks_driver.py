@@ -7,17 +7,12 @@ give 400 with the Graph error body), signed delivery of queue statistics with cl
 receiver failing its first attempts, one that never answers (dead letter + `missed`), renewal
 limits, tenant isolation, and that a subscription survives a restart.
 Usage: webhooks_driver.py SWITCHBOARD SOURCE_DIR"""
-import hashlib
-import hmac
-import http.server
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -35,54 +30,30 @@ class Receivers:
     def __init__(self):
         self.lock = threading.Lock()
         self.got = {}  # path -> list of (headers, body) deliveries (not handshakes)
-        outer = self
+        self.hooks = sbtest.HookServer(self.respond)
+        self.port = self.hooks.port
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n).decode()
-                url = urllib.parse.urlparse(self.path)
-                path = url.path.strip("/")
-                token = urllib.parse.parse_qs(url.query).get("validationToken")
-                if token:
-                    if path == "wrong":
-                        return self.answer(200, "not-the-token")
-                    if path == "mute":
-                        time.sleep(3)
-                        return self.answer(500, "")
-                    return self.answer(200, token[0])
-                with outer.lock:
-                    seen = outer.got.setdefault(path, [])
-                    seen.append((dict((k.lower(), v) for k, v in self.headers.items()), body))
-                    count = len(seen)
-                if path == "flaky" and count <= 2:
-                    return self.answer(500, "busy")
-                if path == "silent":
-                    time.sleep(2)  # well past the 0.5 s answer deadline
-                    return self.answer(202, "")
-                return self.answer(202, "")
-
-            def answer(self, status, text):
-                raw = text.encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/plain")
-                    self.send_header("Content-Length", str(len(raw)))
-                    self.end_headers()
-                    self.wfile.write(raw)
-                except OSError:
-                    pass  # the sender gave up on us
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def respond(self, path, query, headers, body):
+        token = query.get("validationToken")
+        if token:
+            if path == "wrong":
+                return 200, "not-the-token"
+            if path == "mute":
+                time.sleep(3)
+                return 500, ""
+            return 200, token[0]
+        with self.lock:
+            seen = self.got.setdefault(path, [])
+            seen.append((headers, body))
+            count = len(seen)
+        if path == "flaky" and count <= 2:
+            return 500, "busy"
+        if path == "silent":
+            time.sleep(2)  # well past the 0.5 s answer deadline
+        return 202, ""
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.port}/{path}"
+        return self.hooks.url(path)
 
     def deliveries(self, path):
         with self.lock:
@@ -100,14 +71,6 @@ class Receivers:
 def iso(minutes):
     t = datetime.now(timezone.utc) + timedelta(minutes=minutes)
     return t.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-
-
-def verify(key, header, body):
-    m = re.fullmatch(r"t=(\d+),v1=([0-9a-f]{64})", header or "")
-    if not m:
-        return False
-    mac = hmac.new(key.encode(), f"{m.group(1)}.{body}".encode(), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(mac, m.group(2))
 
 
 def start_server(binary, config, work, env):
@@ -170,7 +133,7 @@ def main():
                 item["resource"] != "api/v1/queues/support/stats" or \
                 item["resourceData"]["queueId"] != "support" or item["tenantId"] != "demo":
             fail(f"notification: {item}")
-        if not verify(key, headers.get("x-switchboard-signature"), body):
+        if not sbtest.verify_signature(key, headers.get("x-switchboard-signature"), body):
             fail(f"bad signature {headers.get('x-switchboard-signature')}")
         got = expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo), "get")
         if "signingKey" in got or got["resource"] != "api/v1/queues/support/stats":
@@ -223,7 +186,7 @@ def main():
         if not rx.wait("ok", lambda d: len(d) > before, 10):
             fail("no delivery after restart")
         headers, body = rx.deliveries("ok")[-1]
-        if not verify(key, headers.get("x-switchboard-signature"), body):
+        if not sbtest.verify_signature(key, headers.get("x-switchboard-signature"), body):
             fail("signature after restart")
         for s in (sid, flaky["id"], silent["id"]):
             expect(204, call(base, "DELETE", f"/graph/v1.0/subscriptions/{s}", demo), "delete")
@@ -232,7 +195,7 @@ def main():
         print("webhooks: ok")
     finally:
         server.terminate()
-        rx.server.shutdown()
+        rx.hooks.close()
         if not ok:
             sys.stderr.write(server.log_tail(4000))
 
