@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/event_hub.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -24,12 +25,13 @@ std::string isoTime(WallTime t) {
 }
 }  // namespace
 
-std::string renderEvent(const Event& e) {
-  // The bytes nlohmann would write for the object {data, id, tenantId, time, type} (its keys
-  // sorted), without first copying data into a temporary object.
+namespace {
+// Appends the bytes nlohmann would write for the object {data, id, tenantId, time, type} (its
+// keys sorted), without first copying data into a temporary object.
+void appendEvent(std::string& out, const Event& e) {
   constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
   auto text = [](const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, kReplace); };
-  std::string out = "{\"data\":";
+  out += "{\"data\":";
   out += e.data.dump(-1, ' ', false, kReplace);
   out += ",\"id\":";
   out += std::to_string(e.id);
@@ -40,7 +42,27 @@ std::string renderEvent(const Event& e) {
   out += ",\"type\":";
   out += text(e.type);
   out += '}';
+}
+}  // namespace
+
+std::string renderEvent(const Event& e) {
+  std::string out;
+  appendEvent(out, e);
   return out;
+}
+
+// The JSON goes after room for the longest frame header, and the header is then written right
+// before it: one buffer, the text never copied.
+void renderWire(Event& e) {
+  e.wire.assign(ws::kMaxServerHeader, '\0');
+  appendEvent(e.wire, e);
+  const std::string header = ws::serverFrameHeader(ws::kText, e.wire.size() - ws::kMaxServerHeader);
+  e.frame_at = ws::kMaxServerHeader - header.size();
+  e.wire.replace(e.frame_at, header.size(), header);
+}
+
+std::string_view Event::json() const {
+  return std::string_view(wire).substr(std::min(wire.size(), ws::kMaxServerHeader));
 }
 
 bool eventVisibleTo(const Event& event, const Principal& principal) {
@@ -74,8 +96,7 @@ void EventHub::onPublish(EventInput input) {
   ev->time = clock_.wallNow();
   ev->permission = input.permission;
   ev->user_id = std::move(input.user_id);
-  ev->json = renderEvent(*ev);
-  ev->frame = ws::serverFrame(ws::kText, ev->json);
+  renderWire(*ev);
   last_published_.store(ev->id);
   std::shared_ptr<const Event> shared = std::move(ev);
   buffer_.push_back(shared);
@@ -102,8 +123,7 @@ std::shared_ptr<const Event> EventHub::makeResync(const Principal& principal,
               {"lastEventId", last_seen},
               {"oldestBufferedId", buffer_.empty() ? next_id_ : buffer_.front()->id}};
   ev->time = clock_.wallNow();
-  ev->json = renderEvent(*ev);
-  ev->frame = ws::serverFrame(ws::kText, ev->json);
+  renderWire(*ev);
   return ev;
 }
 

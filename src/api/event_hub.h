@@ -41,8 +41,14 @@ struct Event {
   WallTime time{};
   Permission permission = Permission::Monitor;  // who may see it (with the grant's scope)
   std::string user_id;  // owner, for Own-scoped grants (an agent sees its own events)
-  std::string json;     // the wire form {"id","type","tenantId","data","time"}, rendered once
-  std::string frame;    // json as one WebSocket text frame: the same bytes for every subscriber
+  // The wire form {"data","id","tenantId","time","type"} as one WebSocket text frame, rendered
+  // once (the same bytes for every subscriber): frame header at frame_at, JSON text from
+  // ws::kMaxServerHeader on. Set by the hub; read through json() and frame().
+  std::string wire;
+  std::size_t frame_at = 0;
+
+  std::string_view json() const;
+  std::string_view frame() const { return std::string_view(wire).substr(frame_at); }
 };
 
 struct EventInput {
@@ -62,6 +68,8 @@ class EventSubscriber {
 
 bool eventVisibleTo(const Event& event, const Principal& principal);
 std::string renderEvent(const Event& event);
+// Fills event.wire and event.frame_at from the other fields.
+void renderWire(Event& event);
 
 class EventHub {
  public:

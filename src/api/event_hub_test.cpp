@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "api/ws_frame.h"
+
 namespace sb::api {
 namespace {
 
@@ -47,6 +49,20 @@ TEST(RenderEventTest, SameBytesAsTheJsonObject) {
             object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
+// The wire buffer holds the JSON once, with the WebSocket header written right before it.
+TEST(RenderEventTest, WireIsTheJsonAsOneTextFrame) {
+  for (std::size_t size : {10u, 200u, 70000u}) {
+    Event e;
+    e.id = 7;
+    e.type = "bulk";
+    e.data = {{"p", std::string(size, 'x')}};
+    renderWire(e);
+    const std::string text = renderEvent(e);
+    EXPECT_EQ(e.json(), text);
+    EXPECT_EQ(e.frame(), ws::serverFrame(ws::kText, text)) << size;
+  }
+}
+
 TEST_F(EventHubTest, EventsFromSeveralThreadsKeepEachPublishersOrder) {
   auto c = std::make_shared<Collector>();
   hub.subscribe(c, sup, std::nullopt);
@@ -78,7 +94,7 @@ TEST_F(EventHubTest, IdsIncreaseAndWireFormIsJson) {
   publish("t1", 3);
   drain();
   EXPECT_EQ(c->ids(), (std::vector<std::uint64_t>{1, 2, 3}));
-  auto j = nlohmann::json::parse(c->events[0]->json);
+  auto j = nlohmann::json::parse(c->events[0]->json());
   EXPECT_EQ(j["id"], 1);
   EXPECT_EQ(j["type"], "test.event");
   EXPECT_EQ(j["tenantId"], "t1");

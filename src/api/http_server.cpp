@@ -314,7 +314,7 @@ class WsSession final : public SessionBase,
   struct Out {
     std::shared_ptr<const Event> event;
     std::string own;
-    std::string_view bytes() const { return event ? std::string_view(event->frame) : own; }
+    std::string_view bytes() const { return event ? event->frame() : own; }
   };
 
   auto& next() { return ws_.next_layer(); }

@@ -21,11 +21,9 @@ ClientFrame error(std::uint16_t code, const char* reason) {
 
 }  // namespace
 
-std::string serverFrame(Opcode opcode, std::string_view payload) {
+std::string serverFrameHeader(Opcode opcode, std::uint64_t n) {
   std::string out;
-  out.reserve(payload.size() + 10);
   out.push_back(static_cast<char>(0x80 | opcode));
-  const std::uint64_t n = payload.size();
   if (n < 126) {
     out.push_back(static_cast<char>(n));
   } else if (n <= 0xffff) {
@@ -36,6 +34,11 @@ std::string serverFrame(Opcode opcode, std::string_view payload) {
     out.push_back(127);
     for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
   }
+  return out;
+}
+
+std::string serverFrame(Opcode opcode, std::string_view payload) {
+  std::string out = serverFrameHeader(opcode, payload.size());
   out.append(payload);
   return out;
 }

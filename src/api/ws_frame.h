@@ -31,6 +31,10 @@ enum CloseCode : std::uint16_t {
   kTryAgainLater = 1013,
 };
 
+// The longest server frame header: 2 bytes and a 64-bit length.
+inline constexpr std::size_t kMaxServerHeader = 10;
+// The header of a final, unmasked frame of `length` payload bytes.
+std::string serverFrameHeader(Opcode opcode, std::uint64_t length);
 // One final, unmasked frame carrying payload.
 std::string serverFrame(Opcode opcode, std::string_view payload);
 // A close frame with code and reason (reason cut to fit a control frame's 125 bytes).
