@@ -284,10 +284,11 @@ class WsSession final : public SessionBase,
   // The loop's mailbox (this session's thread, see the class comment).
   void onEvent(std::shared_ptr<const Event> event) override {
     if (closing_ || closed_) return;
-    if (queued_events_ >= srv_->options.ws_queue_limit) {
+    // Frames waiting for the socket: events, plus the odd pong (a full queue is events).
+    if (queue_.size() >= srv_->options.ws_queue_limit) {
       // A client that cannot keep up must not hold memory or slow the hub: drop it.
       SB_LOG_WARN("api: dropping slow WebSocket consumer user={} tenant={} ({} events queued)",
-                  principal_.user_id, principal_.tenant_id, queued_events_);
+                  principal_.user_id, principal_.tenant_id, queue_.size());
       srv_->ws_dropped->inc();
       beginClose(ws::kTryAgainLater, "slow consumer");
       return;
@@ -352,7 +353,7 @@ class WsSession final : public SessionBase,
           finish_ = true;
           if (!closing_) {
             closing_ = true;
-            dropQueuedEvents();
+            dropQueued();
             armGrace();
             send(Out{nullptr, ws::serverFrame(ws::kClose, f.payload.substr(0, 2))});
           } else if (!writing_ && queue_.empty()) {
@@ -406,7 +407,6 @@ class WsSession final : public SessionBase,
       }
       sent_ = n;
     }
-    if (out.event) ++queued_events_;
     queue_.push_back(std::move(out));
     if (!writing_) writeNext();
   }
@@ -421,7 +421,6 @@ class WsSession final : public SessionBase,
                           self->hardClose();
                           return;
                         }
-                        if (self->queue_.front().event) --self->queued_events_;
                         self->queue_.pop_front();
                         if (!self->queue_.empty()) {
                           self->writeNext();
@@ -432,18 +431,12 @@ class WsSession final : public SessionBase,
   }
 
   // Keeps the frame being written (async_write still references its bytes).
-  void dropQueuedEvents() {
-    auto first = queue_.begin() + (writing_ ? 1 : 0);
-    for (auto it = first; it != queue_.end(); ++it) {
-      if (it->event) --queued_events_;
-    }
-    queue_.erase(first, queue_.end());
-  }
+  void dropQueued() { queue_.erase(queue_.begin() + (writing_ ? 1 : 0), queue_.end()); }
 
   void beginClose(std::uint16_t code, const char* reason) {
     if (closing_ || closed_) return;
     closing_ = true;
-    dropQueuedEvents();
+    dropQueued();
     send(Out{nullptr, ws::closeFrame(code, reason)});
     // A peer that never reads or never answers the close must not hold the socket.
     armGrace();
@@ -486,7 +479,6 @@ class WsSession final : public SessionBase,
   asio::steady_timer keepalive_;
   std::deque<Out> queue_;  // front is being written when writing_
   std::size_t sent_ = 0;   // bytes of queue_.front() already on the wire
-  std::size_t queued_events_ = 0;
   bool writing_ = false;
   bool closing_ = false;   // our close frame is queued or sent; no more events
   bool refusing_ = false;  // the client broke the protocol; its bytes are ignored

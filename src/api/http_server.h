@@ -46,7 +46,7 @@ struct ServerOptions {
   // certificate and key and outlive the server.
   std::shared_ptr<asio::ssl::context> tls;
   std::string events_path = "/api/v1/events";
-  std::size_t ws_queue_limit = 1024;  // queued events per WebSocket; above: slow consumer, dropped
+  std::size_t ws_queue_limit = 1024;  // frames queued per WebSocket; above: slow consumer, dropped
   Duration ws_close_grace = std::chrono::seconds(2);  // for the close handshake before a hard close
   Duration ws_idle_timeout = std::chrono::seconds(60);  // pings at half of it
   std::string server_name = "Switchboard";
