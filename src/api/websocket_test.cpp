@@ -88,17 +88,6 @@ class RawWs {
   bool eof_ = false;
 };
 
-// A masked client frame (RFC 6455 §5.3) with a fixed key.
-std::string maskedFrame(unsigned char first, const std::string& payload) {
-  const char key[4] = {0x11, 0x22, 0x33, 0x44};
-  std::string f;
-  f.push_back(static_cast<char>(first));
-  f.push_back(static_cast<char>(0x80 | payload.size()));  // < 126 here
-  f.append(key, 4);
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ key[i % 4]);
-  return f;
-}
-
 TEST(WebSocketTest, UpgradeWithoutTokenIs401) {
   TestServer s;
   s.start();
@@ -340,7 +329,8 @@ TEST(WebSocketTest, EchoesARawClientsCloseAndEndsTheConnection) {
   s.start();
   RawWs raw(s.port, s.userToken("t1", {Role::Supervisor}));
   ASSERT_TRUE(raw.upgraded());
-  raw.send(maskedFrame(0x89, "p1") + maskedFrame(0x88, std::string("\x03\xe8", 2)));
+  raw.send(testing::maskedClientFrame(0x89, "p1") +
+           testing::maskedClientFrame(0x88, std::string("\x03\xe8", 2)));
   auto bytes = raw.readUntilClosed(3000ms);
   EXPECT_TRUE(raw.eof());
   EXPECT_EQ(bytes, std::string("\x8a\x02p1\x88\x02\x03\xe8", 8));  // pong, then close 1000

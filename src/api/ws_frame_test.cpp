@@ -7,27 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include "api/testing/test_client.h"
+
 namespace sb::api::ws {
 namespace {
 
 using Status = ClientFrame::Status;
 
-// A client frame as a browser sends it: masked with key.
-std::string masked(unsigned char first, std::string_view payload,
-                   const std::string& key = std::string("\x37\xfa\x21\x3d", 4)) {
-  std::string f;
-  f.push_back(static_cast<char>(first));
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(0x80 | payload.size()));
-  } else {
-    f.push_back(static_cast<char>(0x80 | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xff));
-  }
-  f += key;
-  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ key[i % 4]);
-  return f;
-}
+using api::testing::maskedClientFrame;
 
 TEST(WsFrameTest, ServerFramesUseTheShortestLengthAndNoMask) {
   // RFC 6455 §5.7: a single-frame unmasked text message containing "Hello".
@@ -53,7 +40,7 @@ TEST(WsFrameTest, CloseFrameCarriesCodeAndAShortenedReason) {
 
 TEST(WsFrameTest, ParsesAMaskedPingAndUnmasksIt) {
   // RFC 6455 §5.7: a masked "Hello" (here as a ping).
-  auto in = masked(0x89, "Hello") + "trailing";
+  auto in = maskedClientFrame(0x89, "Hello") + "trailing";
   auto f = parseClientFrame(in, 1024);
   ASSERT_EQ(f.status, Status::Ok);
   EXPECT_EQ(f.opcode, kPing);
@@ -63,7 +50,7 @@ TEST(WsFrameTest, ParsesAMaskedPingAndUnmasksIt) {
 }
 
 TEST(WsFrameTest, NeedsMoreUntilTheWholeFrameIsThere) {
-  auto in = masked(0x81, std::string(200, 'x'));
+  auto in = maskedClientFrame(0x81, std::string(200, 'x'));
   for (std::size_t n = 0; n < in.size(); ++n) {
     EXPECT_EQ(parseClientFrame(std::string_view(in).substr(0, n), 1024).status, Status::NeedMore)
         << n;
@@ -82,27 +69,27 @@ TEST(WsFrameTest, RefusesWhatTheRfcForbids) {
   std::string huge_len("\x82\xff\x80\x00\x00\x00\x00\x00\x00\x00", 10);
   huge_len += "abcd";
   const Case cases[] = {
-      {unmasked, kProtocolError},                             // §5.1
-      {masked(0xC1, "x"), kProtocolError},                    // RSV1 without an extension
-      {masked(0x83, "x"), kProtocolError},                    // reserved opcode
-      {masked(0x09, "x"), kProtocolError},                    // fragmented ping
-      {masked(0x89, std::string(126, 'p')), kProtocolError},  // ping over 125 bytes
-      {masked(0x88, "x"), kProtocolError},                    // close with a one-byte body
-      {huge_len, kProtocolError},                             // 64-bit length, top bit set
-      {masked(0x82, std::string(2000, 'b')), kTooBig},        // above max_payload
+      {unmasked, kProtocolError},                      // §5.1
+      {maskedClientFrame(0xC1, "x"), kProtocolError},  // RSV1 without an extension
+      {maskedClientFrame(0x83, "x"), kProtocolError},  // reserved opcode
+      {maskedClientFrame(0x09, "x"), kProtocolError},  // fragmented ping
+      {maskedClientFrame(0x89, std::string(126, 'p')), kProtocolError},  // ping over 125 bytes
+      {maskedClientFrame(0x88, "x"), kProtocolError},              // close with a one-byte body
+      {huge_len, kProtocolError},                                  // 64-bit length, top bit set
+      {maskedClientFrame(0x82, std::string(2000, 'b')), kTooBig},  // above max_payload
   };
   for (const auto& c : cases) {
     auto f = parseClientFrame(c.in, 1024);
-    EXPECT_EQ(f.status, Status::Error) << testing::PrintToString(c.in);
+    EXPECT_EQ(f.status, Status::Error) << ::testing::PrintToString(c.in);
     EXPECT_EQ(f.close_code, c.code) << f.reason;
     EXPECT_STRNE(f.reason, "");
   }
 }
 
 TEST(WsFrameTest, CloseFrameBodyIsUnmaskedForTheReply) {
-  auto f = parseClientFrame(masked(0x88, std::string("\x03\xe8"
-                                                     "done",
-                                                     6)),
+  auto f = parseClientFrame(maskedClientFrame(0x88, std::string("\x03\xe8"
+                                                                "done",
+                                                                6)),
                             1024);
   ASSERT_EQ(f.status, Status::Ok);
   EXPECT_EQ(f.opcode, kClose);

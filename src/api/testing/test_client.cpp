@@ -348,6 +348,22 @@ TestCert makeSelfSignedCert() {
   return cert;
 }
 
+std::string maskedClientFrame(unsigned char first, std::string_view payload) {
+  const char key[4] = {0x37, static_cast<char>(0xfa), 0x21, 0x3d};
+  std::string f;
+  f.push_back(static_cast<char>(first));
+  if (payload.size() < 126) {
+    f.push_back(static_cast<char>(0x80 | payload.size()));
+  } else {
+    f.push_back(static_cast<char>(0x80 | 126));
+    f.push_back(static_cast<char>(payload.size() >> 8));
+    f.push_back(static_cast<char>(payload.size() & 0xff));
+  }
+  f.append(key, 4);
+  for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(payload[i] ^ key[i % 4]);
+  return f;
+}
+
 ServerOptions tlsServerOptions() {
   auto cert = makeSelfSignedCert();
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);

@@ -122,6 +122,10 @@ struct TestCert {
   std::string key_pem;
 };
 TestCert makeSelfSignedCert();
+// A client WebSocket frame as a browser sends it (RFC 6455 §5.3): first byte as given (FIN,
+// RSV, opcode), masked with a fixed key, payload under 64 KiB.
+std::string maskedClientFrame(unsigned char first, std::string_view payload);
+
 // ServerOptions with TLS on, from a fresh self-signed certificate.
 ServerOptions tlsServerOptions();
 
