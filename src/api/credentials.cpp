@@ -3,6 +3,17 @@
 
 namespace sb::api {
 
+namespace {
+// The value under key in one of the source's maps (caller holds the lock), or NotFound.
+template <class Map>
+Result<typename Map::mapped_type> lookup(const Map& map, std::string_view key,
+                                         const char* message, const char* field) {
+  auto it = map.find(key);
+  if (it == map.end()) return fail(Errc::NotFound, message, field);
+  return it->second;
+}
+}  // namespace
+
 Result<UserRecord> InMemoryCredentialSource::findUserByUsername(std::string_view username) {
   std::lock_guard lock(mu_);
   for (const auto& [id, u] : users_) {
@@ -13,9 +24,7 @@ Result<UserRecord> InMemoryCredentialSource::findUserByUsername(std::string_view
 
 Result<UserRecord> InMemoryCredentialSource::findUser(std::string_view user_id) {
   std::lock_guard lock(mu_);
-  auto it = users_.find(user_id);
-  if (it == users_.end()) return fail(Errc::NotFound, "no such user", "userId");
-  return it->second;
+  return lookup(users_, user_id, "no such user", "userId");
 }
 
 Status InMemoryCredentialSource::addUser(UserRecord user) {
@@ -32,9 +41,7 @@ Status InMemoryCredentialSource::addUser(UserRecord user) {
 
 Result<ApiKeyRecord> InMemoryCredentialSource::findApiKeyByHash(std::string_view hash_hex) {
   std::lock_guard lock(mu_);
-  auto it = api_keys_.find(hash_hex);
-  if (it == api_keys_.end()) return fail(Errc::NotFound, "no such API key");
-  return it->second;
+  return lookup(api_keys_, hash_hex, "no such API key", "");
 }
 
 Status InMemoryCredentialSource::addApiKey(ApiKeyRecord key) {
@@ -92,9 +99,7 @@ Status InMemoryCredentialSource::revokeRefreshFamily(std::string_view family_id)
 
 Result<AppRecord> InMemoryCredentialSource::findApp(std::string_view client_id) {
   std::lock_guard lock(mu_);
-  auto it = apps_.find(client_id);
-  if (it == apps_.end()) return fail(Errc::NotFound, "no such app", "client_id");
-  return it->second;
+  return lookup(apps_, client_id, "no such app", "client_id");
 }
 
 void InMemoryCredentialSource::putApp(AppRecord app) {
