@@ -217,7 +217,7 @@ asio::awaitable<HttpResponse> awaitDispatch(Router& router, HttpRequest request)
 
 // The event stream. Beast does the opening handshake; after it the session frames its own
 // messages on the underlying stream (docs/adr/0002-event-stream-framing.md): every subscriber
-// gets the same bytes for an event (Event::frame, built once by the hub), and a session whose
+// gets the same bytes for an event (Event::frame(), built once by the hub), and a session whose
 // send queue is empty writes them with one non-blocking send straight from its loop's mailbox,
 // with no strand hop, no write operation and no completion handler. Only what the socket does
 // not take at once goes through an asynchronous write. The session answers pings and closes,
