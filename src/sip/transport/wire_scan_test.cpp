@@ -44,7 +44,9 @@ TEST(WireScanTest, NegativeAndConflictingContentLength) {
 }
 
 TEST(WireScanTest, CompactAndCaseInsensitiveNames) {
-  FrameScan f = scanDatagram(kHead + "L:   3\r\ni: zz\r\n\r\nabcdef");
+  // f.call_id views the scanned bytes, so they must outlive f.
+  std::string d = kHead + "L:   3\r\ni: zz\r\n\r\nabcdef";
+  FrameScan f = scanDatagram(d);
   ASSERT_EQ(f.status, ScanStatus::Complete);
   EXPECT_EQ(f.body_size, 3u);
   EXPECT_EQ(f.call_id, "abc@h");  // the first Call-ID wins
