@@ -96,20 +96,26 @@ void EventHub::onPublish(EventInput input) {
   ev->time = clock_.wallNow();
   ev->permission = input.permission;
   ev->user_id = std::move(input.user_id);
-  renderWire(*ev);
   last_published_.store(ev->id);
-  std::shared_ptr<const Event> shared = std::move(ev);
-  buffer_.push_back(shared);
+  buffer_.push_back(ev);
   if (buffer_.size() > capacity_) buffer_.pop_front();
   if (published_) published_->inc();
+  // Rendering is most of the hub's work per event; with no subscriber that may see the event
+  // (the usual case for a voice shard's per-call events) it waits for a replay or never happens.
   std::erase_if(subs_, [&](Sub& s) {
     auto sink = s.sink.lock();
     if (!sink) return true;
-    if (eventVisibleTo(*shared, s.principal)) sink->deliver(shared);
+    if (eventVisibleTo(*ev, s.principal)) sink->deliver(shareWith(*sink, ev));
     return false;
   });
   subscriber_count_.store(subs_.size());
   if (subscribers_gauge_) subscribers_gauge_->set(static_cast<double>(subs_.size()));
+}
+
+std::shared_ptr<const Event> EventHub::shareWith(const EventSubscriber& sink,
+                                                 const std::shared_ptr<Event>& event) {
+  if (sink.wantsWire() && event->wire.empty()) renderWire(*event);
+  return event;
 }
 
 std::shared_ptr<const Event> EventHub::makeResync(const Principal& principal,
@@ -141,7 +147,7 @@ void EventHub::subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal pr
         sink->deliver(makeResync(principal, last));
       } else {
         for (const auto& ev : buffer_) {
-          if (ev->id > last && eventVisibleTo(*ev, principal)) sink->deliver(ev);
+          if (ev->id > last && eventVisibleTo(*ev, principal)) sink->deliver(shareWith(*sink, ev));
         }
       }
     }

@@ -43,7 +43,8 @@ struct Event {
   std::string user_id;  // owner, for Own-scoped grants (an agent sees its own events)
   // The wire form {"data","id","tenantId","time","type"} as one WebSocket text frame, rendered
   // once (the same bytes for every subscriber): frame header at frame_at, JSON text from
-  // ws::kMaxServerHeader on. Set by the hub; read through json() and frame().
+  // ws::kMaxServerHeader on. Set by the hub before the event reaches any subscriber (an event
+  // nobody receives is never rendered); read through json() and frame().
   std::string wire;
   std::size_t frame_at = 0;
 
@@ -64,6 +65,10 @@ class EventSubscriber {
  public:
   virtual ~EventSubscriber() = default;
   virtual void deliver(std::shared_ptr<const Event> event) = 0;
+  // false: deliver() reads only the event's fields (type, data, ...), never wire/json()/frame(),
+  // which may then not be rendered yet and may be filled in later by the hub's strand. Saves
+  // rendering events that no WebSocket client receives.
+  virtual bool wantsWire() const { return true; }
 };
 
 bool eventVisibleTo(const Event& event, const Principal& principal);
@@ -101,13 +106,18 @@ class EventHub {
   };
   void onPublish(EventInput input);
   std::shared_ptr<const Event> makeResync(const Principal& principal, std::uint64_t last_seen);
+  // The event as `sink` gets it: rendered first if the sink wantsWire() (see Event::wire).
+  static std::shared_ptr<const Event> shareWith(const EventSubscriber& sink,
+                                                const std::shared_ptr<Event>& event);
 
   asio::strand<asio::any_io_executor> strand_;
   const Clock& clock_;
   std::size_t capacity_;
   // Owned by strand_:
   std::uint64_t next_id_ = 1;
-  std::deque<std::shared_ptr<const Event>> buffer_;
+  // Replay buffer. Written only here, on the strand: shareWith() renders an event before the
+  // first subscriber that reads the text gets it (subscribers that do not never read `wire`).
+  std::deque<std::shared_ptr<Event>> buffer_;
   std::vector<Sub> subs_;
   std::atomic<std::size_t> subscriber_count_{0};
   std::atomic<std::uint64_t> last_published_{0};

@@ -102,6 +102,28 @@ TEST_F(EventHubTest, IdsIncreaseAndWireFormIsJson) {
   EXPECT_TRUE(j["time"].get<std::string>().ends_with("Z"));
 }
 
+// A subscriber that reads only the fields: events are not rendered for it.
+struct FieldReader : Collector {
+  bool wantsWire() const override { return false; }
+};
+
+TEST_F(EventHubTest, EventsAreRenderedOnlyForSubscribersThatReadTheText) {
+  auto fields = std::make_shared<FieldReader>();
+  hub.subscribe(fields, sup, std::nullopt);
+  publish("t1", 2);
+  drain();
+  ASSERT_EQ(fields->ids(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(fields->events[0]->data["i"], 0);
+  EXPECT_TRUE(fields->events[0]->wire.empty());
+  // A text reader joining later gets the same events, rendered (replay renders on demand).
+  auto text = std::make_shared<Collector>();
+  hub.subscribe(text, sup, 0);
+  publish("t1", 1);
+  drain();
+  ASSERT_EQ(text->ids(), (std::vector<std::uint64_t>{1, 2, 3}));
+  for (const auto& e : text->events) EXPECT_EQ(nlohmann::json::parse(e->json())["id"], e->id);
+}
+
 TEST_F(EventHubTest, ReplaysExactlyTheMissedEvents) {
   publish("t1", 4);
   drain();
@@ -110,6 +132,13 @@ TEST_F(EventHubTest, ReplaysExactlyTheMissedEvents) {
   publish("t1", 1);
   drain();
   EXPECT_EQ(c->ids(), (std::vector<std::uint64_t>{3, 4, 5}));
+  // 3 and 4 were published with no subscriber: rendered when replayed, the same as a live one.
+  for (const auto& e : c->events) {
+    auto j = nlohmann::json::parse(e->json());
+    EXPECT_EQ(j["id"], e->id);
+    EXPECT_EQ(j["data"]["i"], e->data["i"]);
+    EXPECT_EQ(e->frame().size(), e->json().size() + 2);  // 2-byte text frame header
+  }
 }
 
 TEST_F(EventHubTest, ResyncWhenMissedEventsLeftTheBuffer) {

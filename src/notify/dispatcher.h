@@ -131,6 +131,7 @@ class Dispatcher final {
   const std::deque<DeadLetter>* deadLetters(const std::string& tenant,
                                             const std::string& id) const;
   std::size_t pendingCount(const std::string& id) const;  // queued + in the current batch
+  std::size_t size() const { return subs_.size(); }       // subscriptions, every tenant
 
   // Queues a notification on every matching subscription; returns how many matched.
   // Consecutive `updated` items for the same resource that have not been sent yet collapse

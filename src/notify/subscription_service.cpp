@@ -88,6 +88,9 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   WebhookClient client{io.get_executor(), options.verify_tls};
   std::atomic<std::size_t> delivered{0};
   std::atomic<std::size_t> failed{0};
+  // dispatcher.size(), for hasSubscriptions(); syncLive() after every add or removal.
+  std::atomic<std::size_t> live{0};
+  void syncLive() { live.store(dispatcher.size(), std::memory_order_release); }
   // Changes arrive from the hub in batches: one wake-up of this thread per burst.
   Handoff<Change> inbox{io.get_executor(), [this](Change&& change) {
                           if (dispatcher.publish(change) > 0) pump();
@@ -195,6 +198,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     json out = presence::toJson(rec.sub);
     out["signingKey"] = rec.signing_key;
     dispatcher.add(std::move(rec));
+    syncLive();
     done(std::move(out));
     pump();
   }
@@ -216,6 +220,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
       return done(fail(Errc::NotFound, "no such subscription", "id"));
     }
     dispatcher.remove(caller.tenant_id, id);
+    syncLive();
     flushJournal();
     if (persistence != nullptr) {
       if (auto s = persistence->remove(caller.tenant_id, id); !s) {
@@ -307,6 +312,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     MonoTime now = clock.now();
     WallTime wall = clock.wallNow();
     auto polled = dispatcher.poll(now, wall);
+    syncLive();  // expired subscriptions are gone
     for (const auto& [tenant, id] : polled.expired) {
       SB_LOG_INFO("webhooks: subscription {} expired", id);
       if (persistence != nullptr) {
@@ -378,6 +384,7 @@ Status SubscriptionService::start() {
     auto all = impl_->persistence->loadAll();
     if (!all) return std::unexpected(all.error());
     for (auto& s : *all) impl_->dispatcher.add(std::move(s.record), std::move(s.dead_letters));
+    impl_->syncLive();
     if (!all->empty()) SB_LOG_INFO("webhooks: {} subscriptions restored", all->size());
     if (impl_->persistence->keepsPending()) {
       SB_TRY(impl_->restorePending());
@@ -469,6 +476,10 @@ void SubscriptionService::deadLetters(Caller caller, std::string id, JsonCallbac
 }
 
 void SubscriptionService::publish(Change change) { impl_->inbox.push(std::move(change)); }
+
+bool SubscriptionService::hasSubscriptions() const {
+  return impl_->live.load(std::memory_order_acquire) != 0;
+}
 
 std::size_t SubscriptionService::deliveredBatches() const { return impl_->delivered.load(); }
 std::size_t SubscriptionService::failedAttempts() const { return impl_->failed.load(); }

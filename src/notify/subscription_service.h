@@ -136,6 +136,10 @@ class SubscriptionService final {
 
   // Any thread; never blocks. Matches and queues on the service thread.
   void publish(Change change);
+  // Any thread: whether any subscription exists, so that a publisher can skip building
+  // Changes nobody receives. Set on the service thread before create() answers, so every
+  // change made after a client saw its subscription created finds it true.
+  bool hasSubscriptions() const;
 
   // Service-thread counters, read from any thread (tests, metrics).
   std::size_t deliveredBatches() const;

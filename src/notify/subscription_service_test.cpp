@@ -103,8 +103,10 @@ TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
   SteadyClock clock;
   SubscriptionService svc(fastOptions(), clock, nullptr);
   ASSERT_TRUE(svc.start());
+  EXPECT_FALSE(svc.hasSubscriptions());
   auto created = createSync(svc, body(rx.url(), "api/v1/queues/support/stats"));
   ASSERT_TRUE(created) << created.error().toString();
+  EXPECT_TRUE(svc.hasSubscriptions());  // already when the creation was answered
   ASSERT_EQ(rx.requests().size(), 1u);
   EXPECT_NE(rx.requests()[0].target.find("/hook?validationToken="), std::string::npos);
   std::string key = (*created)["signingKey"];
@@ -152,6 +154,7 @@ TEST(SubscriptionServiceTest, HandshakeThenSignedDeliveryWithClientState) {
   std::promise<Status> removed;
   svc.remove(kAlice, id, [&](Status s) { removed.set_value(s); });
   EXPECT_TRUE(removed.get_future().get());
+  EXPECT_FALSE(svc.hasSubscriptions());
   EXPECT_FALSE(callSync([&](auto cb) { svc.get(kAlice, id, cb); }));
 }
 
@@ -300,6 +303,7 @@ TEST(SubscriptionServiceTest, SubscriptionsSurviveARestart) {
   }
   SubscriptionService again(fastOptions(), clock, &store);
   ASSERT_TRUE(again.start());
+  EXPECT_TRUE(again.hasSubscriptions());  // restored ones count
   auto got = callSync([&](auto cb) { again.get(kAlice, id, cb); });
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["clientState"], "s3cret");
