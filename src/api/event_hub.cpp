@@ -96,6 +96,7 @@ void EventHub::onPublish(EventInput input) {
   ev->time = clock_.wallNow();
   ev->permission = input.permission;
   ev->user_id = std::move(input.user_id);
+  ev->make_data = std::move(input.make_data);
   last_published_.store(ev->id);
   buffer_.push_back(ev);
   if (buffer_.size() > capacity_) buffer_.pop_front();
@@ -105,7 +106,8 @@ void EventHub::onPublish(EventInput input) {
   std::erase_if(subs_, [&](Sub& s) {
     auto sink = s.sink.lock();
     if (!sink) return true;
-    if (eventVisibleTo(*ev, s.principal)) sink->deliver(shareWith(*sink, ev));
+    if (sink->wantsEvents() && eventVisibleTo(*ev, s.principal))
+      sink->deliver(shareWith(*sink, ev));
     return false;
   });
   subscriber_count_.store(subs_.size());
@@ -114,6 +116,10 @@ void EventHub::onPublish(EventInput input) {
 
 std::shared_ptr<const Event> EventHub::shareWith(const EventSubscriber& sink,
                                                  const std::shared_ptr<Event>& event) {
+  if (event->make_data) {
+    event->data = event->make_data();
+    event->make_data = nullptr;
+  }
   if (sink.wantsWire() && event->wire.empty()) renderWire(*event);
   return event;
 }
@@ -147,7 +153,8 @@ void EventHub::subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal pr
         sink->deliver(makeResync(principal, last));
       } else {
         for (const auto& ev : buffer_) {
-          if (ev->id > last && eventVisibleTo(*ev, principal)) sink->deliver(shareWith(*sink, ev));
+          if (ev->id > last && sink->wantsEvents() && eventVisibleTo(*ev, principal))
+            sink->deliver(shareWith(*sink, ev));
         }
       }
     }

@@ -47,6 +47,8 @@ struct Event {
   // nobody receives is never rendered); read through json() and frame().
   std::string wire;
   std::size_t frame_at = 0;
+  // EventInput::make_data until the hub builds `data` with it (before anyone else sees it).
+  std::function<nlohmann::json()> make_data;
 
   std::string_view json() const;
   std::string_view frame() const { return std::string_view(wire).substr(frame_at); }
@@ -58,6 +60,11 @@ struct EventInput {
   nlohmann::json data = nlohmann::json::object();
   Permission permission = Permission::Monitor;
   std::string user_id;
+  // Optional: builds `data` instead, on the hub's strand and only once a subscriber receives
+  // the event (or it is replayed). A busy publisher (the voice shard, ~10 events per call)
+  // then hands over a closure of plain values instead of building a JSON tree nobody may
+  // read. It must own everything it reads (capture by value).
+  std::function<nlohmann::json()> make_data;
 };
 
 // Called on the hub's strand. Implementations post to their own executor and return at once.
@@ -69,6 +76,9 @@ class EventSubscriber {
   // which may then not be rendered yet and may be filled in later by the hub's strand. Saves
   // rendering events that no WebSocket client receives.
   virtual bool wantsWire() const { return true; }
+  // false: nothing is delivered to this subscriber for now (e.g. a webhook notifier with no
+  // subscription); its events are neither built nor rendered for it. Read on the hub's strand.
+  virtual bool wantsEvents() const { return true; }
 };
 
 bool eventVisibleTo(const Event& event, const Principal& principal);
@@ -106,7 +116,8 @@ class EventHub {
   };
   void onPublish(EventInput input);
   std::shared_ptr<const Event> makeResync(const Principal& principal, std::uint64_t last_seen);
-  // The event as `sink` gets it: rendered first if the sink wantsWire() (see Event::wire).
+  // The event as `sink` gets it: its data built (EventInput::make_data) and, if the sink
+  // wantsWire(), rendered (see Event::wire).
   static std::shared_ptr<const Event> shareWith(const EventSubscriber& sink,
                                                 const std::shared_ptr<Event>& event);
 

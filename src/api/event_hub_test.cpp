@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/event_hub.h"
 
+#include <atomic>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -122,6 +123,44 @@ TEST_F(EventHubTest, EventsAreRenderedOnlyForSubscribersThatReadTheText) {
   drain();
   ASSERT_EQ(text->ids(), (std::vector<std::uint64_t>{1, 2, 3}));
   for (const auto& e : text->events) EXPECT_EQ(nlohmann::json::parse(e->json())["id"], e->id);
+}
+
+// Subscribed but not taking events right now (a webhook notifier with no subscription).
+struct Idle : Collector {
+  bool wantsEvents() const override { return !idle; }
+  bool idle = true;
+};
+
+TEST_F(EventHubTest, DataIsBuiltOnlyWhenSomeoneReceivesTheEvent) {
+  auto idle = std::make_shared<Idle>();
+  hub.subscribe(idle, sup, std::nullopt);
+  auto built = std::make_shared<std::atomic<int>>(0);
+  auto lazy = [&](int i) {
+    EventInput in{"test.lazy", "t1", {}, Permission::Monitor, ""};
+    in.make_data = [built, i] {
+      ++*built;
+      return nlohmann::json{{"i", i}};
+    };
+    hub.publish(std::move(in));
+  };
+  lazy(0);
+  drain();
+  EXPECT_TRUE(idle->events.empty());
+  EXPECT_EQ(*built, 0);  // nobody took it: never built
+  idle->idle = false;
+  lazy(1);
+  drain();
+  ASSERT_EQ(idle->ids(), (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(idle->events[0]->data["i"], 1);
+  EXPECT_EQ(*built, 1);
+  // A replay builds the skipped one, once, and renders it with its data.
+  auto late = std::make_shared<Collector>();
+  hub.subscribe(late, sup, 0);
+  drain();
+  ASSERT_EQ(late->ids(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(nlohmann::json::parse(late->events[0]->json())["data"]["i"], 0);
+  EXPECT_EQ(nlohmann::json::parse(late->events[1]->json())["data"]["i"], 1);
+  EXPECT_EQ(*built, 2);
 }
 
 TEST_F(EventHubTest, ReplaysExactlyTheMissedEvents) {

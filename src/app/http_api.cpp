@@ -121,25 +121,35 @@ struct HttpApi::Impl final : public center::CenterObserver {
   void onAgentState(const routing::AgentStateChanged& change) override {
     auto who = center::splitQualified(change.agent.value());
     if (!who) return;
+    // The data is built on the hub's strand, if anyone receives the event (make_data).
+    std::string user(who->second);
     hub->publish({"agent.state",
-                  who->first,
-                  {{"userId", who->second},
-                   {"from", lowerAscii(routing::agentStateName(change.from))},
-                   {"to", lowerAscii(routing::agentStateName(change.to))},
-                   {"reason", change.reason}},
+                  std::string(who->first),
+                  {},
                   api::Permission::AgentState,
-                  who->second});
+                  user,
+                  [user, from = change.from, to = change.to, reason = change.reason] {
+                    return nlohmann::json{{"userId", user},
+                                          {"from", lowerAscii(routing::agentStateName(from))},
+                                          {"to", lowerAscii(routing::agentStateName(to))},
+                                          {"reason", reason}};
+                  }});
   }
   void onRecord(const center::InteractionRecord& r) override {
     hub->publish({"interaction.ended",
                   r.tenant,
-                  {{"interactionId", r.id},
-                   {"queueId", r.queue},
-                   {"agentId", r.agent},
-                   {"disposition", std::string(center::dispositionName(r.disposition))},
-                   {"endReason", r.end_reason}},
+                  {},
                   api::Permission::Monitor,
-                  r.agent});
+                  r.agent,
+                  [id = r.id, queue = r.queue, agent = r.agent, disposition = r.disposition,
+                   end_reason = r.end_reason] {
+                    return nlohmann::json{
+                        {"interactionId", id},
+                        {"queueId", queue},
+                        {"agentId", agent},
+                        {"disposition", std::string(center::dispositionName(disposition))},
+                        {"endReason", end_reason}};
+                  }});
   }
 };
 

@@ -165,16 +165,25 @@ class AgentOps final : public center::CenterObserver,
     }
     const char* type = offerEventType(e.kind);
     if (type == nullptr || !who || ctx_.hub == nullptr) return;
-    nlohmann::json data = {{"interactionId", e.interaction.value()},
-                           {"queueId", local_queue},
-                           {"userId", who->second},
-                           {"channel", routing::channelName(e.channel)}};
-    if (!e.detail.empty()) data["reason"] = e.detail;
-    if (e.kind == routing::SegmentKind::Answer) {
-      data["waitSeconds"] = seconds(e.at - e.enqueued_at);
-    }
-    ctx_.hub->publish({type, std::string(who->first), std::move(data),
-                       api::Permission::Interactions, who->second});
+    std::string user(who->second);
+    std::optional<double> wait;
+    if (e.kind == routing::SegmentKind::Answer) wait = seconds(e.at - e.enqueued_at);
+    // The data is built on the hub's strand, if anyone receives the event (make_data).
+    ctx_.hub->publish({type,
+                       std::string(who->first),
+                       {},
+                       api::Permission::Interactions,
+                       user,
+                       [interaction = e.interaction.value(), local_queue, user, channel = e.channel,
+                        detail = e.detail, wait] {
+                         nlohmann::json data = {{"interactionId", interaction},
+                                                {"queueId", local_queue},
+                                                {"userId", user},
+                                                {"channel", routing::channelName(channel)}};
+                         if (!detail.empty()) data["reason"] = detail;
+                         if (wait) data["waitSeconds"] = *wait;
+                         return data;
+                       }});
   }
 
   void onAgentState(const routing::AgentStateChanged& change) override {
@@ -186,8 +195,10 @@ class AgentOps final : public center::CenterObserver,
 
   void onCall(const center::CallView& call) override {
     if (ctx_.hub == nullptr) return;
-    ctx_.hub->publish({"call." + call.state, call.tenant, callJson(call),
-                       api::Permission::Interactions, call.user});
+    ctx_.hub->publish(
+        {"call." + call.state, call.tenant, {}, api::Permission::Interactions, call.user, [call] {
+           return callJson(call);
+         }});
   }
 
  private:

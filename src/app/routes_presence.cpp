@@ -36,11 +36,11 @@ class HubPublisher final : public center::PresenceListener {
     if (hub_ == nullptr) return;
     // Supervisors and admins see everyone's changes in the tenant, an agent its own
     // (AgentState is Own-scoped for agents).
-    hub_->publish({"presence.changed",
-                   tenant,
-                   {{"userId", p.user_id}, {"presence", presence::toJson(p)}},
-                   api::Permission::AgentState,
-                   p.user_id});
+    // The data is built on the hub's strand, if anyone receives the event (make_data).
+    hub_->publish(
+        {"presence.changed", tenant, {}, api::Permission::AgentState, p.user_id, [p] {
+           return nlohmann::json{{"userId", p.user_id}, {"presence", presence::toJson(p)}};
+         }});
   }
 
  private:

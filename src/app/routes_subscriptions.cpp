@@ -93,14 +93,15 @@ struct Notifier final : api::EventSubscriber {
   std::unique_ptr<notify::SubscriptionPersistence> persistence;
   std::unique_ptr<notify::SubscriptionService> service;
 
-  // Hub strand: publish() only posts to the service thread. With no subscription at all (the
-  // usual case on a busy voice server) nothing is copied or posted.
+  // Hub strand: publish() only posts to the service thread.
   void deliver(std::shared_ptr<const api::Event> event) override {
-    if (!service->hasSubscriptions()) return;
     if (auto c = changeOf(*event)) service->publish(std::move(*c));
   }
   // Reads the event's fields only, never its rendered text.
   bool wantsWire() const override { return false; }
+  // With no subscription at all (the usual case on a busy voice server) the hub neither
+  // builds nor hands over anything for the notifier.
+  bool wantsEvents() const override { return service->hasSubscriptions(); }
 };
 
 notify::Caller callerOf(const api::RequestContext& rc) {
