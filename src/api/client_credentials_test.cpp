@@ -71,6 +71,26 @@ TEST_F(ClientCredentialsTest, DeletingTheAppStopsItsCachedTokenAtOnce) {
   EXPECT_FALSE(tokens.authenticate(g.access_token));
 }
 
+TEST_F(ClientCredentialsTest, ReplacingTheSecretEndsTheOldSecretAndItsTokens) {
+  auto before = tokens.clientCredentialsGrant(kClient, secret).value();
+  ASSERT_TRUE(tokens.authenticate(before.access_token));                 // cached from here on
+  auto unused = tokens.clientCredentialsGrant(kClient, secret).value();  // never verified yet
+  const std::string rotated = TokenService::newClientSecret();
+  creds.putApp(AppRecord{kClient, "t1", "Presence sync", sha256Hex(rotated), {Role::Supervisor}});
+  // The cached token and a first verification of the other one both fail...
+  auto cached = tokens.authenticate(before.access_token);
+  ASSERT_FALSE(cached);
+  EXPECT_EQ(cached.error().code, Errc::PermissionDenied);
+  EXPECT_FALSE(tokens.authenticate(unused.access_token));
+  // ...the old secret gets nothing, and the new one signs in.
+  EXPECT_FALSE(tokens.clientCredentialsGrant(kClient, secret));
+  auto after = tokens.clientCredentialsGrant(kClient, rotated);
+  ASSERT_TRUE(after);
+  EXPECT_TRUE(tokens.authenticate(after->access_token));
+  // The token names the secret only through a digest of its stored hash.
+  EXPECT_EQ(after->access_token.find(sha256Hex(rotated)), std::string::npos);
+}
+
 TEST_F(ClientCredentialsTest, UserTokensCarryNoClientId) {
   Principal alice{"u1", "u1", "t1", {Role::Agent}, AuthMethod::AccessToken};
   auto p = tokens.authenticate(tokens.issueAccessToken(alice).value());

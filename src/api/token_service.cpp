@@ -26,7 +26,8 @@ TokenService::TokenService(CredentialSource& credentials, const Clock& clock, To
       options_(std::move(options)),
       keys_(clock, options_.key_rotation, options_.access_ttl) {}
 
-Result<std::string> TokenService::issueAccessToken(const Principal& principal) {
+Result<std::string> TokenService::issueAccessToken(const Principal& principal,
+                                                   std::string_view secret_tag) {
   WallTime now = clock_.wallNow();
   nlohmann::json roles = nlohmann::json::array();
   for (Role r : principal.roles) roles.push_back(roleName(r));
@@ -45,6 +46,7 @@ Result<std::string> TokenService::issueAccessToken(const Principal& principal) {
     // v1 tokens (and Graph callers) use for the same thing.
     claims["azp"] = principal.client_id;
     claims["appid"] = principal.client_id;
+    claims["sgen"] = std::string(secret_tag);
   }
   return keys_.sign(claims);
 }
@@ -78,12 +80,17 @@ Result<Principal> TokenService::verifyAccessToken(std::string_view token) const 
     p.client_id = c["azp"].get<std::string>();
     p.subject = std::string(kAppSubjectPrefix) + p.client_id;  // the audit actor, as at issue
   }
-  SB_TRY(checkAppLive(p));
+  std::string secret_tag;
+  if (!p.client_id.empty() && c.contains("sgen") && c["sgen"].is_string()) {
+    secret_tag = c["sgen"].get<std::string>();
+  }
+  SB_TRY(checkAppLive(p, secret_tag));
   {
     std::lock_guard lock(verified_mu_);
     if (verified_.size() >= 10000) verified_.clear();
-    verified_.insert_or_assign(std::string(token),
-                               VerifiedToken{p, c["exp"].get<std::int64_t>(), revocations});
+    verified_.insert_or_assign(
+        std::string(token),
+        VerifiedToken{p, std::move(secret_tag), c["exp"].get<std::int64_t>(), revocations});
   }
   return p;
 }
@@ -192,7 +199,11 @@ Result<UserRecord> TokenService::createUser(std::string tenant_id, std::string u
   return user;
 }
 
-Status TokenService::checkAppLive(const Principal& p) const {
+std::string TokenService::secretTag(std::string_view secret_hash) {
+  return sha256Hex("sgen:" + std::string(secret_hash)).substr(0, 16);
+}
+
+Status TokenService::checkAppLive(const Principal& p, std::string_view secret_tag) const {
   if (p.client_id.empty()) return {};
   auto app = credentials_.findApp(p.client_id);
   if (!app) {
@@ -201,6 +212,10 @@ Status TokenService::checkAppLive(const Principal& p) const {
   }
   if (app->tenant_id != p.tenant_id) {
     return fail(Errc::PermissionDenied, "the app of this token is no longer registered");
+  }
+  if (!constantTimeEquals(secret_tag, secretTag(app->secret_hash))) {
+    return fail(Errc::PermissionDenied,
+                "the app's client secret was replaced after this token was issued");
   }
   return {};
 }
@@ -244,7 +259,7 @@ Result<TokenGrant> TokenService::clientCredentialsGrant(std::string_view client_
                               app->roles,
                               AuthMethod::AccessToken,
                               app->client_id};
-  auto access = issueAccessToken(grant.principal);
+  auto access = issueAccessToken(grant.principal, secretTag(app->secret_hash));
   if (!access) return std::unexpected(access.error());
   grant.access_token = std::move(*access);
   grant.expires_in = std::chrono::duration_cast<std::chrono::seconds>(options_.access_ttl).count();
@@ -258,12 +273,14 @@ Result<Principal> TokenService::authenticate(std::string_view bearer) const {
     return Principal{"apikey:" + key->id, key->id, key->tenant_id, key->roles, AuthMethod::ApiKey};
   }
   std::optional<Principal> cached;
+  std::string secret_tag;
   {
     std::lock_guard lock(verified_mu_);
     if (auto it = verified_.find(std::string(bearer)); it != verified_.end()) {
       if (epochSeconds(clock_.wallNow()) < it->second.exp &&
           it->second.revocations == keys_.revocations()) {
         Principal p = it->second.principal;
+        secret_tag = it->second.secret_tag;
         // Unlocked below: the app lookup may read the store.
         cached = std::move(p);
       } else {
@@ -274,7 +291,7 @@ Result<Principal> TokenService::authenticate(std::string_view bearer) const {
   if (cached) {
     // A cached verification proves the signature, not that the app still exists: deleting an
     // app must stop its tokens at once, like revoking an API key.
-    SB_TRY(checkAppLive(*cached));
+    SB_TRY(checkAppLive(*cached, secret_tag));
     return *cached;
   }
   return verifyAccessToken(bearer);

@@ -77,7 +77,9 @@ class TokenService final : public Authenticator {
   static std::string newClientId();
   static std::string newClientSecret();
 
-  Result<std::string> issueAccessToken(const Principal& principal);
+  // secret_tag: secretTag() of the app's secret hash for app principals (the "sgen" claim).
+  Result<std::string> issueAccessToken(const Principal& principal,
+                                       std::string_view secret_tag = {});
   // Signature (ES256 only), issuer, expiry; returns the Principal in the claims. An app's token
   // is also refused once the app is no longer registered (checked on every call, cached or not).
   Result<Principal> verifyAccessToken(std::string_view token) const;
@@ -99,7 +101,13 @@ class TokenService final : public Authenticator {
  private:
   Result<TokenGrant> grantFor(const UserRecord& user, std::string family_id);
   // Ok while the app named by an app principal is still registered in its tenant.
-  Status checkAppLive(const Principal& p) const;
+  // For an app principal: the app is still registered in the token's tenant and its client
+  // secret is still the one the token was issued under (`secret_tag`, the token's "sgen"
+  // claim), so replacing a leaked secret also ends the tokens obtained with it.
+  Status checkAppLive(const Principal& p, std::string_view secret_tag) const;
+  // The "sgen" claim of an app token: a digest of the app's stored secret hash (so neither the
+  // secret nor its stored hash appears in the token).
+  static std::string secretTag(std::string_view secret_hash);
 
   CredentialSource& credentials_;
   const Clock& clock_;
@@ -111,6 +119,7 @@ class TokenService final : public Authenticator {
   // when full).
   struct VerifiedToken {
     Principal principal;
+    std::string secret_tag;         // app tokens' "sgen" claim
     std::int64_t exp = 0;           // seconds since the epoch
     std::uint64_t revocations = 0;  // keys_.revocations() when verified
   };

@@ -148,6 +148,44 @@ Status registerAppRoutes(ApiContext& ctx) {
         });
       }));
 
+  SB_TRY(ctx.router.addAsync(
+      {"POST", app + "/secret",
+       "Replace the app's client secret (rotation): the new secret is returned once; the old "
+       "one and every access token obtained with it stop working at once. Audited",
+       Permission::ApiKeysManage, "", "App", "apps", 200},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        if (!rc.request.body.empty()) {
+          auto body = crud::objectBody(rc);
+          if (!body) return respond(rc.error(body.error()));
+          if (!body->empty()) {
+            return respond(
+                rc.error(Error(Errc::InvalidArgument, "unknown field " + body->begin().key(),
+                               body->begin().key())));
+          }
+        }
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const store::AppClientId id{std::string(rc.param("clientId"))};
+          auto current = st.apps().get(store::TenantId(tenant), id);
+          if (!current) {
+            Error e = current.error();
+            if (e.code == Errc::NotFound) e.field = "clientId";
+            return rc.error(e);
+          }
+          const std::string secret = api::TokenService::newClientSecret();
+          if (auto s = st.apps().replaceSecret(store::TenantId(tenant), id, api::sha256Hex(secret));
+              !s) {
+            return rc.error(s.error());
+          }
+          // The audit record shows the rotation, never a secret or its hash.
+          const json entry = appJson(*current);
+          crud::committed(ctx, st, rc, tenant, "rotate-secret", "app", id.value(), &entry, &entry);
+          json out = entry;
+          out["clientSecret"] = secret;
+          return api::HttpResponse::json(200, out).withHeader("Cache-Control", "no-store");
+        });
+      }));
+
   auto res = std::make_shared<const crud::Resource<store::AppRegistration>>(
       crud::Resource<store::AppRegistration>{
           "app", "clientId",

@@ -223,6 +223,10 @@ class AppRegistrationRepository {
   // The token endpoint knows only the client id. NotFound when unknown.
   [[nodiscard]] virtual Result<AppRegistration> findByClientId(const AppClientId& id) = 0;
   [[nodiscard]] virtual Status remove(const TenantId& tenant, const AppClientId& id) = 0;
+  // Secret rotation: the new secret's hash replaces the old one. NotFound when unknown (or in
+  // another tenant); InvalidArgument for an empty hash.
+  [[nodiscard]] virtual Status replaceSecret(const TenantId& tenant, const AppClientId& id,
+                                             const std::string& secret_hash) = 0;
   // Ordered by client id.
   [[nodiscard]] virtual Result<std::vector<AppRegistration>> list(const TenantId& tenant) = 0;
 };

@@ -1354,6 +1354,15 @@ class SqlAppRegistrationRepository final : public AppRegistrationRepository {
     return writeOne(db_, "DELETE FROM app_registrations WHERE tenant_id = $1 AND client_id = $2", p,
                     "app registration");
   }
+  Status replaceSecret(const TenantId& tenant, const AppClientId& id,
+                       const std::string& secret_hash) override {
+    SB_TRY(requireNonEmpty(secret_hash, "secret_hash"));
+    const Value p[] = {secret_hash, tenant.value(), id.value()};
+    return writeOne(db_,
+                    "UPDATE app_registrations SET secret_hash = $1 "
+                    "WHERE tenant_id = $2 AND client_id = $3",
+                    p, "app registration");
+  }
   Result<std::vector<AppRegistration>> list(const TenantId& tenant) override {
     return readValue<std::vector<AppRegistration>>(
         db_, [&](Session& s) -> Result<std::vector<AppRegistration>> {

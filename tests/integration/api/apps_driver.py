@@ -189,6 +189,32 @@ def main():
         expect(200, call(base, "POST", set_url, sam, presence_body(OTHER_GUID)),
                "user names any GUID")
 
+        # --- rotation: a new secret; the old one and its tokens stop at once ---
+        old_secret = secret
+        expect(404, call(base, "POST", f"{APPS}/{client_id}/secret", ACME_KEY), "foreign rotation")
+        expect_field(404, call(base, "POST", f"{APPS}/{OTHER_GUID}/secret", DEMO_KEY), "clientId",
+                     "rotation of an unknown app")
+        expect_field(400, call(base, "POST", f"{APPS}/{client_id}/secret", DEMO_KEY,
+                               {"clientSecret": "mine"}), "clientSecret", "rotation with a body")
+        rotated = expect(200, call(base, "POST", f"{APPS}/{client_id}/secret", DEMO_KEY), "rotate")
+        secret = rotated.get("clientSecret", "")
+        if not secret.startswith("sbs_") or secret == old_secret or \
+                rotated.get("clientId") != client_id:
+            fail(f"rotation answer: {rotated}")
+        expect(401, call(base, "GET", "/api/v1/auth/me", app_token), "token of the old secret")
+        st, body, _ = token_form(base, {"grant_type": "client_credentials",
+                                        "client_id": client_id, "client_secret": old_secret})
+        if st != 401 or body.get("error") != "invalid_client":
+            fail(f"old secret still signs in: {st} {body}")
+        st, body, _ = token_form(base, {"grant_type": "client_credentials",
+                                        "client_id": client_id, "client_secret": secret})
+        if st != 200:
+            fail(f"new secret does not sign in: {st} {body}")
+        app_token = body["access_token"]
+        me = expect(200, call(base, "GET", "/api/v1/auth/me", app_token), "app /me, new secret")
+        if me.get("clientId") != client_id:
+            fail(f"app /me after rotation: {me}")
+
         # --- deletion: the token and the credentials stop at once ---
         expect(404, call(base, "DELETE", f"{APPS}/{client_id}", ACME_KEY), "foreign delete")
         expect(204, call(base, "DELETE", f"{APPS}/{client_id}", DEMO_KEY), "delete app")
@@ -207,10 +233,10 @@ def main():
         entries = expect(200, call(base, "GET", "/api/v1/tenants/demo/audit?limit=200", DEMO_KEY),
                          "audit")["items"]
         mine = [e for e in entries if e["entityType"] == "app" and e["entityId"] == client_id]
-        if [e["action"] for e in mine] != ["create", "delete"]:
+        if [e["action"] for e in mine] != ["create", "rotate-secret", "delete"]:
             fail(f"audit of the app: {mine}")
-        if any(secret in str(e) for e in entries):
-            fail("the secret is in the audit log")
+        if any(s in str(e) for e in entries for s in (secret, old_secret)):
+            fail("a secret is in the audit log")
         ok = True
     finally:
         server.stop()

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance cases of schema version 6: app registrations (store::AppRegistrationRepository)
 // against both backends: round trip across reopen, global client-id uniqueness, tenant
-// isolation, validation, deletion and the tenant cascade.
+// isolation, validation, secret replacement, deletion and the tenant cascade.
 #include <string>
 #include <vector>
 
@@ -85,6 +85,25 @@ TYPED_TEST(StoreAppsTest, CreateValidatesAndNamesTheField) {
   a = this->app(t, "c1");
   a.tenant_id = TenantId("no-such-tenant");
   EXPECT_FALSE(this->store().apps().create(a));
+}
+
+TYPED_TEST(StoreAppsTest, ReplaceSecretKeepsTheRestAndSurvivesReopen) {
+  const Tenant t = this->makeTenant("acme");
+  const Tenant other = this->makeTenant("other");
+  const auto a = this->app(t, "c-rotate");
+  ASSERT_OK(this->store().apps().create(a));
+  ASSERT_OK(this->store().apps().replaceSecret(t.id, a.client_id, "hash-of-the-new-secret"));
+  this->reopen();
+  auto got = this->store().apps().findByClientId(a.client_id);
+  ASSERT_OK(got);
+  auto expected = a;
+  expected.secret_hash = "hash-of-the-new-secret";
+  EXPECT_EQ(*got, expected);
+  auto& repo = this->store().apps();
+  EXPECT_EQ(repo.replaceSecret(other.id, a.client_id, "x").error().code, Errc::NotFound);
+  EXPECT_EQ(repo.replaceSecret(t.id, AppClientId("nobody"), "x").error().code, Errc::NotFound);
+  EXPECT_EQ(repo.replaceSecret(t.id, a.client_id, "").error().field, "secret_hash");
+  EXPECT_EQ(repo.findByClientId(a.client_id)->secret_hash, "hash-of-the-new-secret");
 }
 
 TYPED_TEST(StoreAppsTest, RemoveAndTenantCascade) {
