@@ -101,8 +101,9 @@ void EventHub::onPublish(EventInput input) {
   buffer_.push_back(ev);
   if (buffer_.size() > capacity_) buffer_.pop_front();
   if (published_) published_->inc();
-  // Rendering is most of the hub's work per event; with no subscriber that may see the event
-  // (the usual case for a voice shard's per-call events) it waits for a replay or never happens.
+  // Building the data and rendering the text are most of an event's cost; with no subscriber
+  // that takes the event (the usual case for a voice shard's per-call events) both wait for a
+  // replay or never happen (shareWith).
   std::erase_if(subs_, [&](Sub& s) {
     auto sink = s.sink.lock();
     if (!sink) return true;
