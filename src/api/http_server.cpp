@@ -103,8 +103,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<std::uint16_t> bound_port{0};
   std::atomic<std::size_t> next_loop{0};
   std::atomic<bool> draining{false};
-  // One per loop, same index. Destroyed with Impl, which outlives the loops' runs (HttpApi
-  // stops and joins them first), as Handoff requires.
+  // One per loop, same index. Destroyed by ~HttpServer, after the loops' runs (the owner stops
+  // and joins them first, as Handoff requires) and before their io_contexts.
   std::vector<std::unique_ptr<Handoff<Delivery>>> mailboxes;
 
   // Any thread (the hub's strand). Queues event for sink, which lives on loops[loop].
@@ -117,7 +117,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::uint64_t next_session = 1;                                          // GUARDED_BY(mu)
   std::vector<std::function<void()>> on_done;                              // GUARDED_BY(mu)
   bool done_fired = false;                                                 // GUARDED_BY(mu)
-  std::shared_ptr<asio::steady_timer> deadline_timer;                      // GUARDED_BY(mu)
+  // Loop 0's shutdown deadline. Owned by the handlers that arm or cancel it, never by Impl: a
+  // handler still queued on another loop when the io_contexts are destroyed may hold the last
+  // reference to Impl, and the timer must not outlive loop 0's io_context. GUARDED_BY(mu)
+  std::weak_ptr<asio::steady_timer> deadline_timer;
 
   std::uint64_t registerSession(std::weak_ptr<SessionBase> s) {
     std::lock_guard lock(mu);
@@ -135,7 +138,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         done_fired = true;
         fire.swap(on_done);
         // The timer belongs to loop 0's thread (Asio timers are not thread-safe).
-        if (deadline_timer) asio::post(*loops[0], [t = deadline_timer] { t->cancel(); });
+        if (auto t = deadline_timer.lock()) asio::post(*loops[0], [t] { t->cancel(); });
       }
     }
     for (auto& f : fire) f();  // outside the lock: a callback may call back in
@@ -147,7 +150,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   void launch(tcp::socket socket, std::size_t loop);
   void shutdown(Duration deadline, std::function<void()> done);
   // Loop 0: at the deadline, force-closes what is left and reports shutdown done.
-  void armDeadline(asio::steady_timer& timer, Duration deadline);
+  void armDeadline(std::shared_ptr<asio::steady_timer> timer, Duration deadline);
 
   void record(const std::string& method, const HttpResponse& res, double seconds) {
     std::string route = res.route.empty() ? "unmatched" : res.route;
@@ -755,9 +758,9 @@ void HttpServer::Impl::acceptBacklog() {
   }
 }
 
-void HttpServer::Impl::armDeadline(asio::steady_timer& timer, Duration deadline) {
-  timer.expires_after(deadline);
-  timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+void HttpServer::Impl::armDeadline(std::shared_ptr<asio::steady_timer> timer, Duration deadline) {
+  timer->expires_after(deadline);
+  timer->async_wait([self = shared_from_this(), timer](beast::error_code ec) {
     if (ec) return;
     std::vector<std::shared_ptr<SessionBase>> left;
     {
@@ -786,6 +789,7 @@ void HttpServer::Impl::armDeadline(asio::steady_timer& timer, Duration deadline)
 void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
   bool first = !draining.exchange(true);
   std::vector<std::shared_ptr<SessionBase>> live;
+  std::shared_ptr<asio::steady_timer> timer;  // until the posts below own it
   bool fire_now = false;
   {
     std::lock_guard lock(mu);
@@ -802,7 +806,8 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
       for (auto& [id, w] : sessions) {
         if (auto s = w.lock()) live.push_back(std::move(s));
       }
-      deadline_timer = std::make_shared<asio::steady_timer>(*loops[0]);
+      timer = std::make_shared<asio::steady_timer>(*loops[0]);
+      deadline_timer = timer;
     }
   }
   if (fire_now) {
@@ -815,11 +820,6 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
     self->acceptor->close(ignored);
   });
   for (auto& s : live) s->stop(false);
-  std::shared_ptr<asio::steady_timer> timer;
-  {
-    std::lock_guard lock(mu);
-    timer = deadline_timer;
-  }
   // Armed on loop 0, the timer's thread, like the cancel in unregisterSession: if every
   // session left before this runs, done already fired and there is nothing to arm.
   asio::post(*loops[0], [self = shared_from_this(), timer, deadline] {
@@ -827,7 +827,7 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
       std::lock_guard lock(self->mu);
       if (self->done_fired) return;
     }
-    self->armDeadline(*timer, deadline);
+    self->armDeadline(timer, deadline);
   });
   // No session at all: finish now (unregisterSession would never run).
   asio::post(*loops[0], [self = shared_from_this()] {
@@ -837,7 +837,7 @@ void HttpServer::Impl::shutdown(Duration deadline, std::function<void()> done) {
       if (self->sessions.empty() && !self->done_fired) {
         self->done_fired = true;
         fire.swap(self->on_done);
-        if (self->deadline_timer) self->deadline_timer->cancel();
+        if (auto t = self->deadline_timer.lock()) t->cancel();
       }
     }
     for (auto& f : fire) f();
@@ -850,7 +850,14 @@ HttpServer::HttpServer(std::vector<asio::io_context*> loops, Router& router,
   SB_RELEASE_ASSERT(!impl_->loops.empty(), "the server needs at least one io_context");
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::~HttpServer() {
+  // Sessions and handlers still queued in the (stopped) loops hold Impl, and the last of them
+  // may go only while the owner destroys one io_context after another: Impl's own I/O objects,
+  // bound to the loops, must not be destroyed then (one of their io_contexts may already be
+  // gone). They go now, while every loop still exists; the loops are no longer run.
+  impl_->acceptor.reset();
+  impl_->mailboxes.clear();
+}
 
 Result<std::uint16_t> HttpServer::start() {
   beast::error_code ec;

@@ -58,6 +58,7 @@ class HttpServer {
   // events (nullable: WebSocket upgrades then get 503) must outlive it too.
   HttpServer(std::vector<asio::io_context*> loops, Router& router, metrics::Registry& metrics,
              EventHub* events, ServerOptions options = {});
+  // Only once no thread runs the loops any more (after shutdown(), stop and join them first).
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
