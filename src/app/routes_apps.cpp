@@ -43,11 +43,7 @@ json appJson(const store::AppRegistration& a) {
 
 Result<AppCreateRequest> parseAppCreate(const json& body) {
   if (!body.is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
-  for (const auto& [key, value] : body.items()) {
-    if (key != "displayName" && key != "roles") {
-      return fail(Errc::InvalidArgument, "unknown field " + key, key);
-    }
-  }
+  SB_TRY(crud::onlyKeys(body, {"displayName", "roles"}));
   AppCreateRequest out;
   auto name = body.find("displayName");
   if (name == body.end() || !name->is_string() || name->get<std::string>().empty()) {
@@ -154,24 +150,16 @@ Status registerAppRoutes(ApiContext& ctx) {
        "one and every access token obtained with it stop working at once. Audited",
        Permission::ApiKeysManage, "", "App", "apps", 200},
       [&ctx](api::RequestContext rc, api::Responder respond) {
-        if (!rc.request.body.empty()) {
+        if (!rc.request.body.empty()) {  // none, or an object without members
           auto body = crud::objectBody(rc);
           if (!body) return respond(rc.error(body.error()));
-          if (!body->empty()) {
-            return respond(
-                rc.error(Error(Errc::InvalidArgument, "unknown field " + body->begin().key(),
-                               body->begin().key())));
-          }
+          if (auto ok = crud::onlyKeys(*body, {}); !ok) return respond(rc.error(ok.error()));
         }
         ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc)](store::Store& st) {
           const std::string tenant(rc.param("tenantId"));
           const store::AppClientId id{std::string(rc.param("clientId"))};
           auto current = st.apps().get(store::TenantId(tenant), id);
-          if (!current) {
-            Error e = current.error();
-            if (e.code == Errc::NotFound) e.field = "clientId";
-            return rc.error(e);
-          }
+          if (!current) return rc.error(crud::notFound(current.error(), "app", "clientId"));
           const std::string secret = api::TokenService::newClientSecret();
           if (auto s = st.apps().replaceSecret(store::TenantId(tenant), id, api::sha256Hex(secret));
               !s) {

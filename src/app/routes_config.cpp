@@ -20,13 +20,14 @@ namespace sb::app {
 
 namespace {
 
-using nlohmann::json;
 using api::Permission;
 using crud::committed;
 using crud::notFound;
 using crud::objectBody;
+using crud::onlyKeys;
 using crud::page;
 using crud::samePathId;
+using nlohmann::json;
 
 bool idChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -51,15 +52,6 @@ Result<json> createBody(const api::RequestContext& rc) {
   }
   SB_TRY(checkId(id->get<std::string>(), "id"));
   return body;
-}
-
-Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return fail(Errc::InvalidArgument, "unknown member '" + key + "'", key);
-    }
-  }
-  return {};
 }
 
 Error renamed(Error e, std::string_view from, std::string_view to) {
@@ -105,7 +97,8 @@ json tenantJson(const store::Tenant& row) {
 // Body -> record. `existing` is the row being replaced (PUT), else null.
 Result<store::Tenant> tenantFromBody(store::Store& st, json body, const std::string& id,
                                      const store::Tenant* existing, WallTime now) {
-  SB_TRY(onlyKeys(body, {"id", "name", "domain", "outbound_trunk", "copy_headers", "active"}));
+  SB_TRY(
+      crud::onlyKeys(body, {"id", "name", "domain", "outbound_trunk", "copy_headers", "active"}));
   bool active = existing ? existing->active : true;
   if (auto a = body.find("active"); a != body.end()) {
     if (!a->is_boolean()) return fail(Errc::InvalidArgument, "active must be true or false", "active");
@@ -146,8 +139,8 @@ json userJson(const store::User& u) {
 
 Result<store::User> userFromBody(store::Store& st, const json& body, const std::string& tenant,
                                  const std::string& id, const store::User* existing) {
-  SB_TRY(onlyKeys(body, {"id", "username", "displayName", "email", "role", "extension",
-                         "password", "skills", "capacity", "queues", "active"}));
+  SB_TRY(onlyKeys(body, {"id", "username", "displayName", "email", "role", "extension", "password",
+                         "skills", "capacity", "queues", "active"}));
   std::string username = existing ? existing->username : id;
   if (auto it = body.find("username"); it != body.end()) {
     if (!it->is_string()) return fail(Errc::InvalidArgument, "username must be a string", "username");

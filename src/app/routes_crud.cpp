@@ -62,6 +62,15 @@ void committed(ApiContext& ctx, store::Store& st, const api::RequestContext& rc,
   if (ctx.config_changed) ctx.config_changed(tenant);
 }
 
+Status onlyKeys(const json& body, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return fail(Errc::InvalidArgument, "unknown member '" + key + "'", key);
+    }
+  }
+  return {};
+}
+
 Error notFound(Error e, const std::string& what, const std::string& field) {
   if (e.code == Errc::NotFound) return Error(Errc::NotFound, "no such " + what, field);
   return e;

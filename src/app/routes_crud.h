@@ -8,8 +8,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -35,6 +37,9 @@ Error notFound(Error e, const std::string& what, const std::string& field);
 
 // A JSON object body, or InvalidArgument naming "body".
 Result<nlohmann::json> objectBody(const api::RequestContext& rc);
+
+// InvalidArgument naming the first member of body that is not in `allowed`.
+Status onlyKeys(const nlohmann::json& body, std::initializer_list<std::string_view> allowed);
 
 // The id in the path wins; a different id in the body under `key` is an error.
 Status samePathId(const nlohmann::json& body, std::string_view key, const std::string& id);
