@@ -103,26 +103,26 @@ void EventHub::onPublish(EventInput input) {
   if (published_) published_->inc();
   // Building the data and rendering the text are most of an event's cost; with no subscriber
   // that takes the event (the usual case for a voice shard's per-call events) both wait for a
-  // replay or never happen (shareWith).
+  // replay or never happen (offer).
   std::erase_if(subs_, [&](Sub& s) {
     auto sink = s.sink.lock();
     if (!sink) return true;
-    if (sink->wantsEvents() && eventVisibleTo(*ev, s.principal))
-      sink->deliver(shareWith(*sink, ev));
+    offer(*sink, s.principal, ev);
     return false;
   });
   subscriber_count_.store(subs_.size());
   if (subscribers_gauge_) subscribers_gauge_->set(static_cast<double>(subs_.size()));
 }
 
-std::shared_ptr<const Event> EventHub::shareWith(const EventSubscriber& sink,
-                                                 const std::shared_ptr<Event>& event) {
+void EventHub::offer(EventSubscriber& sink, const Principal& principal,
+                     const std::shared_ptr<Event>& event) {
+  if (!sink.wantsEvents() || !eventVisibleTo(*event, principal)) return;
   if (event->make_data) {
     event->data = event->make_data();
     event->make_data = nullptr;
   }
   if (sink.wantsWire() && event->wire.empty()) renderWire(*event);
-  return event;
+  sink.deliver(event);
 }
 
 std::shared_ptr<const Event> EventHub::makeResync(const Principal& principal,
@@ -154,8 +154,7 @@ void EventHub::subscribe(std::weak_ptr<EventSubscriber> subscriber, Principal pr
         sink->deliver(makeResync(principal, last));
       } else {
         for (const auto& ev : buffer_) {
-          if (ev->id > last && sink->wantsEvents() && eventVisibleTo(*ev, principal))
-            sink->deliver(shareWith(*sink, ev));
+          if (ev->id > last) offer(*sink, principal, ev);
         }
       }
     }

@@ -116,17 +116,18 @@ class EventHub {
   };
   void onPublish(EventInput input);
   std::shared_ptr<const Event> makeResync(const Principal& principal, std::uint64_t last_seen);
-  // The event as `sink` gets it: its data built (EventInput::make_data) and, if the sink
-  // wantsWire(), rendered (see Event::wire).
-  static std::shared_ptr<const Event> shareWith(const EventSubscriber& sink,
-                                                const std::shared_ptr<Event>& event);
+  // Delivers event to sink if the sink wantsEvents() and its principal may see it: the data
+  // built first (EventInput::make_data) and, if the sink wantsWire(), the text rendered (see
+  // Event::wire). The one way an event reaches a subscriber, live or replayed.
+  static void offer(EventSubscriber& sink, const Principal& principal,
+                    const std::shared_ptr<Event>& event);
 
   asio::strand<asio::any_io_executor> strand_;
   const Clock& clock_;
   std::size_t capacity_;
   // Owned by strand_:
   std::uint64_t next_id_ = 1;
-  // Replay buffer. Written only here, on the strand: shareWith() renders an event before the
+  // Replay buffer. Written only here, on the strand: offer() renders an event before the
   // first subscriber that reads the text gets it (subscribers that do not never read `wire`).
   std::deque<std::shared_ptr<Event>> buffer_;
   std::vector<Sub> subs_;
