@@ -37,6 +37,20 @@ def token_form(base, fields, headers=None):
         return e.code, json.loads(e.read() or b"{}"), e.headers
 
 
+def client_grant(base, client_id, secret):
+    """The client-credentials grant with form fields; (status, body)."""
+    st, body, _ = token_form(base, {"grant_type": "client_credentials",
+                                    "client_id": client_id, "client_secret": secret})
+    return st, body
+
+
+def expect_invalid_client(base, client_id, secret, what):
+    """The grant fails as RFC 6749 5.2 says for a bad client: 401 invalid_client."""
+    st, body = client_grant(base, client_id, secret)
+    if st != 401 or body.get("error") != "invalid_client" or "error_description" not in body:
+        fail(f"{what}: {st} {body}")
+
+
 def basic(client_id, secret):
     raw = f"{urllib.parse.quote_plus(client_id)}:{urllib.parse.quote_plus(secret)}"
     return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
@@ -128,8 +142,7 @@ def main():
             fail("the client secret is stored in clear (or the app is not stored)")
 
         # --- the client-credentials grant ---
-        st, body, _ = token_form(base, {"grant_type": "client_credentials",
-                                        "client_id": client_id, "client_secret": secret})
+        st, body = client_grant(base, client_id, secret)
         if st != 200 or body.get("token_type") != "Bearer" or "refresh_token" in body:
             fail(f"client credentials (form): {st} {body}")
         if body.get("clientId") != client_id or body.get("roles") != ["supervisor"]:
@@ -139,10 +152,7 @@ def main():
                                  basic(client_id, secret))
         if st != 200 or "access_token" not in body:
             fail(f"client credentials (Basic): {st} {body}")
-        st, body, _ = token_form(base, {"grant_type": "client_credentials",
-                                        "client_id": client_id, "client_secret": secret + "x"})
-        if st != 401 or body.get("error") != "invalid_client" or "error_description" not in body:
-            fail(f"wrong secret: {st} {body}")
+        expect_invalid_client(base, client_id, secret + "x", "wrong secret")
         st, body, hdrs = token_form(base, {"grant_type": "client_credentials"},
                                     basic(client_id, "nope"))
         if st != 401 or body.get("error") != "invalid_client" or \
@@ -202,12 +212,8 @@ def main():
                 rotated.get("clientId") != client_id:
             fail(f"rotation answer: {rotated}")
         expect(401, call(base, "GET", "/api/v1/auth/me", app_token), "token of the old secret")
-        st, body, _ = token_form(base, {"grant_type": "client_credentials",
-                                        "client_id": client_id, "client_secret": old_secret})
-        if st != 401 or body.get("error") != "invalid_client":
-            fail(f"old secret still signs in: {st} {body}")
-        st, body, _ = token_form(base, {"grant_type": "client_credentials",
-                                        "client_id": client_id, "client_secret": secret})
+        expect_invalid_client(base, client_id, old_secret, "old secret still signs in")
+        st, body = client_grant(base, client_id, secret)
         if st != 200:
             fail(f"new secret does not sign in: {st} {body}")
         app_token = body["access_token"]
@@ -222,10 +228,7 @@ def main():
         if st != 401:
             fail(f"deleted app's token still works: {st} {body}")
         expect(401, call(base, "GET", "/api/v1/auth/me", app_token), "deleted app /me")
-        st, body, _ = token_form(base, {"grant_type": "client_credentials",
-                                        "client_id": client_id, "client_secret": secret})
-        if st != 401 or body.get("error") != "invalid_client":
-            fail(f"deleted app signs in: {st} {body}")
+        expect_invalid_client(base, client_id, secret, "deleted app signs in")
         expect_field(404, call(base, "DELETE", f"{APPS}/{client_id}", DEMO_KEY), "clientId",
                      "delete twice")
 
