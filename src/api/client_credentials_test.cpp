@@ -91,6 +91,24 @@ TEST_F(ClientCredentialsTest, ReplacingTheSecretEndsTheOldSecretAndItsTokens) {
   EXPECT_EQ(after->access_token.find(sha256Hex(rotated)), std::string::npos);
 }
 
+TEST_F(ClientCredentialsTest, ChangingTheRolesEndsTokensWithTheOldRoles) {
+  auto before = tokens.clientCredentialsGrant(kClient, secret).value();
+  ASSERT_TRUE(tokens.authenticate(before.access_token));  // cached from here on
+  creds.putApp(AppRecord{kClient, "t1", "Presence sync", sha256Hex(secret), {Role::Agent}});
+  auto cached = tokens.authenticate(before.access_token);
+  ASSERT_FALSE(cached);
+  EXPECT_EQ(cached.error().code, Errc::PermissionDenied);
+  // The same secret signs in again and gets the new roles.
+  auto after = tokens.clientCredentialsGrant(kClient, secret);
+  ASSERT_TRUE(after);
+  auto p = tokens.authenticate(after->access_token);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->roles, std::vector<Role>{Role::Agent});
+  // Order and repetition of the stored roles do not matter.
+  creds.putApp(AppRecord{kClient, "t1", "Renamed", sha256Hex(secret), {Role::Agent, Role::Agent}});
+  EXPECT_TRUE(tokens.authenticate(after->access_token));
+}
+
 TEST_F(ClientCredentialsTest, UserTokensCarryNoClientId) {
   Principal alice{"u1", "u1", "t1", {Role::Agent}, AuthMethod::AccessToken};
   auto p = tokens.authenticate(tokens.issueAccessToken(alice).value());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/token_service.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -216,6 +217,16 @@ Status TokenService::checkAppLive(const Principal& p, std::string_view secret_ta
   if (!constantTimeEquals(secret_tag, secretTag(app->secret_hash))) {
     return fail(Errc::PermissionDenied,
                 "the app's client secret was replaced after this token was issued");
+  }
+  // A token carries the roles the app had when it signed in; after an edit it must sign in
+  // again, so that a removed role stops at once (and an added one is not used unannounced).
+  auto sorted = [](std::vector<Role> r) {
+    std::sort(r.begin(), r.end());
+    r.erase(std::unique(r.begin(), r.end()), r.end());
+    return r;
+  };
+  if (sorted(p.roles) != sorted(app->roles)) {
+    return fail(Errc::PermissionDenied, "the app's roles were changed after this token was issued");
   }
   return {};
 }

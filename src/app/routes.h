@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ struct AppCreateRequest {
   std::vector<api::Role> roles;
 };
 Result<AppCreateRequest> parseAppCreate(const nlohmann::json& body);
+// PATCH body: each member present replaces that field; at least one is required.
+struct AppPatchRequest {
+  std::optional<std::string> display_name;
+  std::optional<std::vector<api::Role>> roles;
+};
+Result<AppPatchRequest> parseAppPatch(const nlohmann::json& body);
 
 // Graph presence (docs/presence.md).
 Status registerPresenceRoutes(ApiContext& ctx);

@@ -39,25 +39,23 @@ json appJson(const store::AppRegistration& a) {
           {"createdAt", presence::formatIsoDateTime(a.created_at)}};
 }
 
-}  // namespace
-
-Result<AppCreateRequest> parseAppCreate(const json& body) {
-  if (!body.is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
-  SB_TRY(crud::onlyKeys(body, {"displayName", "roles"}));
-  AppCreateRequest out;
-  auto name = body.find("displayName");
-  if (name == body.end() || !name->is_string() || name->get<std::string>().empty()) {
+Result<std::string> parseDisplayName(const json& v) {
+  if (!v.is_string() || v.get<std::string>().empty()) {
     return fail(Errc::InvalidArgument, "displayName must be a non-empty string", "displayName");
   }
-  out.display_name = name->get<std::string>();
-  if (out.display_name.size() > 256) {
+  std::string name = v.get<std::string>();
+  if (name.size() > 256) {
     return fail(Errc::InvalidArgument, "displayName is longer than 256 characters", "displayName");
   }
-  auto roles = body.find("roles");
-  if (roles == body.end() || !roles->is_array() || roles->empty()) {
+  return name;
+}
+
+Result<std::vector<api::Role>> parseRoles(const json& v) {
+  if (!v.is_array() || v.empty()) {
     return fail(Errc::InvalidArgument, "roles must be a non-empty array of role names", "roles");
   }
-  for (const auto& r : *roles) {
+  std::vector<api::Role> out;
+  for (const auto& r : v) {
     if (!r.is_string()) return fail(Errc::InvalidArgument, "role names are strings", "roles");
     auto role = api::parseRole(r.get<std::string>());
     if (!role) return fail(Errc::InvalidArgument, role.error().message, "roles");
@@ -65,9 +63,57 @@ Result<AppCreateRequest> parseAppCreate(const json& body) {
     if (*role == api::Role::SystemOperator) {
       return fail(Errc::InvalidArgument, "an app cannot hold system_operator", "roles");
     }
-    if (std::find(out.roles.begin(), out.roles.end(), *role) == out.roles.end()) {
-      out.roles.push_back(*role);
-    }
+    if (std::find(out.begin(), out.end(), *role) == out.end()) out.push_back(*role);
+  }
+  return out;
+}
+
+Result<std::vector<store::Role>> storeRoles(const std::vector<api::Role>& roles) {
+  std::vector<store::Role> out;
+  for (auto r : roles) {
+    auto sr = storeRoleOf({r});
+    if (!sr) return std::unexpected(sr.error());
+    out.push_back(*sr);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<AppCreateRequest> parseAppCreate(const json& body) {
+  if (!body.is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
+  SB_TRY(crud::onlyKeys(body, {"displayName", "roles"}));
+  auto name = body.find("displayName");
+  if (name == body.end()) {
+    return fail(Errc::InvalidArgument, "displayName must be a non-empty string", "displayName");
+  }
+  auto display_name = parseDisplayName(*name);
+  if (!display_name) return std::unexpected(display_name.error());
+  auto roles = body.find("roles");
+  if (roles == body.end()) {
+    return fail(Errc::InvalidArgument, "roles must be a non-empty array of role names", "roles");
+  }
+  auto role_list = parseRoles(*roles);
+  if (!role_list) return std::unexpected(role_list.error());
+  return AppCreateRequest{std::move(*display_name), std::move(*role_list)};
+}
+
+Result<AppPatchRequest> parseAppPatch(const json& body) {
+  if (!body.is_object()) return fail(Errc::InvalidArgument, "body must be a JSON object", "body");
+  SB_TRY(crud::onlyKeys(body, {"displayName", "roles"}));
+  if (body.empty()) {
+    return fail(Errc::InvalidArgument, "nothing to change: give displayName and/or roles", "body");
+  }
+  AppPatchRequest out;
+  if (auto name = body.find("displayName"); name != body.end()) {
+    auto v = parseDisplayName(*name);
+    if (!v) return std::unexpected(v.error());
+    out.display_name = std::move(*v);
+  }
+  if (auto roles = body.find("roles"); roles != body.end()) {
+    auto v = parseRoles(*roles);
+    if (!v) return std::unexpected(v.error());
+    out.roles = std::move(*v);
   }
   return out;
 }
@@ -79,6 +125,9 @@ Status registerAppRoutes(ApiContext& ctx) {
   ctx.router.addSchema("AppCreate", {{"type", "object"},
                                      {"required", {"displayName", "roles"}},
                                      {"properties", {{"displayName", str}, {"roles", role_list}}}});
+  ctx.router.addSchema("AppPatch", {{"type", "object"},
+                                    {"minProperties", 1},
+                                    {"properties", {{"displayName", str}, {"roles", role_list}}}});
   ctx.router.addSchema(
       "App", {{"type", "object"},
               {"properties",
@@ -115,11 +164,9 @@ Status registerAppRoutes(ApiContext& ctx) {
           store::AppRegistration row;
           row.tenant_id = store::TenantId(tenant);
           row.display_name = req.display_name;
-          for (auto r : req.roles) {
-            auto sr = storeRoleOf({r});
-            if (!sr) return rc.error(sr.error());
-            row.roles.push_back(*sr);
-          }
+          auto roles = storeRoles(req.roles);
+          if (!roles) return rc.error(roles.error());
+          row.roles = std::move(*roles);
           row.created_by = rc.principal->subject;
           row.created_at = ctx.clock.wallNow();
           const std::string secret = api::TokenService::newClientSecret();
@@ -174,6 +221,40 @@ Status registerAppRoutes(ApiContext& ctx) {
         });
       }));
 
+  SB_TRY(ctx.router.addAsync(
+      {"PATCH", app,
+       "Rename the app and/or replace its roles (JSON merge patch of displayName and roles). "
+       "Access tokens issued with other roles stop working at once; the app signs in again to "
+       "get the new ones. Audited",
+       Permission::ApiKeysManage, "AppPatch", "App", "apps", 200},
+      [&ctx](api::RequestContext rc, api::Responder respond) {
+        auto body = crud::objectBody(rc);
+        if (!body) return respond(rc.error(body.error()));
+        auto req = parseAppPatch(*body);
+        if (!req) return respond(rc.error(req.error()));
+        ctx.onStore(std::move(respond), [&ctx, rc = std::move(rc),
+                                         req = std::move(*req)](store::Store& st) {
+          const std::string tenant(rc.param("tenantId"));
+          const store::AppClientId id{std::string(rc.param("clientId"))};
+          auto current = st.apps().get(store::TenantId(tenant), id);
+          if (!current) return rc.error(crud::notFound(current.error(), "app", "clientId"));
+          std::vector<store::Role> roles = current->roles;
+          if (req.roles) {
+            auto r = storeRoles(*req.roles);
+            if (!r) return rc.error(r.error());
+            roles = std::move(*r);
+          }
+          auto updated =
+              st.apps().update(store::TenantId(tenant), id,
+                               req.display_name.value_or(current->display_name), std::move(roles));
+          if (!updated) return rc.error(crud::notFound(updated.error(), "app", "clientId"));
+          const json before = appJson(*current);
+          const json after = appJson(*updated);
+          crud::committed(ctx, st, rc, tenant, "update", "app", id.value(), &before, &after);
+          return api::HttpResponse::json(200, after);
+        });
+      }));
+
   auto res = std::make_shared<const crud::Resource<store::AppRegistration>>(
       crud::Resource<store::AppRegistration>{
           "app", "clientId",
@@ -186,7 +267,7 @@ Status registerAppRoutes(ApiContext& ctx) {
           [](store::Store& st, const std::string& tenant, const std::string& id) {
             return st.apps().remove(store::TenantId(tenant), store::AppClientId(id));
           },
-          // Registrations are created and deleted, never replaced (no PUT route).
+          // Registrations are created, patched and deleted, never replaced (no PUT route).
           [](store::Store&, const store::AppRegistration&) -> Status {
             return fail(Errc::Unsupported, "app registrations cannot be replaced");
           },

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The app-registration request body (parseAppCreate): every refusal names its field.
+// The app-registration request bodies (parseAppCreate, parseAppPatch): every refusal names its
+// field.
 #include <gtest/gtest.h>
 
 #include "app/routes.h"
@@ -36,6 +37,30 @@ TEST(AppCreateTest, RefusalsNameTheField) {
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().field, "secret");
   EXPECT_EQ(unknown.error().code, Errc::InvalidArgument);
+}
+
+TEST(AppPatchTest, EachMemberIsOptionalButNotBoth) {
+  auto name = parseAppPatch({{"displayName", "Renamed"}});
+  ASSERT_TRUE(name) << name.error().message;
+  EXPECT_EQ(name->display_name, "Renamed");
+  EXPECT_FALSE(name->roles);
+  auto roles = parseAppPatch({{"roles", {"agent", "agent"}}});
+  ASSERT_TRUE(roles) << roles.error().message;
+  EXPECT_FALSE(roles->display_name);
+  EXPECT_EQ(*roles->roles, std::vector<api::Role>{api::Role::Agent});
+  EXPECT_EQ(parseAppPatch(json::object()).error().field, "body");
+  EXPECT_EQ(parseAppPatch(json::array()).error().field, "body");
+}
+
+TEST(AppPatchTest, RefusalsNameTheField) {
+  EXPECT_EQ(parseAppPatch({{"displayName", ""}}).error().field, "displayName");
+  EXPECT_EQ(parseAppPatch({{"displayName", nullptr}}).error().field, "displayName");
+  EXPECT_EQ(parseAppPatch({{"roles", json::array()}}).error().field, "roles");
+  EXPECT_EQ(parseAppPatch({{"roles", {"system_operator"}}}).error().field, "roles");
+  EXPECT_EQ(parseAppPatch({{"roles", "agent"}}).error().field, "roles");
+  EXPECT_EQ(parseAppPatch({{"clientId", "x"}}).error().field, "clientId");
+  EXPECT_EQ(parseAppPatch({{"roles", {"agent"}}, {"clientSecret", "s"}}).error().field,
+            "clientSecret");
 }
 
 }  // namespace

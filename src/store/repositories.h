@@ -227,6 +227,13 @@ class AppRegistrationRepository {
   // another tenant); InvalidArgument for an empty hash.
   [[nodiscard]] virtual Status replaceSecret(const TenantId& tenant, const AppClientId& id,
                                              const std::string& secret_hash) = 0;
+  // Renames the app and replaces its roles; the client id, secret and creation fields stay.
+  // Returns the updated registration. NotFound when unknown (or in another tenant);
+  // InvalidArgument for an empty display name or no roles.
+  [[nodiscard]] virtual Result<AppRegistration> update(const TenantId& tenant,
+                                                       const AppClientId& id,
+                                                       std::string display_name,
+                                                       std::vector<Role> roles) = 0;
   // Ordered by client id.
   [[nodiscard]] virtual Result<std::vector<AppRegistration>> list(const TenantId& tenant) = 0;
 };

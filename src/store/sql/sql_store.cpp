@@ -1363,6 +1363,17 @@ class SqlAppRegistrationRepository final : public AppRegistrationRepository {
                     "WHERE tenant_id = $2 AND client_id = $3",
                     p, "app registration");
   }
+  Result<AppRegistration> update(const TenantId& tenant, const AppClientId& id,
+                                 std::string display_name, std::vector<Role> roles) override {
+    SB_TRY(requireNonEmpty(display_name, "display_name"));
+    if (roles.empty()) return fail(Errc::InvalidArgument, "roles is empty", "roles");
+    const Value p[] = {display_name, joinRoles(roles), tenant.value(), id.value()};
+    SB_TRY(writeOne(db_,
+                    "UPDATE app_registrations SET display_name = $1, roles = $2 "
+                    "WHERE tenant_id = $3 AND client_id = $4",
+                    p, "app registration"));
+    return get(tenant, id);
+  }
   Result<std::vector<AppRegistration>> list(const TenantId& tenant) override {
     return readValue<std::vector<AppRegistration>>(
         db_, [&](Session& s) -> Result<std::vector<AppRegistration>> {

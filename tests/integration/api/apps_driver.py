@@ -4,7 +4,8 @@
 comes back once), the app signs in with the client-credentials grant (form fields and HTTP
 Basic), sets and clears presence under its own client id (200) but not under another GUID
 (400 naming sessionId), a wrong secret is 401 invalid_client, deleting the app stops its token
-at once (401) and its credentials, and API keys and users still name any GUID. Also: paging,
+at once (401) and its credentials, renaming keeps its token while a role change ends it (401)
+until it signs in again, and API keys and users still name any GUID. Also: paging,
 validation errors naming the field, the audit log, the secret never listed or stored, and
 another tenant's admin seeing nothing. Usage: apps_driver.py SWITCHBOARD SOURCE_DIR"""
 import base64
@@ -84,7 +85,7 @@ def main():
         spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
         for route, methods in ((APPS.replace("demo", "{tenantId}"), {"get", "post"}),
                                (APPS.replace("demo", "{tenantId}") + "/{clientId}",
-                                {"get", "delete"})):
+                                {"get", "patch", "delete"})):
             if set(spec["paths"].get(route, {})) < methods:
                 fail(f"OpenAPI lacks {route}: {spec['paths'].get(route)}")
         grants = spec["paths"]["/api/v1/auth/token"]["post"]
@@ -221,6 +222,39 @@ def main():
         if me.get("clientId") != client_id:
             fail(f"app /me after rotation: {me}")
 
+        # --- edit: rename keeps the token; a role change ends tokens with the old roles ---
+        expect(404, call(base, "PATCH", f"{APPS}/{client_id}", ACME_KEY, {"displayName": "x"}),
+               "foreign edit")
+        expect_field(404, call(base, "PATCH", f"{APPS}/{OTHER_GUID}", DEMO_KEY,
+                               {"displayName": "x"}), "clientId", "edit of an unknown app")
+        expect_field(400, call(base, "PATCH", f"{APPS}/{client_id}", DEMO_KEY, {}), "body",
+                     "edit with nothing to change")
+        expect_field(400, call(base, "PATCH", f"{APPS}/{client_id}", DEMO_KEY,
+                               {"roles": ["wizard"]}), "roles", "edit to an unknown role")
+        expect_field(400, call(base, "PATCH", f"{APPS}/{client_id}", DEMO_KEY,
+                               {"clientSecret": "mine"}), "clientSecret", "edit of the secret")
+        renamed = expect(200, call(base, "PATCH", f"{APPS}/{client_id}", DEMO_KEY,
+                                   {"displayName": "Wallboard feed"}), "rename")
+        if renamed.get("displayName") != "Wallboard feed" or renamed.get("roles") != ["supervisor"] \
+                or "clientSecret" in renamed:
+            fail(f"rename answer: {renamed}")
+        expect(200, call(base, "GET", "/api/v1/auth/me", app_token), "token after a rename")
+        changed = expect(200, call(base, "PATCH", f"{APPS}/{client_id}", DEMO_KEY,
+                                   {"roles": ["agent"]}), "role change")
+        if changed.get("roles") != ["agent"] or changed.get("displayName") != "Wallboard feed":
+            fail(f"role change answer: {changed}")
+        got = expect(200, call(base, "GET", f"{APPS}/{client_id}", DEMO_KEY), "app after edits")
+        if got != changed:
+            fail(f"stored app {got} differs from the answer {changed}")
+        expect(401, call(base, "GET", "/api/v1/auth/me", app_token), "token with the old roles")
+        st, body = client_grant(base, client_id, secret)
+        if st != 200:
+            fail(f"the same secret does not sign in after a role change: {st} {body}")
+        app_token = body["access_token"]
+        me = expect(200, call(base, "GET", "/api/v1/auth/me", app_token), "app /me, new roles")
+        if me.get("roles") != ["agent"]:
+            fail(f"app /me after the role change: {me}")
+
         # --- deletion: the token and the credentials stop at once ---
         expect(404, call(base, "DELETE", f"{APPS}/{client_id}", ACME_KEY), "foreign delete")
         expect(204, call(base, "DELETE", f"{APPS}/{client_id}", DEMO_KEY), "delete app")
@@ -236,7 +270,8 @@ def main():
         entries = expect(200, call(base, "GET", "/api/v1/tenants/demo/audit?limit=200", DEMO_KEY),
                          "audit")["items"]
         mine = [e for e in entries if e["entityType"] == "app" and e["entityId"] == client_id]
-        if [e["action"] for e in mine] != ["create", "rotate-secret", "delete"]:
+        if [e["action"] for e in mine] != ["create", "rotate-secret", "update", "update",
+                                           "delete"]:
             fail(f"audit of the app: {mine}")
         if any(s in str(e) for e in entries for s in (secret, old_secret)):
             fail("a secret is in the audit log")

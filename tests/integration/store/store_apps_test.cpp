@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Conformance cases of schema version 6: app registrations (store::AppRegistrationRepository)
 // against both backends: round trip across reopen, global client-id uniqueness, tenant
-// isolation, validation, secret replacement, deletion and the tenant cascade.
+// isolation, validation, secret replacement, renaming and role changes, deletion and the tenant
+// cascade.
 #include <string>
 #include <vector>
 
@@ -104,6 +105,30 @@ TYPED_TEST(StoreAppsTest, ReplaceSecretKeepsTheRestAndSurvivesReopen) {
   EXPECT_EQ(repo.replaceSecret(t.id, AppClientId("nobody"), "x").error().code, Errc::NotFound);
   EXPECT_EQ(repo.replaceSecret(t.id, a.client_id, "").error().field, "secret_hash");
   EXPECT_EQ(repo.findByClientId(a.client_id)->secret_hash, "hash-of-the-new-secret");
+}
+
+TYPED_TEST(StoreAppsTest, UpdateChangesNameAndRolesOnlyAndSurvivesReopen) {
+  const Tenant t = this->makeTenant("acme");
+  const Tenant other = this->makeTenant("other");
+  const auto a = this->app(t, "c-update");
+  ASSERT_OK(this->store().apps().create(a));
+  auto updated = this->store().apps().update(t.id, a.client_id, "Wallboard", {Role::Admin});
+  ASSERT_OK(updated);
+  auto expected = a;
+  expected.display_name = "Wallboard";
+  expected.roles = {Role::Admin};
+  EXPECT_EQ(*updated, expected);
+  this->reopen();
+  auto& repo = this->store().apps();
+  auto got = repo.findByClientId(a.client_id);
+  ASSERT_OK(got);
+  EXPECT_EQ(*got, expected);
+  EXPECT_EQ(repo.update(other.id, a.client_id, "x", {Role::Agent}).error().code, Errc::NotFound);
+  EXPECT_EQ(repo.update(t.id, AppClientId("nobody"), "x", {Role::Agent}).error().code,
+            Errc::NotFound);
+  EXPECT_EQ(repo.update(t.id, a.client_id, "", {Role::Agent}).error().field, "display_name");
+  EXPECT_EQ(repo.update(t.id, a.client_id, "x", {}).error().field, "roles");
+  EXPECT_EQ(*repo.findByClientId(a.client_id), expected);
 }
 
 TYPED_TEST(StoreAppsTest, RemoveAndTenantCascade) {
