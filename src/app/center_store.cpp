@@ -226,6 +226,80 @@ std::vector<registrar::Binding> AsyncCenterStore::loadBindings() {
   return out;
 }
 
+void AsyncCenterStore::saveWatcher(const center::SavedWatcher& watcher) {
+  post([this, w = toStore(watcher)] {
+    if (auto s = store_.sipWatchers().upsert(w); !s) {
+      SB_LOG_ERROR("SIP watcher of {} not saved: {}", w.user, s.error().toString());
+    }
+  });
+}
+
+void AsyncCenterStore::removeWatcher(const center::SavedWatcher& watcher) {
+  post([this, w = toStore(watcher)] {
+    (void)store_.sipWatchers().remove(w.tenant_id, w.call_id, w.local_tag);
+  });
+}
+
+std::vector<center::SavedWatcher> AsyncCenterStore::loadWatchers() {
+  std::vector<center::SavedWatcher> out;
+  const auto now = std::chrono::system_clock::now();
+  auto active = store_.sipWatchers().listActive(now);
+  if (!active) {
+    SB_LOG_WARN("SIP watchers not restored: {}", active.error().toString());
+    return out;
+  }
+  for (const auto& w : *active) out.push_back(fromStore(w));
+  // What has expired is of no use any more.
+  (void)store_.sipWatchers().purgeExpired(now);
+  return out;
+}
+
+store::SipWatcher toStore(const center::SavedWatcher& w) {
+  store::SipWatcher out;
+  out.tenant_id = store::TenantId(w.tenant);
+  out.call_id = w.dialog.call_id;
+  out.local_tag = w.dialog.local_tag;
+  out.remote_tag = w.dialog.remote_tag;
+  out.user = w.user;
+  out.entity = w.entity;
+  out.event_id = w.event_id;
+  out.local_uri = w.dialog.local_uri;
+  out.remote_uri = w.dialog.remote_uri;
+  out.remote_target = w.dialog.remote_target;
+  out.route_set = w.dialog.route_set;
+  out.local_cseq = w.dialog.local_cseq;
+  out.remote_cseq = w.dialog.remote_cseq;
+  out.transport = w.flow.transport;
+  out.address = w.flow.address;
+  out.port = w.flow.port;
+  out.listener = w.flow.listener ? static_cast<int>(*w.flow.listener) : -1;
+  out.expires_at = w.expires_at;
+  return out;
+}
+
+center::SavedWatcher fromStore(const store::SipWatcher& w) {
+  center::SavedWatcher out;
+  out.tenant = w.tenant_id.value();
+  out.user = w.user;
+  out.entity = w.entity;
+  out.event_id = w.event_id;
+  out.dialog.call_id = w.call_id;
+  out.dialog.local_tag = w.local_tag;
+  out.dialog.remote_tag = w.remote_tag;
+  out.dialog.local_uri = w.local_uri;
+  out.dialog.remote_uri = w.remote_uri;
+  out.dialog.remote_target = w.remote_target;
+  out.dialog.route_set = w.route_set;
+  out.dialog.local_cseq = w.local_cseq;
+  out.dialog.remote_cseq = w.remote_cseq;
+  out.flow.transport = w.transport;
+  out.flow.address = w.address;
+  out.flow.port = static_cast<uint16_t>(w.port);
+  if (w.listener >= 0) out.flow.listener = static_cast<unsigned>(w.listener);
+  out.expires_at = w.expires_at;
+  return out;
+}
+
 void AsyncCenterStore::close() {
   {
     std::lock_guard lock(mutex_);

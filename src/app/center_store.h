@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// AsyncCenterStore: the voice path's durable side effects (CDRs, registrar bindings) written
+// AsyncCenterStore: the voice path's durable side effects (CDRs, registrar bindings, SIP
+// presence watchers) written
 // to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
 // queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
 // any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
@@ -39,6 +40,10 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   // batched like records.
   void onAgentState(const routing::AgentStateChanged& change) override;
   std::vector<registrar::Binding> loadBindings() override;  // blocking, start-up only
+  bool keepsWatchers() const override { return true; }
+  void saveWatcher(const center::SavedWatcher& watcher) override;
+  void removeWatcher(const center::SavedWatcher& watcher) override;
+  std::vector<center::SavedWatcher> loadWatchers() override;  // blocking, start-up only
 
   // Writes everything queued, then stops the writer thread. Idempotent.
   void close();
@@ -69,5 +74,7 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
 store::InteractionRecord toStore(const center::InteractionRecord& r);
 store::Binding toStore(const registrar::Binding& b);
 registrar::Binding fromStore(const store::Binding& b);
+store::SipWatcher toStore(const center::SavedWatcher& w);
+center::SavedWatcher fromStore(const store::SipWatcher& w);
 
 }  // namespace sb::app

@@ -184,6 +184,11 @@ Status VoiceStack::attach(boost::asio::io_context& io,
       });
   SB_TRY(center_->start());
   presence_->start();
+  if (store_.keepsWatchers()) {
+    presence_sip_->setStore(&store_);
+    // On the shard once it runs: restoring sends NOTIFYs through the transaction layer.
+    boost::asio::post(io, [this] { presence_sip_->restore(); });
+  }
   return {};
 }
 

@@ -13,6 +13,12 @@ namespace {
 
 constexpr uint64_t kTimerExpiry = 1;  // (subscription id << 4) | 1
 
+// A restored subscription's NOTIFYs must carry CSeqs above every one sent before the restart
+// (RFC 3261 12.2.1.1), but storing the CSeq with every NOTIFY would put a store write on every
+// presence change. The stored copy is refreshed instead whenever the CSeq has moved half a step
+// past it, and restore() adds a whole step: always above the last CSeq used.
+constexpr uint32_t kCseqStep = 1000;
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -69,6 +75,62 @@ void PresenceSip::setService(PresenceService& service) {
   if (service_ != nullptr) service_->removeListener(this);
   service_ = &service;
   service_->addListener(this);
+}
+
+void PresenceSip::setStore(CenterStore* store) { store_ = store; }
+
+SavedWatcher PresenceSip::saved(const Subscription& s) const {
+  SavedWatcher w;
+  w.tenant = s.tenant;
+  w.user = s.user;
+  w.entity = s.entity;
+  w.event_id = s.event_id;
+  w.dialog = s.dialog;
+  w.flow = s.flow;
+  w.flow.connection = 0;
+  w.expires_at = clock_.wallNow() +
+                 std::chrono::duration_cast<WallTime::duration>(s.expires_at - clock_.now());
+  return w;
+}
+
+void PresenceSip::save(Subscription& s) {
+  if (store_ == nullptr || s.terminated) return;
+  store_->saveWatcher(saved(s));
+  s.stored = true;
+  s.stored_cseq = s.dialog.local_cseq;
+}
+
+void PresenceSip::restore() {
+  if (store_ == nullptr || service_ == nullptr) return;
+  const auto now = clock_.now();
+  const auto wall = clock_.wallNow();
+  size_t restored = 0;
+  for (auto& w : store_->loadWatchers()) {
+    const auto left = std::chrono::duration_cast<Duration>(w.expires_at - wall);
+    if (left <= Duration{0}) continue;
+    if (by_dialog_.contains({w.dialog.call_id, w.dialog.local_tag, w.dialog.remote_tag})) continue;
+    Subscription s;
+    s.id = next_id_++;
+    s.tenant = std::move(w.tenant);
+    s.user = std::move(w.user);
+    s.entity = std::move(w.entity);
+    s.event_id = std::move(w.event_id);
+    s.dialog = std::move(w.dialog);
+    s.dialog.local_cseq += kCseqStep;
+    s.flow = std::move(w.flow);
+    s.expires_at = now + left;
+    const uint64_t id = s.id;
+    by_dialog_[{s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag}] = id;
+    by_user_[agentIdFor(s.tenant, s.user).value()].insert(id);
+    auto& stored = subs_.emplace(id, std::move(s)).first->second;
+    save(stored);
+    armExpiry(stored);
+    // The state may have changed while the server was down (and a user may be gone: the
+    // NOTIFY then ends the subscription with reason=noresource).
+    sendNotify(stored);
+    ++restored;
+  }
+  if (restored > 0) SB_LOG_INFO("presence: {} SIP subscriptions restored", restored);
 }
 
 std::optional<PresenceSip::Authenticated> PresenceSip::admit(const Incoming& req) {
@@ -227,6 +289,7 @@ void PresenceSip::onSubscribe(const Incoming& req) {
       armExpiry(s);
     }
     sendNotify(s);  // RFC 6665 §4.2.1.2: every accepted SUBSCRIBE gets a NOTIFY
+    save(s);        // new expiry, remote CSeq and flow (not once terminated)
     return;
   }
 
@@ -280,6 +343,7 @@ void PresenceSip::onSubscribe(const Incoming& req) {
                stored.user, id, *expires);
   if (!stored.terminated) armExpiry(stored);
   sendNotify(stored);
+  save(stored);
 }
 
 void PresenceSip::armExpiry(const Subscription& s) {
@@ -349,6 +413,7 @@ void PresenceSip::sendNotify(Subscription& s) {
   }
   s.pending = *txn;
   by_txn_[*txn] = s.id;
+  if (s.stored && s.dialog.local_cseq - s.stored_cseq >= kCseqStep / 2) save(s);
 }
 
 void PresenceSip::finishTransaction(sip::TransactionHandle txn, bool failed) {
@@ -373,6 +438,7 @@ void PresenceSip::remove(uint64_t id) {
   if (it == subs_.end()) return;
   Subscription& s = it->second;
   timers_.cancelTimer((id << 4) | kTimerExpiry);
+  if (s.stored && store_ != nullptr) store_->removeWatcher(saved(s));
   by_dialog_.erase({s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag});
   const std::string key = agentIdFor(s.tenant, s.user).value();
   if (auto u = by_user_.find(key); u != by_user_.end()) {
@@ -384,6 +450,8 @@ void PresenceSip::remove(uint64_t id) {
 }
 
 void PresenceSip::shutdown() {
+  // Stored subscriptions outlive the process: restore() takes them back.
+  if (store_ != nullptr) return;
   std::vector<uint64_t> ids;
   for (const auto& [id, s] : subs_) ids.push_back(id);
   for (uint64_t id : ids) {

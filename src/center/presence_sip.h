@@ -50,6 +50,13 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
 
   // Must be set before requests arrive; registers this object as a listener.
   void setService(PresenceService& service);
+  // Where subscriptions are kept across restarts (nullptr: not kept; shutdown() then ends them
+  // with reason=deactivated). Before restore().
+  void setStore(CenterStore* store);
+  // Start-up, after setService() and the presence service's start(): takes back the stored
+  // subscriptions that have not expired and sends each a NOTIFY with the current state in its
+  // dialog, so watchers need not resubscribe after a restart.
+  void restore();
 
   // A SUBSCRIBE / PUBLISH received on server transaction `txn` from `source` (the response
   // route); each gets exactly one final response through the layer.
@@ -58,7 +65,8 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
   void onPublish(sip::TransactionHandle txn, const sip::Message& request,
                  const sip::SendTarget& source);
   void onTimer(uint64_t key);
-  // Ends every subscription with a final NOTIFY (reason=deactivated). Shard thread.
+  // Without a store: ends every subscription with a final NOTIFY (reason=deactivated). With
+  // one: keeps them (they are stored; restore() takes them back). Shard thread.
   void shutdown();
 
   size_t subscriptionCount() const { return subs_.size(); }
@@ -89,6 +97,8 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
     bool dirty = false;        // a newer state waits for the pending NOTIFY to finish
     bool terminated = false;   // final NOTIFY sent or due
     std::string reason;        // Subscription-State reason once terminated
+    bool stored = false;       // a copy is in the store (removed with the subscription)
+    uint32_t stored_cseq = 0;  // local CSeq of that copy
   };
   struct Publication {
     std::string tenant;
@@ -119,6 +129,9 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
   void finishTransaction(sip::TransactionHandle txn, bool failed);
   void remove(uint64_t id);
   void armExpiry(const Subscription& s);
+  // Stores (or re-stores) a live subscription; see kCseqStep in the .cpp.
+  void save(Subscription& s);
+  SavedWatcher saved(const Subscription& s) const;
   std::string newEtag();
 
   sip::TransactionLayer& layer_;
@@ -129,6 +142,7 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
   PresenceSipOptions options_;
   sip::DigestAuthenticator auth_;
   PresenceService* service_ = nullptr;
+  CenterStore* store_ = nullptr;
   uint64_t next_id_ = 1;
   uint64_t etag_counter_ = 0;
   uint64_t etag_seed_ = 0;

@@ -50,6 +50,18 @@ struct InteractionRecord {
 };
 
 // Durable side effects of the voice path; implemented over the store by app/.
+// A SIP presence subscription as PresenceSip keeps it across restarts: the dialog, where the
+// SUBSCRIBE came from (flow.connection is meaningless after a restart) and when it expires.
+struct SavedWatcher {
+  std::string tenant;
+  std::string user;
+  std::string entity;
+  std::string event_id;
+  b2bua::Dialog dialog;
+  sip::SendTarget flow;
+  WallTime expires_at{};
+};
+
 class CenterStore {
  public:
   virtual ~CenterStore() = default;
@@ -57,6 +69,11 @@ class CenterStore {
   virtual void saveBinding(const registrar::Binding& binding) = 0;
   virtual void removeBinding(const registrar::Binding& binding) = 0;
   virtual std::vector<registrar::Binding> loadBindings() = 0;
+  // SIP presence watchers (PresenceSip). A store that keeps none (tests) ignores them.
+  virtual bool keepsWatchers() const { return false; }
+  virtual void saveWatcher(const SavedWatcher& watcher) { (void)watcher; }
+  virtual void removeWatcher(const SavedWatcher& watcher) { (void)watcher; }
+  virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only
 };
 
 // Timers for the center (routing deadlines, registrar expiry, delayed answers).

@@ -225,6 +225,33 @@ struct Binding {
   bool operator==(const Binding&) const = default;
 };
 
+// A SIP presence subscription (RFC 6665, RFC 3856) this server is the notifier of, persisted
+// so that after a restart the watcher keeps getting NOTIFYs in the same dialog and its refresh
+// is not answered 481. Key: (tenant_id, call_id, local_tag).
+struct SipWatcher {
+  TenantId tenant_id;
+  std::string call_id;
+  std::string local_tag;  // ours (the To tag of our 200)
+  std::string remote_tag;
+  std::string user;      // the watched user (local id)
+  std::string entity;    // "sip:alice@example.com"
+  std::string event_id;  // the Event header's id parameter, empty if none
+  std::string local_uri;
+  std::string remote_uri;
+  std::string remote_target;
+  std::vector<std::string> route_set;
+  std::uint32_t local_cseq = 0;
+  std::uint32_t remote_cseq = 0;
+  // Where the SUBSCRIBE came from: NOTIFYs go there when the route set is empty.
+  std::string transport;  // Via token: "UDP", "TCP", "TLS"
+  std::string address;
+  int port = 0;
+  int listener = -1;  // the listener index it arrived on; -1 none
+  WallTime expires_at{};
+
+  bool operator==(const SipWatcher&) const = default;
+};
+
 // A webhook subscription (Graph-style change notifications): the API owns document_json
 // (notification URL, change types, client state, ...); the store keeps it verbatim.
 struct Subscription {

@@ -164,6 +164,20 @@ class BindingRepository {
   [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
+// SIP presence watchers (records.h SipWatcher), kept by the voice path's store writer.
+class SipWatcherRepository {
+ public:
+  virtual ~SipWatcherRepository() = default;
+  // Inserts or replaces the watcher keyed (tenant_id, call_id, local_tag).
+  [[nodiscard]] virtual Status upsert(const SipWatcher& watcher) = 0;
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& call_id,
+                                      const std::string& local_tag) = 0;
+  // Every watcher with expires_at > now, of every tenant: reloaded at start-up.
+  [[nodiscard]] virtual Result<std::vector<SipWatcher>> listActive(WallTime now) = 0;
+  // Deletes watchers with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
+};
+
 class SubscriptionRepository {
  public:
   virtual ~SubscriptionRepository() = default;

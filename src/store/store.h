@@ -27,6 +27,7 @@ class Store {
   virtual AgentStateHistoryRepository& agentStates() = 0;
   virtual AuditLog& audit() = 0;
   virtual BindingRepository& bindings() = 0;
+  virtual SipWatcherRepository& sipWatchers() = 0;
   virtual SubscriptionRepository& subscriptions() = 0;
   virtual PendingDeliveryRepository& pendingDeliveries() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;

@@ -162,6 +162,20 @@ const std::vector<Source>& sources() {
            R"(CREATE INDEX IF NOT EXISTS app_registrations_by_tenant
                 ON app_registrations (tenant_id, client_id))",
        }},
+      {7,
+       "SIP presence watchers (subscriptions kept across restarts)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS sip_watchers (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                call_id TEXT NOT NULL, local_tag TEXT NOT NULL, remote_tag TEXT NOT NULL,
+                user_id TEXT NOT NULL, entity TEXT NOT NULL, event_id TEXT NOT NULL,
+                local_uri TEXT NOT NULL, remote_uri TEXT NOT NULL, remote_target TEXT NOT NULL,
+                route_set TEXT NOT NULL, local_cseq BIGINT NOT NULL, remote_cseq BIGINT NOT NULL,
+                transport TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL,
+                listener INTEGER NOT NULL, expires_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, call_id, local_tag)))",
+           R"(CREATE INDEX IF NOT EXISTS sip_watchers_by_expiry ON sip_watchers (expires_at))",
+       }},
   };
   return kSources;
 }

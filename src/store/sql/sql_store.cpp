@@ -946,6 +946,28 @@ class SqlAuditLog final : public AuditLog {
 
 // ---- Registrar bindings ----
 
+// A URI never holds a raw LF, so route sets and Path lists are stored LF-joined.
+std::string joinLines(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out.push_back('\n');
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> splitLines(std::string_view text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto end = text.find('\n', start);
+    out.emplace_back(text.substr(start, end - start));
+    if (end == std::string::npos) return out;
+    start = end + 1;
+  }
+}
+
 class SqlBindingRepository final : public BindingRepository {
  public:
   explicit SqlBindingRepository(Database& db) : db_(db) {}
@@ -954,11 +976,7 @@ class SqlBindingRepository final : public BindingRepository {
     SB_TRY(requireTenant(b.tenant_id));
     SB_TRY(requireNonEmpty(b.aor, "aor"));
     SB_TRY(requireNonEmpty(b.contact_uri, "contact_uri"));
-    std::string path;
-    for (const auto& hop : b.path) {
-      if (!path.empty()) path.push_back('\n');  // a URI never holds a raw LF
-      path += hop;
-    }
+    const std::string path = joinLines(b.path);
     return db_.write([&](Session& s) -> Status {
       const Value p[] = {b.tenant_id.value(), b.aor,       b.contact_uri, micros(b.expires_at),
                          integer(b.q_milli),  b.call_id,   integer(b.cseq), path,
@@ -1029,13 +1047,7 @@ class SqlBindingRepository final : public BindingRepository {
         b.q_milli = static_cast<int>(r.int64(4));
         b.call_id = r.text(5);
         b.cseq = static_cast<std::uint32_t>(r.int64(6));
-        std::string_view path = r.text(7);
-        while (!path.empty()) {
-          const auto lf = path.find('\n');
-          b.path.emplace_back(path.substr(0, lf));
-          if (lf == std::string_view::npos) break;
-          path.remove_prefix(lf + 1);
-        }
+        b.path = splitLines(r.text(7));
         b.source = r.text(8);
         b.transport = r.text(9);
         b.instance = r.text(10);
@@ -1045,6 +1057,114 @@ class SqlBindingRepository final : public BindingRepository {
       return out;
     });
   }
+  Database& db_;
+};
+
+// ---- SIP presence watchers ----
+
+class SqlSipWatcherRepository final : public SipWatcherRepository {
+ public:
+  explicit SqlSipWatcherRepository(Database& db) : db_(db) {}
+
+  Status upsert(const SipWatcher& w) override {
+    SB_TRY(requireTenant(w.tenant_id));
+    SB_TRY(requireNonEmpty(w.call_id, "call_id"));
+    SB_TRY(requireNonEmpty(w.local_tag, "local_tag"));
+    SB_TRY(requireNonEmpty(w.user, "user"));
+    return db_.write([&](Session& s) -> Status {
+      const Value p[] = {w.tenant_id.value(),
+                         w.call_id,
+                         w.local_tag,
+                         w.remote_tag,
+                         w.user,
+                         w.entity,
+                         w.event_id,
+                         w.local_uri,
+                         w.remote_uri,
+                         w.remote_target,
+                         joinLines(w.route_set),
+                         integer(w.local_cseq),
+                         integer(w.remote_cseq),
+                         w.transport,
+                         w.address,
+                         integer(w.port),
+                         integer(w.listener),
+                         micros(w.expires_at)};
+      SB_TRY(s.exec(std::string("INSERT INTO sip_watchers (") + kColumns +
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                        "$15, $16, $17, $18) ON CONFLICT (tenant_id, call_id, local_tag) DO UPDATE "
+                        "SET remote_tag = excluded.remote_tag, user_id = excluded.user_id, "
+                        "entity = excluded.entity, event_id = excluded.event_id, "
+                        "local_uri = excluded.local_uri, remote_uri = excluded.remote_uri, "
+                        "remote_target = excluded.remote_target, route_set = excluded.route_set, "
+                        "local_cseq = excluded.local_cseq, remote_cseq = excluded.remote_cseq, "
+                        "transport = excluded.transport, address = excluded.address, "
+                        "port = excluded.port, listener = excluded.listener, "
+                        "expires_at = excluded.expires_at",
+                    p));
+      return {};
+    });
+  }
+
+  Status remove(const TenantId& tenant, const std::string& call_id,
+                const std::string& local_tag) override {
+    const Value p[] = {tenant.value(), call_id, local_tag};
+    return writeOne(db_,
+                    "DELETE FROM sip_watchers WHERE tenant_id = $1 AND call_id = $2 AND "
+                    "local_tag = $3",
+                    p, "SIP watcher");
+  }
+
+  Result<std::vector<SipWatcher>> listActive(WallTime now) override {
+    return readValue<std::vector<SipWatcher>>(
+        db_, [&](Session& s) -> Result<std::vector<SipWatcher>> {
+          const Value p[] = {micros(now)};
+          auto rows = s.exec(std::string("SELECT ") + kColumns +
+                                 " FROM sip_watchers WHERE expires_at > $1 "
+                                 "ORDER BY tenant_id, call_id, local_tag",
+                             p);
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<SipWatcher> out;
+          for (const auto& r : rows->rows) {
+            SipWatcher w;
+            w.tenant_id = TenantId(r.text(0));
+            w.call_id = r.text(1);
+            w.local_tag = r.text(2);
+            w.remote_tag = r.text(3);
+            w.user = r.text(4);
+            w.entity = r.text(5);
+            w.event_id = r.text(6);
+            w.local_uri = r.text(7);
+            w.remote_uri = r.text(8);
+            w.remote_target = r.text(9);
+            w.route_set = splitLines(r.text(10));
+            w.local_cseq = static_cast<std::uint32_t>(r.int64(11));
+            w.remote_cseq = static_cast<std::uint32_t>(r.int64(12));
+            w.transport = r.text(13);
+            w.address = r.text(14);
+            w.port = static_cast<int>(r.int64(15));
+            w.listener = static_cast<int>(r.int64(16));
+            w.expires_at = wallFromMicros(r.int64(17));
+            out.push_back(std::move(w));
+          }
+          return out;
+        });
+  }
+
+  Result<std::size_t> purgeExpired(WallTime now) override {
+    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
+      const Value p[] = {micros(now)};
+      auto rows = s.exec("DELETE FROM sip_watchers WHERE expires_at <= $1", p);
+      if (!rows) return std::unexpected(rows.error());
+      return static_cast<std::size_t>(rows->affected);
+    });
+  }
+
+ private:
+  static constexpr const char* kColumns =
+      "tenant_id, call_id, local_tag, remote_tag, user_id, entity, event_id, local_uri, "
+      "remote_uri, remote_target, route_set, local_cseq, remote_cseq, transport, address, port, "
+      "listener, expires_at";
   Database& db_;
 };
 
@@ -1433,6 +1553,7 @@ class SqlStore final : public Store {
         agent_states_(*db_),
         audit_(*db_),
         bindings_(*db_),
+        sip_watchers_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
         refresh_tokens_(*db_),
@@ -1454,6 +1575,7 @@ class SqlStore final : public Store {
   AgentStateHistoryRepository& agentStates() override { return agent_states_; }
   AuditLog& audit() override { return audit_; }
   BindingRepository& bindings() override { return bindings_; }
+  SipWatcherRepository& sipWatchers() override { return sip_watchers_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
@@ -1477,6 +1599,7 @@ class SqlStore final : public Store {
   SqlAgentStateHistory agent_states_;
   SqlAuditLog audit_;
   SqlBindingRepository bindings_;
+  SqlSipWatcherRepository sip_watchers_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;
   SqlRefreshTokenRepository refresh_tokens_;

@@ -22,10 +22,10 @@ SESSION = "22553876-f5ab-4529-bffb-cfe50aa89f87"
 
 
 class Server(sbtest.Server):
-    def __init__(self, binary, workdir, trunk_port):
+    def __init__(self, binary, workdir, trunk_port, port=None, http=None, log_mode="w"):
         self.workdir = workdir
-        self.port = free_port()
-        self.http = free_port()
+        self.port = port or free_port()
+        self.http = http or free_port()
         self.db = os.path.join(workdir, "var", "switchboard.db")
         cfg = os.path.join(workdir, "switchboard.yaml")
         with open(cfg, "w") as f:
@@ -66,7 +66,7 @@ tenants:
       - {{id: erin, extension: "2001", sip_password: erin-demo, capacity: {{voice: 1}},
          queues: [helpdesk]}}
 """)
-        super().__init__(binary, cfg, workdir)
+        super().__init__(binary, cfg, workdir, log_mode=log_mode)
 
     # --- HTTP ---
     def call(self, method, path, token=DEMO_KEY, body=None, form=None):
@@ -454,6 +454,62 @@ def case_sip_subscribe(c):
     dave.no_notify(0.5)
 
 
+def case_sip_subscribe_survives_restart(c):
+    c.start()
+    dave = c.ua("dave", "dave-demo")
+    target = f"sip:alice@{DOMAIN}"
+    ev = ["Event: presence", "Accept: application/pidf+xml"]
+    r, cseq, call_id = dave.request("SUBSCRIBE", target, ev + ["Expires: 600"], from_tag="keep")
+    if r.code != 200:
+        fail(f"SUBSCRIBE: {r.raw}")
+    to_tag = re.search(r";tag=([^;>\s]+)", r.get("to")).group(1)
+    first = dave.next_notify()
+
+    def notify_cseq(n, before, what):
+        """The NOTIFY is in the watcher's dialog, with a CSeq above `before`; returns it."""
+        got = int(n.get("cseq").split()[0])
+        if n.get("call-id") != call_id or f"tag={to_tag}" not in n.get("from") or \
+                "tag=keep" not in n.get("to") or got <= before:
+            fail(f"{what}: NOTIFY outside the dialog or CSeq {got} <= {before}: {n.raw}")
+        if not (n.get("subscription-state") or "").startswith("active"):
+            fail(f"{what}: {n.raw}")
+        return got
+
+    last = notify_cseq(first, 0, "first NOTIFY")
+    time.sleep(0.3)  # the store writer keeps the subscription
+
+    # A clean restart keeps the subscription (no final NOTIFY) and resumes it with the state.
+    s = c.restart()
+    last = notify_cseq(dave.next_notify(), last, "NOTIFY after a restart")
+    s.set_presence("alice", "Busy", "InACall")
+    n = dave.next_notify()
+    last = notify_cseq(n, last, "NOTIFY after setPresence")
+    if "InACall" not in n.body:
+        fail(f"state after the restart: {n.body}")
+
+    # So does a crash: the kept copy's CSeq is behind, the restored one is ahead of both.
+    time.sleep(0.3)
+    s = c.restart(crash=True)
+    last = notify_cseq(dave.next_notify(), last, "NOTIFY after a crash")
+    r = dave.send("SUBSCRIBE", target, ev + ["Expires: 300"], call_id, "keep", cseq, to_tag)
+    cseq += 1
+    if r.code != 200:
+        fail(f"refresh after the restarts: {r.raw}")
+    last = notify_cseq(dave.next_notify(), last, "NOTIFY after the refresh")
+
+    # Unsubscribed: gone from the store, nothing comes back after the next restart.
+    r = dave.send("SUBSCRIBE", target, ev + ["Expires: 0"], call_id, "keep", cseq, to_tag)
+    cseq += 1
+    if r.code != 200 or not dave.next_notify().get("subscription-state").startswith("terminated"):
+        fail(f"unsubscribe: {r.raw}")
+    time.sleep(0.3)
+    s = c.restart()
+    dave.no_notify(1.0)
+    r = dave.send("SUBSCRIBE", target, ev + ["Expires: 300"], call_id, "keep", cseq, to_tag)
+    if r.code != 481:
+        fail(f"SUBSCRIBE after unsubscribe and restart: {r.code}")
+
+
 def case_sip_publish(c):
     s = c.start()
     alice = c.ua("alice", "alice-demo")
@@ -566,6 +622,19 @@ class Case:
 
     def start(self):
         self.server = Server(self.binary, self.work, self.trunk_port)
+        return self.server
+
+    def restart(self, crash=False):
+        """The same ports and data dir: SIGTERM (or SIGKILL with crash), then start again."""
+        old = self.server
+        if crash:
+            old.proc.kill()
+            old.proc.wait()
+        else:
+            old.stop()
+        self.server = Server(self.binary, self.work, self.trunk_port, old.port, old.http, "a")
+        for u in self.uas_list:
+            u.server = self.server
         return self.server
 
     def ua(self, user, password):
