@@ -254,6 +254,33 @@ std::vector<center::SavedWatcher> AsyncCenterStore::loadWatchers() {
   return out;
 }
 
+std::optional<center::SavedAgentState> AsyncCenterStore::loadAgentState(const std::string& tenant,
+                                                                        const std::string& user) {
+  // The states an agent chooses; the others (reserved, busy, wrap-up) follow from work, which
+  // a restart does not keep. The newest of them is what the agent chose last, except a choice
+  // made during a call and not yet in effect when the process ended.
+  auto last = store_.agentStates().latest(store::TenantId(tenant), store::UserId(user),
+                                          {"available", "away", "break", "offline"});
+  if (!last) {
+    SB_LOG_WARN("state of agent {}/{} not restored: {}", tenant, user, last.error().toString());
+    return std::nullopt;
+  }
+  if (!last->has_value()) return std::nullopt;
+  const auto& row = **last;
+  center::SavedAgentState out;
+  out.reason = row.reason;
+  if (row.state == "available") {
+    out.state = routing::AgentState::Available;
+  } else if (row.state == "away") {
+    out.state = routing::AgentState::Away;
+  } else if (row.state == "break") {
+    out.state = routing::AgentState::Break;
+  } else {
+    return std::nullopt;  // offline: the start-up default
+  }
+  return out;
+}
+
 store::SipWatcher toStore(const center::SavedWatcher& w) {
   store::SipWatcher out;
   out.tenant_id = store::TenantId(w.tenant);

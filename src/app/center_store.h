@@ -44,6 +44,9 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   void saveWatcher(const center::SavedWatcher& watcher) override;
   void removeWatcher(const center::SavedWatcher& watcher) override;
   std::vector<center::SavedWatcher> loadWatchers() override;  // blocking, start-up only
+  // From the agent state history: the newest change to available, away, break or offline.
+  std::optional<center::SavedAgentState> loadAgentState(const std::string& tenant,
+                                                        const std::string& user) override;
 
   // Writes everything queued, then stops the writer thread. Idempotent.
   void close();

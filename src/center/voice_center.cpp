@@ -158,6 +158,11 @@ Status VoiceCenter::start() {
       }
       SB_TRY(engine_.upsertAgent(a, now, out));
       SB_TRY(engine_.setReachable(a.id, false, now, out));
+      // An agent on a break before a restart is still on it after (and is not logged in by
+      // the restored registration below, which only logs in an Offline agent).
+      if (auto saved = store_.loadAgentState(t.id, u.id)) {
+        (void)engine_.setAgentState(a.id, saved->state, saved->reason, now, out);
+      }
     }
   }
   registrar_->restore(store_.loadBindings(), now, clock_.wallNow());

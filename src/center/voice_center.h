@@ -62,6 +62,13 @@ struct SavedWatcher {
   WallTime expires_at{};
 };
 
+// An agent's last chosen state (Available, Away or Break, with its reason), as a restart
+// takes it back.
+struct SavedAgentState {
+  routing::AgentState state = routing::AgentState::Offline;
+  std::string reason;
+};
+
 class CenterStore {
  public:
   virtual ~CenterStore() = default;
@@ -74,6 +81,14 @@ class CenterStore {
   virtual void saveWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual void removeWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only
+  // The state the agent last chose, if it was Available, Away or Break: blocking, start-up
+  // only. A store that keeps no history (tests) knows none.
+  virtual std::optional<SavedAgentState> loadAgentState(const std::string& tenant,
+                                                        const std::string& user) {
+    (void)tenant;
+    (void)user;
+    return std::nullopt;
+  }
 };
 
 // Timers for the center (routing deadlines, registrar expiry, delayed answers).

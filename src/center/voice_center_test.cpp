@@ -31,8 +31,15 @@ class MemoryStore final : public CenterStore {
   void saveBinding(const registrar::Binding& b) override { bindings.push_back(b); }
   void removeBinding(const registrar::Binding&) override {}
   std::vector<registrar::Binding> loadBindings() override { return {}; }
+  std::optional<SavedAgentState> loadAgentState(const std::string& tenant,
+                                                const std::string& user) override {
+    auto it = agent_states.find(tenant + "/" + user);
+    if (it == agent_states.end()) return std::nullopt;
+    return it->second;
+  }
   std::vector<InteractionRecord> records;
   std::vector<registrar::Binding> bindings;
+  std::map<std::string, SavedAgentState> agent_states;  // "tenant/user"
 };
 
 std::shared_ptr<const Directory> demoDirectory(Duration max_wait = seconds(60),
@@ -233,6 +240,25 @@ TEST_F(VoiceCenterTest, RegistrationMakesTheAgentAvailable) {
   EXPECT_EQ(stateOf("alice"), routing::AgentState::Available);
   EXPECT_TRUE(engine_.agent(agentIdFor("demo", "alice"))->reachable);
   EXPECT_EQ(store_.bindings.size(), 1u);
+}
+
+TEST_F(VoiceCenterTest, StartTakesBackTheStateAnAgentChose) {
+  // What the store says bob chose before a restart: a break, with its reason.
+  store_.agent_states["demo/bob"] = {routing::AgentState::Break, "lunch"};
+  ASSERT_TRUE(center_->start());
+  auto bob = engine_.agent(agentIdFor("demo", "bob"));
+  ASSERT_TRUE(bob);
+  EXPECT_EQ(bob->state, routing::AgentState::Break);
+  EXPECT_EQ(bob->break_reason, "lunch");
+  // His phone registering does not log him in (only an Offline agent is); alice's does.
+  registerAgent("bob", 5071);
+  registerAgent("alice", 5070);
+  EXPECT_EQ(stateOf("bob"), routing::AgentState::Break);
+  EXPECT_EQ(stateOf("alice"), routing::AgentState::Available);
+  // So the queued call goes to alice.
+  deliver(trunkInvite(), trunk_);
+  ASSERT_TRUE(takeOne(5070, "INVITE"));
+  EXPECT_FALSE(sender_.takeOne(5071, "INVITE"));
 }
 
 TEST_F(VoiceCenterTest, TrunkCallIsQueuedAnsweredAndRecorded) {

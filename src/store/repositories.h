@@ -133,6 +133,9 @@ class AgentStateHistoryRepository {
                                                                    const UserId& agent,
                                                                    WallTime from, WallTime to,
                                                                    std::size_t limit) = 0;
+  // The agent's newest change to one of `states` (by time, then seq); nullopt when none.
+  [[nodiscard]] virtual Result<std::optional<AgentStateChange>> latest(
+      const TenantId& tenant, const UserId& agent, const std::vector<std::string>& states) = 0;
 };
 
 class AuditLog {

@@ -875,6 +875,32 @@ class SqlAgentStateHistory final : public AgentStateHistoryRepository {
     });
   }
 
+  Result<std::optional<AgentStateChange>> latest(const TenantId& tenant, const UserId& agent,
+                                                 const std::vector<std::string>& states) override {
+    if (states.empty()) return std::optional<AgentStateChange>{};
+    // Newest first along the (tenant_id, agent_id, at) index: stops at the first match.
+    std::string sql =
+        "SELECT tenant_id, agent_id, state, reason, at, seq FROM agent_state_history "
+        "WHERE tenant_id = $1 AND agent_id = $2 AND state IN (";
+    std::vector<Value> p{tenant.value(), agent.value()};
+    for (const auto& state : states) {
+      if (p.size() > 2) sql += ", ";
+      p.emplace_back(state);
+      sql += "$" + std::to_string(p.size());
+    }
+    sql += ") ORDER BY at DESC, seq DESC LIMIT 1";
+    return readValue<std::optional<AgentStateChange>>(
+        db_, [&](Session& s) -> Result<std::optional<AgentStateChange>> {
+          auto rows = s.exec(sql, p);
+          if (!rows) return std::unexpected(rows.error());
+          if (rows->rows.empty()) return std::optional<AgentStateChange>{};
+          const auto& r = rows->rows[0];
+          return AgentStateChange{TenantId(r.text(0)),        UserId(r.text(1)),
+                                  std::string(r.text(2)),     std::string(r.text(3)),
+                                  wallFromMicros(r.int64(4)), r.int64(5)};
+        });
+  }
+
   Result<std::vector<AgentStateChange>> list(const TenantId& tenant, const UserId& agent,
                                              WallTime from, WallTime to,
                                              std::size_t limit) override {

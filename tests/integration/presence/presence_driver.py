@@ -510,6 +510,35 @@ def case_sip_subscribe_survives_restart(c):
         fail(f"SUBSCRIBE after unsubscribe and restart: {r.code}")
 
 
+def case_agent_state_survives_restart(c):
+    s = c.start()
+    register(s, "alice", "alice-demo", free_port())
+    register(s, "bob", "bob-demo", free_port())
+    state_url = "/api/v1/tenants/demo/agents/{}/state"
+
+    def state(user):
+        return s.expect(200, "GET", state_url.format(user), f"{user}'s state")
+
+    if state("alice")["state"] != "available":
+        fail(f"registered alice: {state('alice')}")
+    s.expect(200, "PUT", state_url.format("alice"), "alice takes a break",
+             body={"state": "break", "reason": "lunch"})
+    time.sleep(0.3)  # the store writer's group commit
+    for crash in (False, True):
+        s = c.restart(crash=crash)
+        alice, bob = state("alice"), state("bob")
+        # Her restored registration does not log her back in; bob's does.
+        if alice["state"] != "break" or alice["reason"] != "lunch" or not alice["reachable"]:
+            fail(f"alice after a {'crash' if crash else 'restart'}: {alice}")
+        if bob["state"] != "available" or not bob["routable"]:
+            fail(f"bob after a {'crash' if crash else 'restart'}: {bob}")
+    s.expect(200, "PUT", state_url.format("alice"), "alice is back", body={"state": "available"})
+    time.sleep(0.3)
+    s = c.restart()
+    if state("alice")["state"] != "available":
+        fail(f"alice after coming back and a restart: {state('alice')}")
+
+
 def case_sip_publish(c):
     s = c.start()
     alice = c.ua("alice", "alice-demo")

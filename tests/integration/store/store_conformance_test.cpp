@@ -690,6 +690,44 @@ TYPED_TEST(StoreTest, AgentStateHistoryAppendManyIsOrderedAndAllOrNothing) {
   EXPECT_EQ(after->size(), 3u);
 }
 
+TYPED_TEST(StoreTest, AgentStateHistoryLatestOfSomeStates) {
+  auto& history = this->store().agentStates();
+  const Tenant a = this->makeTenant("a");
+  const Tenant b = this->makeTenant("b");
+  const std::vector<std::string> requested = {"available", "away", "break", "offline"};
+  auto none = history.latest(a.id, UserId("u1"), requested);
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  std::vector<AgentStateChange> batch;
+  const char* states[] = {"available", "busy", "break", "reserved", "busy", "wrap-up"};
+  for (int i = 0; i < 6; ++i) {
+    batch.push_back(
+        AgentStateChange{a.id, UserId("u1"), states[i], i == 2 ? "lunch" : "", this->at(i)});
+  }
+  // Two changes in the same microsecond: the later one (seq) wins.
+  batch.push_back(AgentStateChange{a.id, UserId("u2"), "away", "", this->at(3)});
+  batch.push_back(AgentStateChange{a.id, UserId("u2"), "available", "", this->at(3)});
+  batch.push_back(AgentStateChange{b.id, UserId("u1"), "away", "meeting", this->at(9)});
+  ASSERT_OK(history.appendMany(batch));
+  auto got = history.latest(a.id, UserId("u1"), requested);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->state, "break");
+  EXPECT_EQ((*got)->reason, "lunch");
+  EXPECT_EQ((*got)->at, this->at(2));
+  got = history.latest(a.id, UserId("u2"), requested);
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->state, "available");
+  got = history.latest(b.id, UserId("u1"), {"away"});
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->reason, "meeting");
+  got = history.latest(a.id, UserId("u1"), {});
+  ASSERT_OK(got);
+  EXPECT_FALSE(got->has_value());
+}
+
 TYPED_TEST(StoreTest, AuditLogRecordsBeforeAndAfter) {
   auto& audit = this->store().audit();
   const Tenant a = this->makeTenant("a");
