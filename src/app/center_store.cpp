@@ -3,12 +3,36 @@
 
 #include <charconv>
 
+#include <nlohmann/json.hpp>
+
 #include "app/text.h"
 #include "common/log.h"
 
 namespace sb::app {
 
 namespace {
+
+std::int64_t wallMicros(WallTime t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+WallTime wallOfMicros(std::int64_t us) { return WallTime{std::chrono::microseconds(us)}; }
+
+nlohmann::json pairJson(const presence::PresencePair& p) {
+  return {{"availability", presence::toString(p.availability)},
+          {"activity", presence::toString(p.activity)}};
+}
+
+std::optional<presence::PresencePair> pairOf(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("availability") || !j.contains("activity") ||
+      !j["availability"].is_string() || !j["activity"].is_string()) {
+    return std::nullopt;
+  }
+  auto a = presence::parseAvailability(j["availability"].get<std::string>());
+  auto t = presence::parseActivity(j["activity"].get<std::string>());
+  if (!a || !t) return std::nullopt;
+  return presence::PresencePair{*a, *t};
+}
 
 store::Disposition toStore(center::Disposition d) {
   switch (d) {
@@ -277,6 +301,86 @@ std::optional<center::SavedAgentState> AsyncCenterStore::loadAgentState(const st
     out.state = routing::AgentState::Break;
   } else {
     return std::nullopt;  // offline: the start-up default
+  }
+  return out;
+}
+
+void AsyncCenterStore::savePresence(const center::SavedPresence& presence) {
+  const bool empty = presence.sessions.empty() && !presence.preferred;
+  store::PresenceState row{store::TenantId(presence.tenant), presence.user,
+                           empty ? std::string() : presenceDocument(presence), clock_.wallNow()};
+  post([this, row = std::move(row)] {
+    auto s = row.document_json.empty() ? store_.presenceStates().remove(row.tenant_id, row.user_id)
+                                       : store_.presenceStates().upsert(row);
+    if (!s) SB_LOG_ERROR("presence of {} not kept: {}", row.user_id, s.error().toString());
+  });
+}
+
+std::vector<center::SavedPresence> AsyncCenterStore::loadPresence() {
+  std::vector<center::SavedPresence> out;
+  auto rows = store_.presenceStates().listAll();
+  if (!rows) {
+    SB_LOG_WARN("presence not restored: {}", rows.error().toString());
+    return out;
+  }
+  for (const auto& row : *rows) {
+    if (auto p = presenceFromDocument(row)) {
+      out.push_back(std::move(*p));
+    } else {
+      SB_LOG_WARN("kept presence of {}/{} is unreadable; dropped", row.tenant_id.value(),
+                  row.user_id);
+    }
+  }
+  return out;
+}
+
+// {"sessions": [{"id", "availability", "activity", "updatedAt", "expiresAt"}],
+//  "preferred": {"availability", "activity", "expiresAt"}}, times in microseconds since the
+// epoch.
+std::string presenceDocument(const center::SavedPresence& p) {
+  nlohmann::json sessions = nlohmann::json::array();
+  for (const auto& s : p.sessions) {
+    nlohmann::json j = pairJson(s.pair);
+    j["id"] = s.id;
+    j["updatedAt"] = wallMicros(s.updated_at);
+    j["expiresAt"] = wallMicros(s.expires_at);
+    sessions.push_back(std::move(j));
+  }
+  nlohmann::json doc = {{"sessions", std::move(sessions)}};
+  if (p.preferred) {
+    doc["preferred"] = pairJson(*p.preferred);
+    doc["preferred"]["expiresAt"] = wallMicros(p.preferred_expires_at);
+  }
+  return doc.dump();
+}
+
+std::optional<center::SavedPresence> presenceFromDocument(const store::PresenceState& row) {
+  auto doc = nlohmann::json::parse(row.document_json, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc.contains("sessions") || !doc["sessions"].is_array()) {
+    return std::nullopt;
+  }
+  center::SavedPresence out;
+  out.tenant = row.tenant_id.value();
+  out.user = row.user_id;
+  for (const auto& j : doc["sessions"]) {
+    auto pair = pairOf(j);
+    if (!pair || !j.contains("id") || !j["id"].is_string() || !j.contains("updatedAt") ||
+        !j["updatedAt"].is_number_integer() || !j.contains("expiresAt") ||
+        !j["expiresAt"].is_number_integer()) {
+      return std::nullopt;
+    }
+    out.sessions.push_back({j["id"].get<std::string>(), *pair,
+                            wallOfMicros(j["updatedAt"].get<std::int64_t>()),
+                            wallOfMicros(j["expiresAt"].get<std::int64_t>())});
+  }
+  if (doc.contains("preferred")) {
+    const auto& j = doc["preferred"];
+    auto pair = pairOf(j);
+    if (!pair || !j.contains("expiresAt") || !j["expiresAt"].is_number_integer()) {
+      return std::nullopt;
+    }
+    out.preferred = *pair;
+    out.preferred_expires_at = wallOfMicros(j["expiresAt"].get<std::int64_t>());
   }
   return out;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // AsyncCenterStore: the voice path's durable side effects (CDRs, registrar bindings, SIP
-// presence watchers) written
+// presence watchers, users' presence) written
 // to the store on a thread of their own, so a SIP shard never waits for an fsync. Writes are
 // queued in order and drained on close(), so a clean shutdown loses nothing. Callable from
 // any thread; the queue is the only shared state (mutex-guarded, snapshot-then-write).
@@ -40,10 +40,12 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   // batched like records.
   void onAgentState(const routing::AgentStateChanged& change) override;
   std::vector<registrar::Binding> loadBindings() override;  // blocking, start-up only
-  bool keepsWatchers() const override { return true; }
+  bool keepsPresence() const override { return true; }
   void saveWatcher(const center::SavedWatcher& watcher) override;
   void removeWatcher(const center::SavedWatcher& watcher) override;
   std::vector<center::SavedWatcher> loadWatchers() override;  // blocking, start-up only
+  void savePresence(const center::SavedPresence& presence) override;
+  std::vector<center::SavedPresence> loadPresence() override;  // blocking, start-up only
   // From the agent state history: the newest change to available, away, break or offline.
   std::optional<center::SavedAgentState> loadAgentState(const std::string& tenant,
                                                         const std::string& user) override;
@@ -79,5 +81,8 @@ store::Binding toStore(const registrar::Binding& b);
 registrar::Binding fromStore(const store::Binding& b);
 store::SipWatcher toStore(const center::SavedWatcher& w);
 center::SavedWatcher fromStore(const store::SipWatcher& w);
+// A user's kept presence as the JSON document the store keeps, and back (nullopt: not one).
+std::string presenceDocument(const center::SavedPresence& p);
+std::optional<center::SavedPresence> presenceFromDocument(const store::PresenceState& row);
 
 }  // namespace sb::app

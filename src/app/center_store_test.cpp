@@ -76,6 +76,69 @@ TEST_F(CenterStoreTest, RecordsAndBindingsSurviveAReopen) {
   EXPECT_EQ(bindings[0].expires_wall, t0 + std::chrono::hours(1));
 }
 
+TEST_F(CenterStoreTest, KeptPresenceAndAgentStatesSurviveAReopen) {
+  using presence::Activity;
+  using presence::Availability;
+  const WallTime t0 =
+      std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  {
+    auto store = store::openSqliteStore(db());
+    ASSERT_TRUE(store) << store.error().toString();
+    AsyncCenterStore async(**store);
+    ASSERT_TRUE(async.seedTenants(*demo()));
+    center::SavedPresence alice;
+    alice.tenant = "demo";
+    alice.user = "alice";
+    alice.sessions.push_back({"22553876-f5ab-4529-bffb-cfe50aa89f87",
+                              {Availability::Busy, Activity::InAMeeting},
+                              t0,
+                              t0 + std::chrono::hours(1)});
+    alice.preferred = presence::PresencePair{Availability::DoNotDisturb, Activity::DoNotDisturb};
+    alice.preferred_expires_at = t0 + std::chrono::hours(8);
+    async.savePresence(alice);
+    center::SavedPresence bob{"demo", "bob", {}, std::nullopt, {}};
+    bob.preferred = presence::PresencePair{Availability::Away, Activity::Away};
+    async.savePresence(bob);
+    bob.preferred.reset();
+    async.savePresence(bob);  // nothing left to keep: bob's row goes
+    for (const char* state : {"available", "busy", "break", "reserved"}) {
+      routing::AgentStateChanged change;
+      change.agent = routing::AgentId("demo/carol");
+      change.to = state == std::string("break")      ? routing::AgentState::Break
+                  : state == std::string("busy")     ? routing::AgentState::Busy
+                  : state == std::string("reserved") ? routing::AgentState::Reserved
+                                                     : routing::AgentState::Available;
+      change.reason = state == std::string("break") ? "training" : "";
+      async.onAgentState(change);
+    }
+    async.close();
+    EXPECT_EQ(async.failedWrites(), 0u);
+  }
+  auto store = store::openSqliteStore(db());
+  ASSERT_TRUE(store);
+  AsyncCenterStore async(**store);
+  auto kept = async.loadPresence();
+  ASSERT_EQ(kept.size(), 1u);
+  EXPECT_EQ(kept[0].user, "alice");
+  ASSERT_EQ(kept[0].sessions.size(), 1u);
+  EXPECT_EQ(kept[0].sessions[0].pair.activity, Activity::InAMeeting);
+  EXPECT_EQ(kept[0].sessions[0].updated_at, t0);
+  EXPECT_EQ(kept[0].sessions[0].expires_at, t0 + std::chrono::hours(1));
+  ASSERT_TRUE(kept[0].preferred);
+  EXPECT_EQ(kept[0].preferred->availability, Availability::DoNotDisturb);
+  EXPECT_EQ(kept[0].preferred_expires_at, t0 + std::chrono::hours(8));
+  // carol's newest chosen state is the break, not the reservation after it.
+  auto carol = async.loadAgentState("demo", "carol");
+  ASSERT_TRUE(carol);
+  EXPECT_EQ(carol->state, routing::AgentState::Break);
+  EXPECT_EQ(carol->reason, "training");
+  EXPECT_FALSE(async.loadAgentState("demo", "alice"));
+  // An unreadable document is dropped, not fatal.
+  ASSERT_TRUE((*store)->presenceStates().upsert(
+      store::PresenceState{store::TenantId("demo"), "bob", "{\"sessions\": 7}", t0}));
+  EXPECT_EQ(async.loadPresence().size(), 1u);
+}
+
 TEST(VoiceConfigTest, DemoDirectoryMapsQueuesUsersAndTrunks) {
   auto c = loadConfigFile(std::string(std::getenv("SB_SOURCE_DIR")) + "/examples/demo.yaml");
   ASSERT_TRUE(c);

@@ -183,8 +183,9 @@ Status VoiceStack::attach(boost::asio::io_context& io,
         presence_->userChanged(tenant, user);
       });
   SB_TRY(center_->start());
+  if (store_.keepsPresence()) presence_->setStore(&store_);
   presence_->start();
-  if (store_.keepsWatchers()) {
+  if (store_.keepsPresence()) {
     presence_sip_->setStore(&store_);
     // On the shard once it runs: restoring sends NOTIFYs through the transaction layer.
     boost::asio::post(io, [this] { presence_sip_->restore(); });

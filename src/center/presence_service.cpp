@@ -68,6 +68,7 @@ PresenceService::PresenceService(PresenceBackend& backend, CenterEnvironment& ti
           std::string(presence::kDefaultSwitchboardSessionId), firstSequence(clock)}) {}
 
 void PresenceService::start() {
+  restoreKept();
   const auto now = clock_.now();
   for (const auto& t : backend_.directory().tenants()) {
     for (const auto& u : t.users) {
@@ -137,6 +138,7 @@ Status PresenceService::setPresence(const std::string& tenant, const std::string
                                     const presence::SetPresenceRequest& req) {
   SB_TRY(checkUser(tenant, user));
   dispatch(store_.setPresence(keyFor(tenant, user), req, clock_.now()));
+  keep(tenant, user);
   armDeadline();
   return {};
 }
@@ -147,6 +149,7 @@ Status PresenceService::clearPresence(const std::string& tenant, const std::stri
   auto change = store_.clearPresence(keyFor(tenant, user), session_id, clock_.now());
   if (!change) return std::unexpected(change.error());
   dispatch(*change);
+  keep(tenant, user);
   armDeadline();
   return {};
 }
@@ -156,6 +159,7 @@ Status PresenceService::setUserPreferredPresence(const std::string& tenant,
                                                  const presence::SetPreferredRequest& req) {
   SB_TRY(checkUser(tenant, user));
   dispatch(store_.setUserPreferredPresence(keyFor(tenant, user), req, clock_.now()));
+  keep(tenant, user);
   armDeadline();
   return {};
 }
@@ -164,6 +168,7 @@ Status PresenceService::clearUserPreferredPresence(const std::string& tenant,
                                                    const std::string& user) {
   SB_TRY(checkUser(tenant, user));
   dispatch(store_.clearUserPreferredPresence(keyFor(tenant, user), clock_.now()));
+  keep(tenant, user);
   armDeadline();
   return {};
 }
@@ -183,6 +188,52 @@ Status PresenceService::setInternalSession(const std::string& tenant, const std:
 std::vector<presence::PresenceSession> PresenceService::sessions(const std::string& tenant,
                                                                  const std::string& user) const {
   return store_.sessions(keyFor(tenant, user), clock_.now());
+}
+
+void PresenceService::keep(const std::string& tenant, const std::string& user) {
+  if (store_keeper_ == nullptr) return;
+  const auto now = clock_.now();
+  const auto wall = clock_.wallNow();
+  auto onWall = [&](MonoTime t) {
+    return wall + std::chrono::duration_cast<WallTime::duration>(t - now);
+  };
+  const auto kept = store_.kept(keyFor(tenant, user), now);
+  SavedPresence saved;
+  saved.tenant = tenant;
+  saved.user = user;
+  for (const auto& s : kept.sessions) {
+    if (!s.expires_at) continue;  // Graph sessions always expire
+    saved.sessions.push_back({s.id, s.pair, onWall(s.updated_at), onWall(*s.expires_at)});
+  }
+  saved.preferred = kept.preferred;
+  if (kept.preferred) saved.preferred_expires_at = onWall(kept.preferred_expires_at);
+  store_keeper_->savePresence(saved);
+}
+
+void PresenceService::restoreKept() {
+  if (store_keeper_ == nullptr) return;
+  const auto now = clock_.now();
+  const auto wall = clock_.wallNow();
+  auto onMono = [&](WallTime t) { return now + std::chrono::duration_cast<Duration>(t - wall); };
+  size_t restored = 0;
+  for (const auto& saved : store_keeper_->loadPresence()) {
+    if (backend_.directory().user(saved.tenant, saved.user) == nullptr) continue;
+    presence::PresenceStore::Kept kept;
+    for (const auto& s : saved.sessions) {
+      presence::PresenceSession session;
+      session.id = s.id;
+      session.pair = s.pair;
+      session.kind = presence::SessionKind::Graph;
+      session.updated_at = onMono(s.updated_at);
+      session.expires_at = onMono(s.expires_at);
+      kept.sessions.push_back(std::move(session));
+    }
+    kept.preferred = saved.preferred;
+    kept.preferred_expires_at = onMono(saved.preferred_expires_at);
+    dispatch(store_.restore(keyFor(saved.tenant, saved.user), kept, now));
+    ++restored;
+  }
+  if (restored > 0) SB_LOG_INFO("presence: kept presence of {} users restored", restored);
 }
 
 void PresenceService::refresh(const std::string& tenant, const std::string& user,

@@ -72,7 +72,10 @@ class PresenceService final {
   PresenceService(const PresenceService&) = delete;
   PresenceService& operator=(const PresenceService&) = delete;
 
-  // Sets every user's own session from the backend and tells the engine each agent's presence.
+  // Where users' presence is kept across restarts (nullptr: not kept). Before start().
+  void setStore(CenterStore* store) { store_keeper_ = store; }
+  // Takes back the kept presence (with a store), sets every user's own session from the
+  // backend and tells the engine each agent's presence.
   void start();
   // Not owned; must outlive the service (or be removed).
   void addListener(PresenceListener* listener);
@@ -113,11 +116,15 @@ class PresenceService final {
     if (change) dispatch(*change);
   }
   void armDeadline();
+  // Keeps the user's Graph sessions and preferred presence (a no-op without a store).
+  void keep(const std::string& tenant, const std::string& user);
+  void restoreKept();
 
   PresenceBackend& backend_;
   CenterEnvironment& timers_;
   const Clock& clock_;
   presence::PresenceStore store_;
+  CenterStore* store_keeper_ = nullptr;
   std::vector<PresenceListener*> listeners_;
   std::set<std::pair<std::string, std::string>> dirty_;
   bool flush_armed_ = false;

@@ -21,6 +21,7 @@
 #include "b2bua/b2bua.h"
 #include "center/directory.h"
 #include "common/clock.h"
+#include "presence/presence.h"
 #include "registrar/registrar.h"
 #include "routing/engine.h"
 #include "sip/auth/digest.h"
@@ -62,6 +63,22 @@ struct SavedWatcher {
   WallTime expires_at{};
 };
 
+// What a restart keeps of one user's presence (PresenceService): the Graph sessions and the
+// preferred presence, their times on the wall clock.
+struct SavedPresence {
+  struct Session {
+    std::string id;
+    presence::PresencePair pair;
+    WallTime updated_at{};  // fading counts from here
+    WallTime expires_at{};
+  };
+  std::string tenant;
+  std::string user;
+  std::vector<Session> sessions;
+  std::optional<presence::PresencePair> preferred;
+  WallTime preferred_expires_at{};
+};
+
 // An agent's last chosen state (Available, Away or Break, with its reason), as a restart
 // takes it back.
 struct SavedAgentState {
@@ -76,8 +93,12 @@ class CenterStore {
   virtual void saveBinding(const registrar::Binding& binding) = 0;
   virtual void removeBinding(const registrar::Binding& binding) = 0;
   virtual std::vector<registrar::Binding> loadBindings() = 0;
-  // SIP presence watchers (PresenceSip). A store that keeps none (tests) ignores them.
-  virtual bool keepsWatchers() const { return false; }
+  // What the presence side keeps across restarts: SIP presence watchers (PresenceSip) and
+  // users' presence (PresenceService). A store that keeps none (tests) ignores them.
+  virtual bool keepsPresence() const { return false; }
+  // `presence` with no session and no preferred presence: nothing is kept for the user.
+  virtual void savePresence(const SavedPresence& presence) { (void)presence; }
+  virtual std::vector<SavedPresence> loadPresence() { return {}; }  // blocking, start-up only
   virtual void saveWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual void removeWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only

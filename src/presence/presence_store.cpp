@@ -166,6 +166,37 @@ std::optional<PresenceChange> PresenceStore::setStatusMessage(const std::string&
   return settle(user_id, u, now);
 }
 
+PresenceStore::Kept PresenceStore::kept(const std::string& user_id, MonoTime now) const {
+  Kept out;
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return out;
+  const UserState& u = it->second;
+  for (const auto& [id, session] : u.sessions) {
+    if (session.kind != SessionKind::Graph) continue;
+    if (session.expires_at && *session.expires_at <= now) continue;
+    out.sessions.push_back(session);
+  }
+  if (u.preferred && u.preferred->expires_at > now) {
+    out.preferred = u.preferred->pair;
+    out.preferred_expires_at = u.preferred->expires_at;
+  }
+  return out;
+}
+
+std::optional<PresenceChange> PresenceStore::restore(const std::string& user_id, const Kept& kept,
+                                                     MonoTime now) {
+  UserState& u = user(user_id);
+  for (const auto& session : kept.sessions) {
+    if (session.kind != SessionKind::Graph || session.id.empty()) continue;
+    if (session.expires_at && *session.expires_at <= now) continue;
+    u.sessions[session.id] = session;
+  }
+  if (kept.preferred && kept.preferred_expires_at > now) {
+    u.preferred = Preferred{*kept.preferred, kept.preferred_expires_at};
+  }
+  return settle(user_id, u, now);
+}
+
 Presence PresenceStore::aggregate(const std::string& user_id, MonoTime now) const {
   auto it = users_.find(user_id);
   if (it == users_.end()) {

@@ -93,6 +93,21 @@ class PresenceStore final {
 
   size_t userCount() const { return users_.size(); }
 
+  // What a restart keeps of a user (the owner stores it after each change it makes): the Graph
+  // sessions and the preferred presence. Switchboard's own session is recomputed after a
+  // restart, SIP PUBLISH sessions are published again by their user agents (their refresh gets
+  // 412, RFC 3903), and the status message is not kept.
+  struct Kept {
+    std::vector<PresenceSession> sessions;  // Graph sessions live at `now`
+    std::optional<PresencePair> preferred;
+    MonoTime preferred_expires_at{};
+    bool empty() const { return sessions.empty() && !preferred; }
+  };
+  Kept kept(const std::string& user_id, MonoTime now) const;
+  // Puts back what kept() gave before a restart, its times moved to this process's clock;
+  // what has expired by `now` is dropped, and only Graph sessions are taken.
+  std::optional<PresenceChange> restore(const std::string& user_id, const Kept& kept, MonoTime now);
+
  private:
   struct Preferred {
     PresencePair pair;

@@ -112,6 +112,48 @@ TEST_F(PresenceStoreTest, ExpiredSessionIsNotShownEvenBeforeTick) {
   EXPECT_EQ(store_.clearPresence(kUser, kAppA, t0_ + 6min).error().code, Errc::NotFound);
 }
 
+TEST_F(PresenceStoreTest, KeptStateRestoresGraphSessionsAndPreferredOnly) {
+  store_.setPresence(kUser, session(kAppA, A::Available, T::Available, 4h), t0_);
+  store_.setPresence(kUser, session(kAppB, A::Busy, T::InACall, 30min), t0_);
+  store_.setPresence(kUser, session(kAppC, A::Away, T::Away, 5min), t0_);
+  store_.setUserPreferredPresence(kUser, {{A::DoNotDisturb, T::DoNotDisturb}, 2h}, t0_);
+  ASSERT_TRUE(store_.setInternalSession(kUser, "sip:user-1;etag", PresencePair{A::Busy, T::InACall},
+                                        1h, t0_));
+  store_.setSwitchboardState(kUser, {}, t0_);
+  // Ten minutes later: C has expired; the internal sessions are not kept.
+  auto kept = store_.kept(kUser, t0_ + 10min);
+  ASSERT_EQ(kept.sessions.size(), 2u);
+  EXPECT_EQ(kept.sessions[0].id, kAppA);
+  EXPECT_EQ(kept.sessions[1].id, kAppB);
+  ASSERT_TRUE(kept.preferred);
+  EXPECT_EQ(kept.preferred_expires_at, t0_ + 2h);
+  EXPECT_TRUE(store_.kept("nobody", t0_).empty());
+
+  // A new process whose clock reads 1 h more for the same instant.
+  const Duration shift = 1h;
+  for (auto& ks : kept.sessions) {
+    ks.updated_at += shift;
+    *ks.expires_at += shift;
+  }
+  kept.preferred_expires_at += shift;
+  PresenceStore fresh;
+  const MonoTime later = t0_ + 10min + shift;
+  auto change = fresh.restore(kUser, kept, later);
+  ASSERT_TRUE(change);
+  EXPECT_EQ(change->pair, (PresencePair{A::DoNotDisturb, T::DoNotDisturb}));
+  fresh.clearUserPreferredPresence(kUser, later);
+  EXPECT_EQ(fresh.aggregate(kUser, later).pair, (PresencePair{A::Busy, T::InACall}));
+  // A's fading timeline still counts from its original set (Away after 10 minutes), and B
+  // expires when it would have.
+  EXPECT_EQ(fresh.sessions(kUser, later).size(), 2u);
+  fresh.tick(t0_ + 30min + shift);
+  EXPECT_EQ(fresh.aggregate(kUser, t0_ + 30min + shift).pair, (PresencePair{A::Away, T::Away}));
+  // Nothing is restored past its expiry.
+  PresenceStore late;
+  EXPECT_FALSE(late.restore(kUser, kept, t0_ + 5h + shift).has_value());
+  EXPECT_TRUE(late.kept(kUser, t0_ + 5h + shift).empty());
+}
+
 TEST_F(PresenceStoreTest, FadingTimelinePublishesEachStage) {
   expectIncreasing(store_.setPresence(kUser, session(kAppA, A::Available, T::Available, 4h), t0_));
   EXPECT_EQ(store_.nextDeadline(), t0_ + 5min);

@@ -252,6 +252,17 @@ struct SipWatcher {
   bool operator==(const SipWatcher&) const = default;
 };
 
+// What a restart keeps of one user's presence (the Graph sessions and the preferred presence):
+// the voice path owns document_json, the store keeps it verbatim. Key: (tenant_id, user_id).
+struct PresenceState {
+  TenantId tenant_id;
+  std::string user_id;
+  std::string document_json;
+  WallTime updated_at{};
+
+  bool operator==(const PresenceState&) const = default;
+};
+
 // A webhook subscription (Graph-style change notifications): the API owns document_json
 // (notification URL, change types, client state, ...); the store keeps it verbatim.
 struct Subscription {

@@ -181,6 +181,19 @@ class SipWatcherRepository {
   [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
+// Presence kept across restarts (records.h PresenceState), written by the voice path's store
+// writer.
+class PresenceStateRepository {
+ public:
+  virtual ~PresenceStateRepository() = default;
+  // Inserts or replaces the row keyed (tenant_id, user_id).
+  [[nodiscard]] virtual Status upsert(const PresenceState& state) = 0;
+  // Removes the row if there is one (no error when there is none).
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& user_id) = 0;
+  // Every row of every tenant, ordered by (tenant_id, user_id): reloaded at start-up.
+  [[nodiscard]] virtual Result<std::vector<PresenceState>> listAll() = 0;
+};
+
 class SubscriptionRepository {
  public:
   virtual ~SubscriptionRepository() = default;

@@ -28,6 +28,7 @@ class Store {
   virtual AuditLog& audit() = 0;
   virtual BindingRepository& bindings() = 0;
   virtual SipWatcherRepository& sipWatchers() = 0;
+  virtual PresenceStateRepository& presenceStates() = 0;
   virtual SubscriptionRepository& subscriptions() = 0;
   virtual PendingDeliveryRepository& pendingDeliveries() = 0;
   virtual RefreshTokenRepository& refreshTokens() = 0;

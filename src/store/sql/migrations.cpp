@@ -176,6 +176,14 @@ const std::vector<Source>& sources() {
                 PRIMARY KEY (tenant_id, call_id, local_tag)))",
            R"(CREATE INDEX IF NOT EXISTS sip_watchers_by_expiry ON sip_watchers (expires_at))",
        }},
+      {8,
+       "presence kept across restarts (Graph sessions, preferred presence)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS presence_states (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL, document_json TEXT NOT NULL, updated_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, user_id)))",
+       }},
   };
   return kSources;
 }

@@ -1194,6 +1194,55 @@ class SqlSipWatcherRepository final : public SipWatcherRepository {
   Database& db_;
 };
 
+// ---- Presence kept across restarts ----
+
+class SqlPresenceStateRepository final : public PresenceStateRepository {
+ public:
+  explicit SqlPresenceStateRepository(Database& db) : db_(db) {}
+
+  Status upsert(const PresenceState& p) override {
+    SB_TRY(requireTenant(p.tenant_id));
+    SB_TRY(requireNonEmpty(p.user_id, "user_id"));
+    SB_TRY(requireNonEmpty(p.document_json, "document_json"));
+    return db_.write([&](Session& s) -> Status {
+      const Value v[] = {p.tenant_id.value(), p.user_id, p.document_json, micros(p.updated_at)};
+      SB_TRY(
+          s.exec("INSERT INTO presence_states (tenant_id, user_id, document_json, updated_at) "
+                 "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id) DO UPDATE SET "
+                 "document_json = excluded.document_json, updated_at = excluded.updated_at",
+                 v));
+      return {};
+    });
+  }
+
+  Status remove(const TenantId& tenant, const std::string& user_id) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value v[] = {tenant.value(), user_id};
+      SB_TRY(s.exec("DELETE FROM presence_states WHERE tenant_id = $1 AND user_id = $2", v));
+      return {};
+    });
+  }
+
+  Result<std::vector<PresenceState>> listAll() override {
+    return readValue<std::vector<PresenceState>>(
+        db_, [&](Session& s) -> Result<std::vector<PresenceState>> {
+          auto rows = s.exec(
+              "SELECT tenant_id, user_id, document_json, updated_at FROM presence_states "
+              "ORDER BY tenant_id, user_id");
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<PresenceState> out;
+          for (const auto& r : rows->rows) {
+            out.push_back(PresenceState{TenantId(r.text(0)), std::string(r.text(1)),
+                                        std::string(r.text(2)), wallFromMicros(r.int64(3))});
+          }
+          return out;
+        });
+  }
+
+ private:
+  Database& db_;
+};
+
 // ---- Webhook subscriptions ----
 
 class SqlSubscriptionRepository final : public SubscriptionRepository {
@@ -1580,6 +1629,7 @@ class SqlStore final : public Store {
         audit_(*db_),
         bindings_(*db_),
         sip_watchers_(*db_),
+        presence_states_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
         refresh_tokens_(*db_),
@@ -1602,6 +1652,7 @@ class SqlStore final : public Store {
   AuditLog& audit() override { return audit_; }
   BindingRepository& bindings() override { return bindings_; }
   SipWatcherRepository& sipWatchers() override { return sip_watchers_; }
+  PresenceStateRepository& presenceStates() override { return presence_states_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
@@ -1626,6 +1677,7 @@ class SqlStore final : public Store {
   SqlAuditLog audit_;
   SqlBindingRepository bindings_;
   SqlSipWatcherRepository sip_watchers_;
+  SqlPresenceStateRepository presence_states_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;
   SqlRefreshTokenRepository refresh_tokens_;

@@ -539,6 +539,42 @@ def case_agent_state_survives_restart(c):
         fail(f"alice after coming back and a restart: {state('alice')}")
 
 
+def case_presence_survives_restart(c):
+    s = c.start()
+    register(s, "alice", "alice-demo", free_port())
+    state_url = "/api/v1/tenants/demo/agents/alice/state"
+    if not s.expect(200, "GET", state_url, "alice")["routable"]:
+        fail("registered alice is not routable")
+    # alice sets Do Not Disturb for the day; an app puts bob in a call for an hour.
+    s.expect(200, "POST", "/graph/v1.0/users/alice/presence/setUserPreferredPresence", "DND",
+             body={"availability": "DoNotDisturb", "activity": "DoNotDisturb",
+                   "expirationDuration": "PT8H"})
+    s.set_presence("bob", "Busy", "InACall")
+    time.sleep(0.3)  # the store writer
+    for crash in (False, True):
+        s = c.restart(crash=crash)
+        what = "a crash" if crash else "a restart"
+        alice, bob = s.presence("alice"), s.presence("bob")
+        if alice["availability"] != "DoNotDisturb":
+            fail(f"alice after {what}: {alice}")
+        if bob["availability"] != "Busy" or bob["activity"] != "InACall":
+            fail(f"bob after {what}: {bob}")
+        # The routing engine sees it too: no offers for alice while she is DND.
+        if s.expect(200, "GET", state_url, "alice")["routable"]:
+            fail(f"DND alice is routable after {what}")
+    # Cleared, it stays cleared.
+    s.expect(200, "POST", "/graph/v1.0/users/alice/presence/clearUserPreferredPresence", "clear")
+    s.expect(200, "POST", "/graph/v1.0/users/bob/presence/clearPresence", "clear bob",
+             body={"sessionId": SESSION})
+    time.sleep(0.3)
+    s = c.restart()
+    if s.presence("alice")["availability"] == "DoNotDisturb" or \
+            s.presence("bob")["activity"] == "InACall":
+        fail(f"cleared presence came back: {s.presence('alice')} {s.presence('bob')}")
+    if not s.expect(200, "GET", state_url, "alice")["routable"]:
+        fail("alice is not routable after clearing DND and a restart")
+
+
 def case_sip_publish(c):
     s = c.start()
     alice = c.ua("alice", "alice-demo")

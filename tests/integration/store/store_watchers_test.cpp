@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Conformance cases of schema version 7: SIP presence watchers (store::SipWatcherRepository)
-// against both backends: round trip across reopen (route set and listener included), refresh
-// by upsert, expiry, removal, validation and the tenant cascade.
+// Conformance cases of schema versions 7 and 8, what the presence side keeps across restarts,
+// against both backends: SIP presence watchers (store::SipWatcherRepository: round trip across
+// reopen, route set and listener included, refresh by upsert, expiry, removal, validation, the
+// tenant cascade) and presence states (store::PresenceStateRepository).
 #include <string>
 
 #include <gtest/gtest.h>
@@ -90,6 +91,40 @@ TYPED_TEST(StoreWatchersTest, ValidatesAndFollowsTheTenant) {
   ASSERT_OK(repo.upsert(this->watcher(t, "c", 600)));
   ASSERT_OK(this->store().tenants().remove(t.id));
   EXPECT_TRUE(repo.listActive(this->at(0))->empty());
+}
+
+TYPED_TEST(StoreWatchersTest, PresenceStatesUpsertListRemove) {
+  const Tenant t = this->makeTenant("acme");
+  const Tenant u = this->makeTenant("beta");
+  auto& repo = this->store().presenceStates();
+  PresenceState alice{t.id, "alice", R"({"preferred":{"availability":"DoNotDisturb"}})",
+                      this->at(1)};
+  PresenceState bob{t.id, "bob", R"({"sessions":[]})", this->at(2)};
+  PresenceState erin{u.id, "erin", R"({"sessions":[1]})", this->at(3)};
+  ASSERT_OK(repo.upsert(bob));
+  ASSERT_OK(repo.upsert(alice));
+  ASSERT_OK(repo.upsert(erin));
+  alice.document_json = R"({"sessions":[2]})";
+  alice.updated_at = this->at(4);
+  ASSERT_OK(repo.upsert(alice));
+  this->reopen();
+  auto& reopened = this->store().presenceStates();
+  auto all = reopened.listAll();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0], alice);
+  EXPECT_EQ((*all)[1], bob);
+  EXPECT_EQ((*all)[2], erin);
+  ASSERT_OK(reopened.remove(t.id, "bob"));
+  ASSERT_OK(reopened.remove(t.id, "bob"));  // none left: still fine
+  EXPECT_EQ(reopened.upsert(PresenceState{t.id, "", "{}", this->at(0)}).error().field, "user_id");
+  EXPECT_EQ(reopened.upsert(PresenceState{t.id, "x", "", this->at(0)}).error().field,
+            "document_json");
+  ASSERT_OK(this->store().tenants().remove(u.id));
+  all = reopened.listAll();
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].user_id, "alice");
 }
 
 }  // namespace
