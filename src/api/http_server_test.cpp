@@ -3,6 +3,7 @@
 #include "api/http_server.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <regex>
 #include <sstream>
@@ -212,8 +213,10 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestAndStopsAccepting) {
 
 TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestsOnEveryLoop) {
   TestServer s({}, 64, 3);
+  std::atomic<int> in_flight{0};
   ASSERT_TRUE(s.router.addAsync({"GET", "/api/v1/slow", "Slow", Permission::Public},
-                                [&s](RequestContext, Responder r) {
+                                [&s, &in_flight](RequestContext, Responder r) {
+                                  ++in_flight;
                                   asio::post(s.blocking, [r] {
                                     std::this_thread::sleep_for(400ms);
                                     r(HttpResponse::json(200, {{"done", true}}));
@@ -229,21 +232,22 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestsOnEveryLoop) {
       return c.request("GET", "/api/v1/slow", "", {}, 5000ms);
     }));
   }
+  // Shutdown closes a connection whose request has not been read yet (it is idle to the
+  // server), so wait until every request is being handled, not merely connected.
   ASSERT_TRUE([&] {
-    for (int i = 0; i < 400 && s.server->connectionCount() < kClients; ++i) {
-      std::this_thread::sleep_for(5ms);
-    }
-    return s.server->connectionCount() == kClients;
+    for (int i = 0; i < 400 && in_flight < kClients; ++i) std::this_thread::sleep_for(5ms);
+    return in_flight == kClients && s.server->connectionCount() == kClients;
   }());
-  std::promise<void> finished;
-  s.server->shutdown(5s, [&] { finished.set_value(); });
+  auto finished = std::make_shared<std::promise<void>>();
+  auto done = finished->get_future();
+  s.server->shutdown(5s, [finished] { finished->set_value(); });
   for (auto& f : results) {
     auto r = f.get();
     ASSERT_EQ(r.status, 200) << r.error;
     EXPECT_EQ(r.json()["done"], true);
     EXPECT_FALSE(r.keep_alive);
   }
-  EXPECT_EQ(finished.get_future().wait_for(3s), std::future_status::ready);
+  EXPECT_EQ(done.wait_for(3s), std::future_status::ready);
 }
 
 TEST(HttpServerTest, ShutdownDeadlineClosesStuckRequests) {
