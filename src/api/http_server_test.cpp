@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <future>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -183,8 +184,10 @@ TEST(HttpServerTest, MetricsUseTheTextFormatAndCountRequests) {
 
 TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestAndStopsAccepting) {
   TestServer s;
+  std::atomic<bool> handling{false};
   ASSERT_TRUE(s.router.addAsync({"GET", "/api/v1/slow", "Slow", Permission::Public},
-                                [&s](RequestContext, Responder r) {
+                                [&s, &handling](RequestContext, Responder r) {
+                                  handling = true;
                                   asio::post(s.blocking, [r] {
                                     std::this_thread::sleep_for(600ms);
                                     r(HttpResponse::json(200, {{"done", true}}));
@@ -194,17 +197,20 @@ TEST(HttpServerTest, GracefulShutdownFinishesInFlightRequestAndStopsAccepting) {
   HttpClient idle(s.port);
   ASSERT_EQ(idle.request("GET", "/api/v1/health").status, 200);
   HttpClient c(s.port);
-  std::promise<void> finished;
+  // The callback owns its promise: it may run after a failed assertion ended the test.
+  auto finished = std::make_shared<std::promise<void>>();
+  auto done = finished->get_future();
   std::thread stopper([&] {
-    std::this_thread::sleep_for(200ms);
-    s.server->shutdown(5s, [&] { finished.set_value(); });
+    // Shutdown closes a connection whose request has not been read yet: wait for the handler.
+    for (int i = 0; i < 400 && !handling; ++i) std::this_thread::sleep_for(5ms);
+    s.server->shutdown(5s, [finished] { finished->set_value(); });
   });
   auto r = c.request("GET", "/api/v1/slow");
   stopper.join();
   ASSERT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.json()["done"], true);
   EXPECT_FALSE(r.keep_alive);  // Connection: close while draining
-  EXPECT_EQ(finished.get_future().wait_for(3s), std::future_status::ready);
+  EXPECT_EQ(done.wait_for(3s), std::future_status::ready);
   EXPECT_TRUE(idle.waitClosed(1s));  // idle keep-alive connections are closed at once
   HttpClient late(s.port);
   EXPECT_TRUE(!late.connected() ||
@@ -261,16 +267,17 @@ TEST(HttpServerTest, ShutdownDeadlineClosesStuckRequests) {
                                 }));
   s.start();
   HttpClient c(s.port);
-  std::promise<void> finished;
+  auto finished = std::make_shared<std::promise<void>>();
+  auto done = finished->get_future();
   auto start = std::chrono::steady_clock::now();
   std::thread stopper([&] {
     std::this_thread::sleep_for(100ms);
-    s.server->shutdown(300ms, [&] { finished.set_value(); });
+    s.server->shutdown(300ms, [finished] { finished->set_value(); });
   });
   auto r = c.request("GET", "/api/v1/stuck", "", {}, 5000ms);
   stopper.join();
   EXPECT_EQ(r.status, -1);  // connection closed without an answer
-  EXPECT_EQ(finished.get_future().wait_for(3s), std::future_status::ready);
+  EXPECT_EQ(done.wait_for(3s), std::future_status::ready);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2000ms);
 }
 

@@ -256,11 +256,12 @@ TEST(WebSocketTest, ShutdownClosesEventStreamsWithGoingAway) {
   WsClient ws(s.port, "/api/v1/events", bearer(s.userToken("t1", {Role::Agent})));
   ASSERT_TRUE(ws.open());
   ASSERT_TRUE(waitFor([&] { return s.hub->subscriberCount() == 1; }));
-  std::promise<void> done;
-  s.server->shutdown(2s, [&] { done.set_value(); });
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  s.server->shutdown(2s, [done] { done->set_value(); });
   EXPECT_FALSE(ws.next(3000ms));
   EXPECT_EQ(ws.closeCode(), 1001);
-  EXPECT_EQ(done.get_future().wait_for(3s), std::future_status::ready);
+  EXPECT_EQ(finished.wait_for(3s), std::future_status::ready);
 }
 
 TEST(WebSocketTest, AnswersPingsAndTheClientsClose) {
