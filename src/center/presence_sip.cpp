@@ -118,6 +118,11 @@ void PresenceSip::restore() {
     s.dialog = std::move(w.dialog);
     s.dialog.local_cseq += kCseqStep;
     s.flow = std::move(w.flow);
+    // A stream's connection died with the process, and its source port is the peer's
+    // ephemeral one: NOTIFYs go to the remote target (its Contact) instead.
+    if (s.flow.reliable()) {
+      if (auto target = addressing_.resolve(s.dialog.remote_target)) s.flow = *target;
+    }
     s.expires_at = now + left;
     const uint64_t id = s.id;
     by_dialog_[{s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag}] = id;
