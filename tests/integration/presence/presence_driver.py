@@ -35,6 +35,7 @@ data_dir: {workdir}/var
 sip:
   listen:
     - {{transport: udp, address: 127.0.0.1, port: {self.port}}}
+    - {{transport: tcp, address: 127.0.0.1, port: {self.port}}}
 http:
   address: 127.0.0.1
   port: {self.http}
@@ -508,6 +509,114 @@ def case_sip_subscribe_survives_restart(c):
     r = dave.send("SUBSCRIBE", target, ev + ["Expires: 300"], call_id, "keep", cseq, to_tag)
     if r.code != 481:
         fail(f"SUBSCRIBE after unsubscribe and restart: {r.code}")
+
+
+class TcpWatcher:
+    """dave over TCP: SUBSCRIBEs on a connection of his own; his Contact is a listening socket,
+    where a server that lost the connection (a restart) connects to send NOTIFYs."""
+
+    def __init__(self, server):
+        self.server = server
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.conn = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        self.no_listener = free_port()
+        self.buf = {}
+
+    def close(self):
+        for s in (self.conn, self.listener):
+            s.close()
+
+    def read(self, sock, timeout=5.0):
+        sock.settimeout(timeout)
+        data = self.buf.pop(sock, b"")
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65535)
+            if not chunk:
+                fail("TCP connection closed")
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(re.search(rb"(?im)^content-length:\s*(\d+)", head).group(1))
+        while len(rest) < length:
+            rest += sock.recv(65535)
+        self.buf[sock] = rest[length:]
+        return SipMsg((head + b"\r\n\r\n" + rest[:length]).decode(errors="replace"))
+
+    def ok(self, sock, m):
+        lines = ["SIP/2.0 200 OK"] + [f"Via: {v}" for v in m.all("via")]
+        lines += [f"{h}: {m.get(h)}" for h in ("From", "To", "Call-ID", "CSeq")]
+        sock.sendall("\r\n".join(lines + ["Content-Length: 0", "", ""]).encode())
+
+    def subscribe(self, cseq, call_id, to_tag=None, auth=None):
+        target = f"sip:alice@{DOMAIN}"
+        lines = [f"SUBSCRIBE {target} SIP/2.0",
+                 # sent-by names no listener (as with a phone's ephemeral source port): only
+                 # the Contact can be connected to.
+                 f"Via: SIP/2.0/TCP 127.0.0.1:{self.no_listener};branch=z9hG4bKtcp{cseq}"
+                 f"{time.time_ns()}",
+                 "Max-Forwards: 70", f"From: <sip:dave@{DOMAIN}>;tag=tcpsub",
+                 f"To: <{target}>" + (f";tag={to_tag}" if to_tag else ""),
+                 f"Call-ID: {call_id}", f"CSeq: {cseq} SUBSCRIBE",
+                 f"Contact: <sip:dave@127.0.0.1:{self.port};transport=tcp>",
+                 "Event: presence", "Accept: application/pidf+xml", "Expires: 600"]
+        if auth:
+            lines.append(auth)
+        self.conn.sendall("\r\n".join(lines + ["Content-Length: 0", "", ""]).encode())
+        while True:
+            m = self.read(self.conn)
+            if not m.is_request and m.code >= 200:
+                return m
+
+    def authorized_subscribe(self, call_id):
+        r = self.subscribe(1, call_id)
+        if r.code != 407:
+            return r
+        ch = next(c for c in r.all("proxy-authenticate") if "algorithm=SHA-256" in c)
+        nonce = re.search(r'nonce="([^"]+)"', ch).group(1)
+        h = hashlib.sha256
+        uri = f"sip:alice@{DOMAIN}"
+        ha1 = h(f"dave:{DOMAIN}:dave-demo".encode()).hexdigest()
+        ha2 = h(f"SUBSCRIBE:{uri}".encode()).hexdigest()
+        resp = h(f"{ha1}:{nonce}:00000001:c0ffee:auth:{ha2}".encode()).hexdigest()
+        return self.subscribe(2, call_id, auth=(
+            f'Proxy-Authorization: Digest username="dave", realm="{DOMAIN}", nonce="{nonce}", '
+            f'uri="{uri}", response="{resp}", algorithm=SHA-256, cnonce="c0ffee", qop=auth, '
+            f'nc=00000001'))
+
+
+def case_tcp_subscription_survives_restart(c):
+    c.start()
+    w = TcpWatcher(c.server)
+    try:
+        call_id = f"tcp-watch-{time.time_ns()}"
+        r = w.authorized_subscribe(call_id)
+        if r.code != 200:
+            fail(f"SUBSCRIBE over TCP: {r.raw}")
+        to_tag = re.search(r";tag=([^;>\s]+)", r.get("to")).group(1)
+        n = w.read(w.conn)
+        if n.method != "NOTIFY":
+            fail(f"expected a NOTIFY on the connection: {n.raw}")
+        w.ok(w.conn, n)
+        before = int(n.get("cseq").split()[0])
+        time.sleep(0.3)  # the store writer
+        c.restart(crash=True)
+        # The old connection is gone: the server connects to the Contact.
+        w.listener.settimeout(5)
+        try:
+            accepted, _ = w.listener.accept()
+        except socket.timeout:
+            fail("the restarted server did not connect to the watcher's Contact")
+        with accepted:
+            n = w.read(accepted)
+            if n.method != "NOTIFY" or n.get("call-id") != call_id or \
+                    f"tag={to_tag}" not in n.get("from") or \
+                    int(n.get("cseq").split()[0]) <= before:
+                fail(f"NOTIFY after the restart: {n.raw}")
+            w.ok(accepted, n)
+    finally:
+        w.close()
 
 
 def case_agent_state_survives_restart(c):
