@@ -334,6 +334,44 @@ std::vector<center::SavedPresence> AsyncCenterStore::loadPresence() {
   return out;
 }
 
+void AsyncCenterStore::savePublication(const center::SavedPublication& p) {
+  store::SipPublication row{store::TenantId(p.tenant),
+                            p.session_key,
+                            p.etag,
+                            p.user,
+                            std::string(presence::toString(p.pair.availability)),
+                            std::string(presence::toString(p.pair.activity)),
+                            p.expires_at};
+  post([this, row = std::move(row)] {
+    if (auto s = store_.sipPublications().upsert(row); !s) {
+      SB_LOG_ERROR("PUBLISH state of {} not kept: {}", row.user_id, s.error().toString());
+    }
+  });
+}
+
+void AsyncCenterStore::removePublication(const std::string& tenant,
+                                         const std::string& session_key) {
+  post([this, tenant = store::TenantId(tenant), session_key] {
+    (void)store_.sipPublications().remove(tenant, session_key);
+  });
+}
+
+std::vector<center::SavedPublication> AsyncCenterStore::loadPublications() {
+  std::vector<center::SavedPublication> out;
+  auto rows = store_.sipPublications().takeActive(std::chrono::system_clock::now());
+  if (!rows) {
+    SB_LOG_WARN("PUBLISH state not restored: {}", rows.error().toString());
+    return out;
+  }
+  for (const auto& r : *rows) {
+    auto a = presence::parseAvailability(r.availability);
+    auto t = presence::parseActivity(r.activity);
+    if (!a || !t) continue;
+    out.push_back({r.tenant_id.value(), r.user_id, r.session_key, r.etag, {*a, *t}, r.expires_at});
+  }
+  return out;
+}
+
 // {"sessions": [{"id", "availability", "activity", "updatedAt", "expiresAt"}],
 //  "preferred": {"availability", "activity", "expiresAt"}}, times in microseconds since the
 // epoch.

@@ -46,6 +46,9 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   std::vector<center::SavedWatcher> loadWatchers() override;  // blocking, start-up only
   void savePresence(const center::SavedPresence& presence) override;
   std::vector<center::SavedPresence> loadPresence() override;  // blocking, start-up only
+  void savePublication(const center::SavedPublication& publication) override;
+  void removePublication(const std::string& tenant, const std::string& session_key) override;
+  std::vector<center::SavedPublication> loadPublications() override;  // blocking, start-up only
   // From the agent state history: the newest change to available, away, break or offline.
   std::optional<center::SavedAgentState> loadAgentState(const std::string& tenant,
                                                         const std::string& user) override;

@@ -104,6 +104,16 @@ void PresenceSip::restore() {
   if (store_ == nullptr || service_ == nullptr) return;
   const auto now = clock_.now();
   const auto wall = clock_.wallNow();
+  // PUBLISH state first, so that the watchers' NOTIFYs below already show it.
+  for (auto& p : store_->loadPublications()) {
+    const auto left = std::chrono::duration_cast<Duration>(p.expires_at - wall);
+    if (left <= Duration{0}) continue;
+    if (auto st = service_->setInternalSession(p.tenant, p.user, p.session_key, p.pair, left);
+        !st) {
+      continue;  // the user is gone
+    }
+    publications_[p.etag] = Publication{p.tenant, p.user, p.session_key, p.pair, now + left};
+  }
   size_t restored = 0;
   for (auto& w : store_->loadWatchers()) {
     const auto left = std::chrono::duration_cast<Duration>(w.expires_at - wall);
@@ -553,6 +563,7 @@ void PresenceSip::onPublish(const Incoming& req) {
     // Removal (RFC 3903 §4.5): the session goes, the entity-tag is forgotten.
     (void)service_->setInternalSession(entry.tenant, entry.user, entry.session_key, std::nullopt,
                                        std::nullopt);
+    if (store_ != nullptr) store_->removePublication(entry.tenant, entry.session_key);
     sip::Message ok = sip::makeResponse(m, 200);
     ok.addHeader("Expires", "0");
     (void)layer_.sendResponse(req.txn, ok, clock_.now());
@@ -566,6 +577,10 @@ void PresenceSip::onPublish(const Incoming& req) {
     return;
   }
   const std::string etag = newEtag();
+  if (store_ != nullptr && entry.pair) {
+    store_->savePublication({entry.tenant, entry.user, entry.session_key, etag, *entry.pair,
+                             clock_.wallNow() + std::chrono::seconds(*expires)});
+  }
   publications_.emplace(etag, std::move(entry));
   sip::Message ok = sip::makeResponse(m, 200);
   ok.addHeader("SIP-ETag", etag);

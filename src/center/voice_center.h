@@ -63,6 +63,16 @@ struct SavedWatcher {
   WallTime expires_at{};
 };
 
+// A SIP PUBLISH source's state as PresenceSip keeps it across restarts.
+struct SavedPublication {
+  std::string tenant;
+  std::string user;
+  std::string session_key;
+  std::string etag;
+  presence::PresencePair pair;
+  WallTime expires_at{};
+};
+
 // What a restart keeps of one user's presence (PresenceService): the Graph sessions and the
 // preferred presence, their times on the wall clock.
 struct SavedPresence {
@@ -99,6 +109,13 @@ class CenterStore {
   // `presence` with no session and no preferred presence: nothing is kept for the user.
   virtual void savePresence(const SavedPresence& presence) { (void)presence; }
   virtual std::vector<SavedPresence> loadPresence() { return {}; }  // blocking, start-up only
+  virtual void savePublication(const SavedPublication& publication) { (void)publication; }
+  virtual void removePublication(const std::string& tenant, const std::string& session_key) {
+    (void)tenant;
+    (void)session_key;
+  }
+  // Unexpired ones; the expired are deleted. Blocking, start-up only.
+  virtual std::vector<SavedPublication> loadPublications() { return {}; }
   virtual void saveWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual void removeWatcher(const SavedWatcher& watcher) { (void)watcher; }
   virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only

@@ -95,8 +95,8 @@ class PresenceStore final {
 
   // What a restart keeps of a user (the owner stores it after each change it makes): the Graph
   // sessions and the preferred presence. Switchboard's own session is recomputed after a
-  // restart, SIP PUBLISH sessions are published again by their user agents (their refresh gets
-  // 412, RFC 3903), and the status message is not kept.
+  // restart, SIP PUBLISH sessions are kept by their owner (center::PresenceSip, with their
+  // entity-tags), and the status message is not kept.
   struct Kept {
     std::vector<PresenceSession> sessions;  // Graph sessions live at `now`
     std::optional<PresencePair> preferred;

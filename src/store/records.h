@@ -252,6 +252,21 @@ struct SipWatcher {
   bool operator==(const SipWatcher&) const = default;
 };
 
+// A SIP PUBLISH (RFC 3903) source's presence, kept so that after a restart the state still
+// counts and the publisher's refresh with its entity-tag is answered 200, not 412.
+// Key: (tenant_id, session_key); the entity-tag changes with every refresh.
+struct SipPublication {
+  TenantId tenant_id;
+  std::string session_key;  // the presence session it feeds
+  std::string etag;         // the current entity-tag
+  std::string user_id;
+  std::string availability;  // Graph names, e.g. "Busy"
+  std::string activity;      // e.g. "InACall"
+  WallTime expires_at{};
+
+  bool operator==(const SipPublication&) const = default;
+};
+
 // What a restart keeps of one user's presence (the Graph sessions and the preferred presence):
 // the voice path owns document_json, the store keeps it verbatim. Key: (tenant_id, user_id).
 struct PresenceState {

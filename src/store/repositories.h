@@ -181,6 +181,18 @@ class SipWatcherRepository {
   [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
+// SIP PUBLISH state kept across restarts (records.h SipPublication).
+class SipPublicationRepository {
+ public:
+  virtual ~SipPublicationRepository() = default;
+  // Inserts or replaces the row keyed (tenant_id, session_key).
+  [[nodiscard]] virtual Status upsert(const SipPublication& publication) = 0;
+  // Removes the row if there is one (no error when there is none).
+  [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& session_key) = 0;
+  // Every row with expires_at > now, of every tenant; the expired ones are deleted.
+  [[nodiscard]] virtual Result<std::vector<SipPublication>> takeActive(WallTime now) = 0;
+};
+
 // Presence kept across restarts (records.h PresenceState), written by the voice path's store
 // writer.
 class PresenceStateRepository {

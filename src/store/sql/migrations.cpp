@@ -184,6 +184,15 @@ const std::vector<Source>& sources() {
                 user_id TEXT NOT NULL, document_json TEXT NOT NULL, updated_at BIGINT NOT NULL,
                 PRIMARY KEY (tenant_id, user_id)))",
        }},
+      {9,
+       "SIP PUBLISH state kept across restarts",
+       {
+           R"(CREATE TABLE IF NOT EXISTS sip_publications (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                session_key TEXT NOT NULL, etag TEXT NOT NULL, user_id TEXT NOT NULL,
+                availability TEXT NOT NULL, activity TEXT NOT NULL, expires_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, session_key)))",
+       }},
   };
   return kSources;
 }

@@ -1194,6 +1194,64 @@ class SqlSipWatcherRepository final : public SipWatcherRepository {
   Database& db_;
 };
 
+// ---- SIP PUBLISH state ----
+
+class SqlSipPublicationRepository final : public SipPublicationRepository {
+ public:
+  explicit SqlSipPublicationRepository(Database& db) : db_(db) {}
+
+  Status upsert(const SipPublication& p) override {
+    SB_TRY(requireTenant(p.tenant_id));
+    SB_TRY(requireNonEmpty(p.session_key, "session_key"));
+    SB_TRY(requireNonEmpty(p.etag, "etag"));
+    SB_TRY(requireNonEmpty(p.user_id, "user_id"));
+    return db_.write([&](Session& s) -> Status {
+      const Value v[] = {p.tenant_id.value(), p.session_key,  p.etag,
+                         p.user_id,           p.availability, p.activity,
+                         micros(p.expires_at)};
+      SB_TRY(
+          s.exec("INSERT INTO sip_publications (tenant_id, session_key, etag, user_id, "
+                 "availability, activity, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                 "ON CONFLICT (tenant_id, session_key) DO UPDATE SET etag = excluded.etag, "
+                 "user_id = excluded.user_id, availability = excluded.availability, "
+                 "activity = excluded.activity, expires_at = excluded.expires_at",
+                 v));
+      return {};
+    });
+  }
+
+  Status remove(const TenantId& tenant, const std::string& session_key) override {
+    return db_.write([&](Session& s) -> Status {
+      const Value v[] = {tenant.value(), session_key};
+      SB_TRY(s.exec("DELETE FROM sip_publications WHERE tenant_id = $1 AND session_key = $2", v));
+      return {};
+    });
+  }
+
+  Result<std::vector<SipPublication>> takeActive(WallTime now) override {
+    return writeValue<std::vector<SipPublication>>(
+        db_, [&](Session& s) -> Result<std::vector<SipPublication>> {
+          const Value v[] = {micros(now)};
+          SB_TRY(s.exec("DELETE FROM sip_publications WHERE expires_at <= $1", v));
+          auto rows = s.exec(
+              "SELECT tenant_id, session_key, etag, user_id, availability, activity, expires_at "
+              "FROM sip_publications ORDER BY tenant_id, session_key");
+          if (!rows) return std::unexpected(rows.error());
+          std::vector<SipPublication> out;
+          for (const auto& r : rows->rows) {
+            out.push_back(SipPublication{TenantId(r.text(0)), std::string(r.text(1)),
+                                         std::string(r.text(2)), std::string(r.text(3)),
+                                         std::string(r.text(4)), std::string(r.text(5)),
+                                         wallFromMicros(r.int64(6))});
+          }
+          return out;
+        });
+  }
+
+ private:
+  Database& db_;
+};
+
 // ---- Presence kept across restarts ----
 
 class SqlPresenceStateRepository final : public PresenceStateRepository {
@@ -1630,6 +1688,7 @@ class SqlStore final : public Store {
         bindings_(*db_),
         sip_watchers_(*db_),
         presence_states_(*db_),
+        sip_publications_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
         refresh_tokens_(*db_),
@@ -1653,6 +1712,7 @@ class SqlStore final : public Store {
   BindingRepository& bindings() override { return bindings_; }
   SipWatcherRepository& sipWatchers() override { return sip_watchers_; }
   PresenceStateRepository& presenceStates() override { return presence_states_; }
+  SipPublicationRepository& sipPublications() override { return sip_publications_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
   RefreshTokenRepository& refreshTokens() override { return refresh_tokens_; }
@@ -1678,6 +1738,7 @@ class SqlStore final : public Store {
   SqlBindingRepository bindings_;
   SqlSipWatcherRepository sip_watchers_;
   SqlPresenceStateRepository presence_states_;
+  SqlSipPublicationRepository sip_publications_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;
   SqlRefreshTokenRepository refresh_tokens_;

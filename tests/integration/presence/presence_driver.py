@@ -684,6 +684,41 @@ def case_presence_survives_restart(c):
         fail("alice is not routable after clearing DND and a restart")
 
 
+def case_sip_publish_survives_restart(c):
+    s = c.start()
+    alice = c.ua("alice", "alice-demo")
+    me = f"sip:alice@{DOMAIN}"
+    ev = ["Event: presence", "Expires: 600"]
+    xml = "application/pidf+xml"
+    r, _, _ = alice.request("PUBLISH", me, ev, body=pidf(me, "on-the-phone"), ctype=xml)
+    if r.code != 200:
+        fail(f"PUBLISH: {r.raw}")
+    etag = r.get("sip-etag")
+    time.sleep(0.3)  # the store writer
+    for crash in (False, True):
+        s = c.restart(crash=crash)
+        p = s.presence("alice")
+        if (p["availability"], p["activity"]) != ("Busy", "InACall"):
+            fail(f"PUBLISHed state after {'a crash' if crash else 'a restart'}: {p}")
+        # The publisher's refresh with its entity-tag still works (no 412).
+        r, _, _ = alice.request("PUBLISH", me, ev + [f"SIP-If-Match: {etag}"])
+        if r.code != 200:
+            fail(f"refresh after {'a crash' if crash else 'a restart'}: {r.raw}")
+        etag = r.get("sip-etag")
+        time.sleep(0.3)
+    r, _, _ = alice.request("PUBLISH", me, ["Event: presence", "Expires: 0",
+                                            f"SIP-If-Match: {etag}"])
+    if r.code != 200:
+        fail(f"removal: {r.raw}")
+    time.sleep(0.3)
+    s = c.restart()
+    if s.presence("alice")["activity"] == "InACall":
+        fail("a removed publication came back")
+    r, _, _ = alice.request("PUBLISH", me, ev + [f"SIP-If-Match: {etag}"])
+    if r.code != 412:
+        fail(f"the removed entity-tag after a restart: {r.code}")
+
+
 def case_sip_publish(c):
     s = c.start()
     alice = c.ua("alice", "alice-demo")
