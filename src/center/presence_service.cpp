@@ -194,9 +194,7 @@ void PresenceService::keep(const std::string& tenant, const std::string& user) {
   if (store_keeper_ == nullptr) return;
   const auto now = clock_.now();
   const auto wall = clock_.wallNow();
-  auto onWall = [&](MonoTime t) {
-    return wall + std::chrono::duration_cast<WallTime::duration>(t - now);
-  };
+  auto onWall = [&](MonoTime t) { return wallOf(t, now, wall); };
   const auto kept = store_.kept(keyFor(tenant, user), now);
   SavedPresence saved;
   saved.tenant = tenant;
@@ -214,7 +212,7 @@ void PresenceService::restoreKept() {
   if (store_keeper_ == nullptr) return;
   const auto now = clock_.now();
   const auto wall = clock_.wallNow();
-  auto onMono = [&](WallTime t) { return now + std::chrono::duration_cast<Duration>(t - wall); };
+  auto onMono = [&](WallTime t) { return monoOf(t, now, wall); };
   size_t restored = 0;
   for (const auto& saved : store_keeper_->loadPresence()) {
     if (backend_.directory().user(saved.tenant, saved.user) == nullptr) continue;

@@ -13,6 +13,16 @@ using MonoTime = std::chrono::steady_clock::time_point;
 using WallTime = std::chrono::system_clock::time_point;
 using Duration = std::chrono::nanoseconds;
 
+// An instant carried to the other clock through one pair of readings (`now`, `wall`) taken
+// together: how a deadline is stored across restarts, since monotonic time starts anew with
+// each process. Read the pair once for a batch so that its instants keep their order.
+inline WallTime wallOf(MonoTime t, MonoTime now, WallTime wall) {
+  return wall + std::chrono::duration_cast<WallTime::duration>(t - now);
+}
+inline MonoTime monoOf(WallTime t, MonoTime now, WallTime wall) {
+  return now + std::chrono::duration_cast<Duration>(t - wall);
+}
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -471,10 +471,7 @@ std::optional<MonoTime> Dispatcher::nextWakeup(MonoTime now, WallTime wall) cons
   auto consider = [&](MonoTime t) {
     if (!best || t < *best) best = t;
   };
-  auto wallToMono = [&](WallTime t) {
-    if (t <= wall) return now;
-    return now + std::chrono::duration_cast<Duration>(t - wall);
-  };
+  auto wallToMono = [&](WallTime t) { return t <= wall ? now : monoOf(t, now, wall); };
   // With every slot taken, a completion pumps the queues again: no timer for them.
   const bool saturated = in_flight_ >= options_.max_in_flight;
   auto queueDue = [&](const Queue& q) {

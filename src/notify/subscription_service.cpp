@@ -230,10 +230,6 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     done({});
   }
 
-  WallTime toWall(MonoTime t, MonoTime now, WallTime wall) const {
-    return wall + std::chrono::duration_cast<WallTime::duration>(t - now);
-  }
-
   // Hands the dispatcher's journal to the writer (never blocks on the store).
   void flushJournal() {
     if (!writer) return;
@@ -253,8 +249,8 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
       w.item_json = std::move(op.item_json);
       w.batch_end = op.batch_end;
       w.attempts = op.attempts;
-      w.first_attempt = toWall(op.first_attempt, now, wall);
-      w.next_attempt = toWall(op.next_attempt, now, wall);
+      w.first_attempt = wallOf(op.first_attempt, now, wall);
+      w.next_attempt = wallOf(op.next_attempt, now, wall);
       w.last_error = std::move(op.last_error);
       writes.push_back(std::move(w));
     }
@@ -267,7 +263,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     if (!queues) return std::unexpected(queues.error());
     MonoTime now = clock.now();
     WallTime wall = clock.wallNow();
-    auto toMono = [&](WallTime t) { return now + std::chrono::duration_cast<Duration>(t - wall); };
+    auto toMono = [&](WallTime t) { return monoOf(t, now, wall); };
     std::vector<PendingWrite> orphaned;
     std::size_t items = 0;
     for (auto& sq : *queues) {

@@ -311,7 +311,7 @@ std::optional<MonoTime> Registrar::nextExpiry() const {
 void Registrar::restore(std::vector<Binding> bindings, MonoTime now, WallTime wall_now) {
   for (auto& b : bindings) {
     if (b.expires_wall <= wall_now) continue;
-    b.expires_at = now + std::chrono::duration_cast<Duration>(b.expires_wall - wall_now);
+    b.expires_at = monoOf(b.expires_wall, now, wall_now);
     auto& list = bindings_[AorKey{b.tenant, b.user}];
     auto it = std::find_if(list.begin(), list.end(),
                            [&](const Binding& x) { return sameContact(x.contact, b.contact); });
