@@ -41,14 +41,6 @@ nlohmann::json callJson(const center::CallView& c) {
           {"answeredAt", optionalTime(c.answered)}};
 }
 
-std::optional<routing::AgentState> requestedState(std::string_view s) {
-  if (s == "available") return routing::AgentState::Available;
-  if (s == "away") return routing::AgentState::Away;
-  if (s == "break") return routing::AgentState::Break;
-  if (s == "offline") return routing::AgentState::Offline;
-  return std::nullopt;
-}
-
 nlohmann::json agentJson(const std::string& tenant, const std::string& user,
                          const routing::AgentSnapshot& a, MonoTime now) {
   nlohmann::json j = {{"userId", user},
@@ -490,7 +482,7 @@ Status registerAgentRoutes(ApiContext& ctx) {
     if (!body->is_object() || !body->contains("state") || !(*body)["state"].is_string()) {
       return respond(rc.error(Error(Errc::InvalidArgument, "state must be a string", "state")));
     }
-    auto state = requestedState((*body)["state"].get<std::string>());
+    auto state = routing::requestedStateFromName((*body)["state"].get<std::string>());
     if (!state) {
       return respond(rc.error(Error(Errc::InvalidArgument,
                                     "state must be available, away, break or offline", "state")));

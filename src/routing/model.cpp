@@ -41,6 +41,13 @@ const char* agentStateName(AgentState s) noexcept {
   return "offline";
 }
 
+std::optional<AgentState> requestedStateFromName(std::string_view name) noexcept {
+  for (AgentState s : kRequestedStates) {
+    if (name == agentStateName(s)) return s;
+  }
+  return std::nullopt;
+}
+
 const char* strategyName(Strategy s) noexcept {
   switch (s) {
     case Strategy::LongestIdle: return "longest-idle";

@@ -49,6 +49,10 @@ enum class AgentState : std::uint8_t {
   Break,      // logged in, not ready, with a reason code
 };
 const char* agentStateName(AgentState s) noexcept;
+// The states an agent (or a supervisor) may request, and one of them by agentStateName().
+inline constexpr AgentState kRequestedStates[] = {AgentState::Offline, AgentState::Available,
+                                                  AgentState::Away, AgentState::Break};
+std::optional<AgentState> requestedStateFromName(std::string_view name) noexcept;
 
 // Presence as reported by the presence module. Only Available receives offers.
 enum class Presence : std::uint8_t { Available, Busy, Away, DoNotDisturb, Offline };
