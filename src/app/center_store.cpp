@@ -7,32 +7,12 @@
 
 #include "app/text.h"
 #include "common/log.h"
+#include "presence/graph_json.h"
+#include "presence/iso8601.h"
 
 namespace sb::app {
 
 namespace {
-
-std::int64_t wallMicros(WallTime t) {
-  return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-}
-
-WallTime wallOfMicros(std::int64_t us) { return WallTime{std::chrono::microseconds(us)}; }
-
-nlohmann::json pairJson(const presence::PresencePair& p) {
-  return {{"availability", presence::toString(p.availability)},
-          {"activity", presence::toString(p.activity)}};
-}
-
-std::optional<presence::PresencePair> pairOf(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("availability") || !j.contains("activity") ||
-      !j["availability"].is_string() || !j["activity"].is_string()) {
-    return std::nullopt;
-  }
-  auto a = presence::parseAvailability(j["availability"].get<std::string>());
-  auto t = presence::parseActivity(j["activity"].get<std::string>());
-  if (!a || !t) return std::nullopt;
-  return presence::PresencePair{*a, *t};
-}
 
 store::Disposition toStore(center::Disposition d) {
   switch (d) {
@@ -225,12 +205,15 @@ void AsyncCenterStore::writeRecord(const center::InteractionRecord& record) {
   flushRecords(one);
 }
 
-void AsyncCenterStore::saveBinding(const registrar::Binding& binding) {
-  post([this, b = toStore(binding)] {
-    if (auto s = store_.bindings().upsert(b); !s) {
-      SB_LOG_ERROR("binding {} not saved: {}", b.aor, s.error().toString());
-    }
+void AsyncCenterStore::postWrite(std::string what, std::function<Status()> write) {
+  post([what = std::move(what), write = std::move(write)] {
+    if (auto s = write(); !s) SB_LOG_ERROR("{} not saved: {}", what, s.error().toString());
   });
+}
+
+void AsyncCenterStore::saveBinding(const registrar::Binding& binding) {
+  postWrite("binding " + binding.user,
+            [this, b = toStore(binding)] { return store_.bindings().upsert(b); });
 }
 
 void AsyncCenterStore::removeBinding(const registrar::Binding& binding) {
@@ -251,16 +234,14 @@ std::vector<registrar::Binding> AsyncCenterStore::loadBindings() {
 }
 
 void AsyncCenterStore::saveWatcher(const center::SavedWatcher& watcher) {
-  post([this, w = toStore(watcher)] {
-    if (auto s = store_.sipWatchers().upsert(w); !s) {
-      SB_LOG_ERROR("SIP watcher of {} not saved: {}", w.user, s.error().toString());
-    }
-  });
+  postWrite("SIP watcher of " + watcher.user,
+            [this, w = toStore(watcher)] { return store_.sipWatchers().upsert(w); });
 }
 
-void AsyncCenterStore::removeWatcher(const center::SavedWatcher& watcher) {
-  post([this, w = toStore(watcher)] {
-    (void)store_.sipWatchers().remove(w.tenant_id, w.call_id, w.local_tag);
+void AsyncCenterStore::removeWatcher(const std::string& tenant, const std::string& call_id,
+                                     const std::string& local_tag) {
+  post([this, tenant = store::TenantId(tenant), call_id, local_tag] {
+    (void)store_.sipWatchers().remove(tenant, call_id, local_tag);
   });
 }
 
@@ -283,36 +264,27 @@ std::optional<center::SavedAgentState> AsyncCenterStore::loadAgentState(const st
   // The states an agent chooses; the others (reserved, busy, wrap-up) follow from work, which
   // a restart does not keep. The newest of them is what the agent chose last, except a choice
   // made during a call and not yet in effect when the process ended.
-  auto last = store_.agentStates().latest(store::TenantId(tenant), store::UserId(user),
-                                          {"available", "away", "break", "offline"});
+  std::vector<std::string> names;
+  for (auto state : routing::kRequestedStates) names.emplace_back(routing::agentStateName(state));
+  auto last = store_.agentStates().latest(store::TenantId(tenant), store::UserId(user), names);
   if (!last) {
     SB_LOG_WARN("state of agent {}/{} not restored: {}", tenant, user, last.error().toString());
     return std::nullopt;
   }
   if (!last->has_value()) return std::nullopt;
-  const auto& row = **last;
-  center::SavedAgentState out;
-  out.reason = row.reason;
-  if (row.state == "available") {
-    out.state = routing::AgentState::Available;
-  } else if (row.state == "away") {
-    out.state = routing::AgentState::Away;
-  } else if (row.state == "break") {
-    out.state = routing::AgentState::Break;
-  } else {
-    return std::nullopt;  // offline: the start-up default
-  }
-  return out;
+  auto state = routing::requestedStateFromName((*last)->state);
+  // Offline is the start-up default.
+  if (!state || *state == routing::AgentState::Offline) return std::nullopt;
+  return center::SavedAgentState{*state, (*last)->reason};
 }
 
 void AsyncCenterStore::savePresence(const center::SavedPresence& presence) {
   const bool empty = presence.sessions.empty() && !presence.preferred;
   store::PresenceState row{store::TenantId(presence.tenant), presence.user,
                            empty ? std::string() : presenceDocument(presence), clock_.wallNow()};
-  post([this, row = std::move(row)] {
-    auto s = row.document_json.empty() ? store_.presenceStates().remove(row.tenant_id, row.user_id)
-                                       : store_.presenceStates().upsert(row);
-    if (!s) SB_LOG_ERROR("presence of {} not kept: {}", row.user_id, s.error().toString());
+  postWrite("presence of " + presence.user, [this, row = std::move(row)] {
+    return row.document_json.empty() ? store_.presenceStates().remove(row.tenant_id, row.user_id)
+                                     : store_.presenceStates().upsert(row);
   });
 }
 
@@ -342,11 +314,8 @@ void AsyncCenterStore::savePublication(const center::SavedPublication& p) {
                             std::string(presence::toString(p.pair.availability)),
                             std::string(presence::toString(p.pair.activity)),
                             p.expires_at};
-  post([this, row = std::move(row)] {
-    if (auto s = store_.sipPublications().upsert(row); !s) {
-      SB_LOG_ERROR("PUBLISH state of {} not kept: {}", row.user_id, s.error().toString());
-    }
-  });
+  postWrite("PUBLISH state of " + p.user,
+            [this, row = std::move(row)] { return store_.sipPublications().upsert(row); });
 }
 
 void AsyncCenterStore::removePublication(const std::string& tenant,
@@ -358,11 +327,13 @@ void AsyncCenterStore::removePublication(const std::string& tenant,
 
 std::vector<center::SavedPublication> AsyncCenterStore::loadPublications() {
   std::vector<center::SavedPublication> out;
-  auto rows = store_.sipPublications().takeActive(std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  auto rows = store_.sipPublications().listActive(now);
   if (!rows) {
     SB_LOG_WARN("PUBLISH state not restored: {}", rows.error().toString());
     return out;
   }
+  (void)store_.sipPublications().purgeExpired(now);
   for (const auto& r : *rows) {
     auto a = presence::parseAvailability(r.availability);
     auto t = presence::parseActivity(r.activity);
@@ -373,24 +344,35 @@ std::vector<center::SavedPublication> AsyncCenterStore::loadPublications() {
 }
 
 // {"sessions": [{"id", "availability", "activity", "updatedAt", "expiresAt"}],
-//  "preferred": {"availability", "activity", "expiresAt"}}, times in microseconds since the
-// epoch.
+//  "preferred": {"availability", "activity", "expiresAt"}}, times in ISO 8601 (UTC).
 std::string presenceDocument(const center::SavedPresence& p) {
   nlohmann::json sessions = nlohmann::json::array();
   for (const auto& s : p.sessions) {
-    nlohmann::json j = pairJson(s.pair);
+    nlohmann::json j = presence::toJson(s.pair);
     j["id"] = s.id;
-    j["updatedAt"] = wallMicros(s.updated_at);
-    j["expiresAt"] = wallMicros(s.expires_at);
+    j["updatedAt"] = presence::formatIsoDateTime(s.updated_at);
+    j["expiresAt"] = presence::formatIsoDateTime(s.expires_at);
     sessions.push_back(std::move(j));
   }
   nlohmann::json doc = {{"sessions", std::move(sessions)}};
   if (p.preferred) {
-    doc["preferred"] = pairJson(*p.preferred);
-    doc["preferred"]["expiresAt"] = wallMicros(p.preferred_expires_at);
+    doc["preferred"] = presence::toJson(*p.preferred);
+    doc["preferred"]["expiresAt"] = presence::formatIsoDateTime(p.preferred_expires_at);
   }
   return doc.dump();
 }
+
+namespace {
+
+// The date-time member `key` of object j (presenceDocument's format); nullopt if it is not one.
+std::optional<WallTime> timeIn(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return std::nullopt;
+  auto t = presence::parseIsoDateTime(it->get<std::string>());
+  return t ? std::optional<WallTime>(*t) : std::nullopt;
+}
+
+}  // namespace
 
 std::optional<center::SavedPresence> presenceFromDocument(const store::PresenceState& row) {
   auto doc = nlohmann::json::parse(row.document_json, nullptr, /*allow_exceptions=*/false);
@@ -401,24 +383,21 @@ std::optional<center::SavedPresence> presenceFromDocument(const store::PresenceS
   out.tenant = row.tenant_id.value();
   out.user = row.user_id;
   for (const auto& j : doc["sessions"]) {
-    auto pair = pairOf(j);
-    if (!pair || !j.contains("id") || !j["id"].is_string() || !j.contains("updatedAt") ||
-        !j["updatedAt"].is_number_integer() || !j.contains("expiresAt") ||
-        !j["expiresAt"].is_number_integer()) {
+    auto pair = presence::parsePair(j);
+    auto updated = timeIn(j, "updatedAt");
+    auto expires = timeIn(j, "expiresAt");
+    if (!pair || !updated || !expires || !j.contains("id") || !j["id"].is_string()) {
       return std::nullopt;
     }
-    out.sessions.push_back({j["id"].get<std::string>(), *pair,
-                            wallOfMicros(j["updatedAt"].get<std::int64_t>()),
-                            wallOfMicros(j["expiresAt"].get<std::int64_t>())});
+    out.sessions.push_back({j["id"].get<std::string>(), *pair, *updated, *expires});
   }
   if (doc.contains("preferred")) {
     const auto& j = doc["preferred"];
-    auto pair = pairOf(j);
-    if (!pair || !j.contains("expiresAt") || !j["expiresAt"].is_number_integer()) {
-      return std::nullopt;
-    }
+    auto pair = presence::parsePair(j);
+    auto expires = timeIn(j, "expiresAt");
+    if (!pair || !expires) return std::nullopt;
     out.preferred = *pair;
-    out.preferred_expires_at = wallOfMicros(j["expiresAt"].get<std::int64_t>());
+    out.preferred_expires_at = *expires;
   }
   return out;
 }

@@ -42,7 +42,8 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   std::vector<registrar::Binding> loadBindings() override;  // blocking, start-up only
   bool keepsPresence() const override { return true; }
   void saveWatcher(const center::SavedWatcher& watcher) override;
-  void removeWatcher(const center::SavedWatcher& watcher) override;
+  void removeWatcher(const std::string& tenant, const std::string& call_id,
+                     const std::string& local_tag) override;
   std::vector<center::SavedWatcher> loadWatchers() override;  // blocking, start-up only
   void savePresence(const center::SavedPresence& presence) override;
   std::vector<center::SavedPresence> loadPresence() override;  // blocking, start-up only
@@ -59,6 +60,8 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
 
  private:
   void post(std::function<void()> job);
+  // Queues one write; a failure is logged as "<what> not saved" (nobody waits for it).
+  void postWrite(std::string what, std::function<Status()> write);
   void run();
   void flushRecords(std::vector<store::InteractionRecord>& batch);
   void flushStates(std::vector<store::AgentStateChange>& batch);

@@ -88,16 +88,22 @@ SavedWatcher PresenceSip::saved(const Subscription& s) const {
   w.dialog = s.dialog;
   w.flow = s.flow;
   w.flow.connection = 0;
-  w.expires_at = clock_.wallNow() +
-                 std::chrono::duration_cast<WallTime::duration>(s.expires_at - clock_.now());
+  w.expires_at = wallOf(s.expires_at, clock_.now(), clock_.wallNow());
   return w;
 }
 
 void PresenceSip::save(Subscription& s) {
   if (store_ == nullptr || s.terminated) return;
   store_->saveWatcher(saved(s));
-  s.stored = true;
   s.stored_cseq = s.dialog.local_cseq;
+}
+
+PresenceSip::Subscription& PresenceSip::add(Subscription s) {
+  s.id = next_id_++;
+  by_dialog_[{s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag}] = s.id;
+  by_user_[agentIdFor(s.tenant, s.user).value()].insert(s.id);
+  const uint64_t id = s.id;
+  return subs_.emplace(id, std::move(s)).first->second;
 }
 
 void PresenceSip::restore() {
@@ -106,7 +112,7 @@ void PresenceSip::restore() {
   const auto wall = clock_.wallNow();
   // PUBLISH state first, so that the watchers' NOTIFYs below already show it.
   for (auto& p : store_->loadPublications()) {
-    const auto left = std::chrono::duration_cast<Duration>(p.expires_at - wall);
+    const auto left = monoOf(p.expires_at, now, wall) - now;
     if (left <= Duration{0}) continue;
     if (auto st = service_->setInternalSession(p.tenant, p.user, p.session_key, p.pair, left);
         !st) {
@@ -116,11 +122,10 @@ void PresenceSip::restore() {
   }
   size_t restored = 0;
   for (auto& w : store_->loadWatchers()) {
-    const auto left = std::chrono::duration_cast<Duration>(w.expires_at - wall);
-    if (left <= Duration{0}) continue;
+    const auto expires_at = monoOf(w.expires_at, now, wall);
+    if (expires_at <= now) continue;
     if (by_dialog_.contains({w.dialog.call_id, w.dialog.local_tag, w.dialog.remote_tag})) continue;
     Subscription s;
-    s.id = next_id_++;
     s.tenant = std::move(w.tenant);
     s.user = std::move(w.user);
     s.entity = std::move(w.entity);
@@ -133,11 +138,8 @@ void PresenceSip::restore() {
     if (s.flow.reliable()) {
       if (auto target = addressing_.resolve(s.dialog.remote_target)) s.flow = *target;
     }
-    s.expires_at = now + left;
-    const uint64_t id = s.id;
-    by_dialog_[{s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag}] = id;
-    by_user_[agentIdFor(s.tenant, s.user).value()].insert(id);
-    auto& stored = subs_.emplace(id, std::move(s)).first->second;
+    s.expires_at = expires_at;
+    auto& stored = add(std::move(s));
     save(stored);
     armExpiry(stored);
     // The state may have changed while the server was down (and a user may be gone: the
@@ -332,7 +334,6 @@ void PresenceSip::onSubscribe(const Incoming& req) {
     return;
   }
   Subscription s;
-  s.id = next_id_++;
   s.tenant = who->tenant->id;
   s.user = target->id;
   s.entity = "sip:" + target->id + "@" + who->tenant->domain;
@@ -350,12 +351,9 @@ void PresenceSip::onSubscribe(const Incoming& req) {
   } else {
     s.expires_at = now + std::chrono::seconds(*expires);
   }
-  const uint64_t id = s.id;
-  by_dialog_[{s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag}] = id;
-  by_user_[agentIdFor(s.tenant, s.user).value()].insert(id);
-  auto& stored = subs_.emplace(id, std::move(s)).first->second;
+  auto& stored = add(std::move(s));
   SB_LOG_DEBUG("presence: {} watches {}/{} (subscription {}, {} s)", who->user, stored.tenant,
-               stored.user, id, *expires);
+               stored.user, stored.id, *expires);
   if (!stored.terminated) armExpiry(stored);
   sendNotify(stored);
   save(stored);
@@ -428,7 +426,7 @@ void PresenceSip::sendNotify(Subscription& s) {
   }
   s.pending = *txn;
   by_txn_[*txn] = s.id;
-  if (s.stored && s.dialog.local_cseq - s.stored_cseq >= kCseqStep / 2) save(s);
+  if (s.stored_cseq && s.dialog.local_cseq - *s.stored_cseq >= kCseqStep / 2) save(s);
 }
 
 void PresenceSip::finishTransaction(sip::TransactionHandle txn, bool failed) {
@@ -453,7 +451,9 @@ void PresenceSip::remove(uint64_t id) {
   if (it == subs_.end()) return;
   Subscription& s = it->second;
   timers_.cancelTimer((id << 4) | kTimerExpiry);
-  if (s.stored && store_ != nullptr) store_->removeWatcher(saved(s));
+  if (s.stored_cseq && store_ != nullptr) {
+    store_->removeWatcher(s.tenant, s.dialog.call_id, s.dialog.local_tag);
+  }
   by_dialog_.erase({s.dialog.call_id, s.dialog.local_tag, s.dialog.remote_tag});
   const std::string key = agentIdFor(s.tenant, s.user).value();
   if (auto u = by_user_.find(key); u != by_user_.end()) {

@@ -97,8 +97,8 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
     bool dirty = false;        // a newer state waits for the pending NOTIFY to finish
     bool terminated = false;   // final NOTIFY sent or due
     std::string reason;        // Subscription-State reason once terminated
-    bool stored = false;       // a copy is in the store (removed with the subscription)
-    uint32_t stored_cseq = 0;  // local CSeq of that copy
+    // Local CSeq of the copy in the store, if there is one (removed with the subscription).
+    std::optional<uint32_t> stored_cseq;
   };
   struct Publication {
     std::string tenant;
@@ -129,6 +129,8 @@ class PresenceSip final : public sip::TransactionUser, public PresenceListener {
   void finishTransaction(sip::TransactionHandle txn, bool failed);
   void remove(uint64_t id);
   void armExpiry(const Subscription& s);
+  // Indexes a new subscription (by dialog and watched user) and returns it in place.
+  Subscription& add(Subscription s);
   // Stores (or re-stores) a live subscription; see kCseqStep in the .cpp.
   void save(Subscription& s);
   SavedWatcher saved(const Subscription& s) const;

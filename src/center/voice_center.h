@@ -114,10 +114,16 @@ class CenterStore {
     (void)tenant;
     (void)session_key;
   }
-  // Unexpired ones; the expired are deleted. Blocking, start-up only.
+  // The unexpired ones (the expired are deleted). Blocking, start-up only.
   virtual std::vector<SavedPublication> loadPublications() { return {}; }
   virtual void saveWatcher(const SavedWatcher& watcher) { (void)watcher; }
-  virtual void removeWatcher(const SavedWatcher& watcher) { (void)watcher; }
+  // The watcher's key: its tenant and dialog (Call-ID, our tag).
+  virtual void removeWatcher(const std::string& tenant, const std::string& call_id,
+                             const std::string& local_tag) {
+    (void)tenant;
+    (void)call_id;
+    (void)local_tag;
+  }
   virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only
   // The state the agent last chose, if it was Available, Away or Break: blocking, start-up
   // only. A store that keeps no history (tests) knows none.

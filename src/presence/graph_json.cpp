@@ -67,6 +67,17 @@ Result<std::optional<Duration>> readDuration(const json& body) {
 
 }  // namespace
 
+json toJson(PresencePair p) {
+  return {{"availability", std::string(toString(p.availability))},
+          {"activity", std::string(toString(p.activity))}};
+}
+
+Result<PresencePair> parsePair(const json& body) {
+  if (!body.is_object()) return invalid("must be an object", "availability");
+  return readPair(
+      body, [](PresencePair) { return true; }, "");
+}
+
 json toJson(const Presence& p) {
   json j;
   j["id"] = p.user_id;

@@ -27,6 +27,10 @@ nlohmann::json toJsonCollection(std::span<const Presence> list);
 // {"error":{"code","message"}}.
 nlohmann::json toJson(const GraphError& e);
 
+// {"availability","activity"} with Graph's names, and back (any pair; each field-precise).
+nlohmann::json toJson(PresencePair p);
+[[nodiscard]] Result<PresencePair> parsePair(const nlohmann::json& body);
+
 // Parses a request body; a syntax error is InvalidArgument with the byte offset in the
 // message and an empty field.
 [[nodiscard]] Result<nlohmann::json> parseJsonBody(std::string_view body);

@@ -189,8 +189,10 @@ class SipPublicationRepository {
   [[nodiscard]] virtual Status upsert(const SipPublication& publication) = 0;
   // Removes the row if there is one (no error when there is none).
   [[nodiscard]] virtual Status remove(const TenantId& tenant, const std::string& session_key) = 0;
-  // Every row with expires_at > now, of every tenant; the expired ones are deleted.
-  [[nodiscard]] virtual Result<std::vector<SipPublication>> takeActive(WallTime now) = 0;
+  // Every row with expires_at > now, of every tenant: reloaded at start-up.
+  [[nodiscard]] virtual Result<std::vector<SipPublication>> listActive(WallTime now) = 0;
+  // Deletes rows with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
 };
 
 // Presence kept across restarts (records.h PresenceState), written by the voice path's store

@@ -87,6 +87,14 @@ Status writeOne(Database& db, std::string_view sql, std::span<const Value> p, co
   });
 }
 
+// Runs one statement in its own write transaction, however many rows it changes.
+Status writeStatement(Database& db, std::string_view sql, std::span<const Value> p) {
+  return db.write([&](Session& s) -> Status {
+    SB_TRY(s.exec(sql, p));
+    return {};
+  });
+}
+
 // Read/write helpers: run one callback and carry a value out of it.
 template <typename T, typename F>
 Result<T> readValue(Database& db, F&& f) {
@@ -970,6 +978,17 @@ class SqlAuditLog final : public AuditLog {
   Database& db_;
 };
 
+// Deletes the rows of `table` (one with an expires_at column) that expired at or before now;
+// returns how many.
+Result<std::size_t> purgeBefore(Database& db, std::string_view table, WallTime now) {
+  return writeValue<std::size_t>(db, [&](Session& s) -> Result<std::size_t> {
+    const Value p[] = {micros(now)};
+    auto rows = s.exec("DELETE FROM " + std::string(table) + " WHERE expires_at <= $1", p);
+    if (!rows) return std::unexpected(rows.error());
+    return static_cast<std::size_t>(rows->affected);
+  });
+}
+
 // ---- Registrar bindings ----
 
 // A URI never holds a raw LF, so route sets and Path lists are stored LF-joined.
@@ -1003,20 +1022,28 @@ class SqlBindingRepository final : public BindingRepository {
     SB_TRY(requireNonEmpty(b.aor, "aor"));
     SB_TRY(requireNonEmpty(b.contact_uri, "contact_uri"));
     const std::string path = joinLines(b.path);
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {b.tenant_id.value(), b.aor,       b.contact_uri, micros(b.expires_at),
-                         integer(b.q_milli),  b.call_id,   integer(b.cseq), path,
-                         b.source,            b.transport, b.instance,      integer(b.reg_id)};
-      SB_TRY(s.exec(std::string("INSERT INTO bindings (") + kColumns +
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
-                        "ON CONFLICT (tenant_id, aor, contact_uri) DO UPDATE SET "
-                        "expires_at = excluded.expires_at, q_milli = excluded.q_milli, "
-                        "call_id = excluded.call_id, cseq = excluded.cseq, path = excluded.path, "
-                        "source = excluded.source, transport = excluded.transport, "
-                        "instance = excluded.instance, reg_id = excluded.reg_id",
-                    p));
-      return {};
-    });
+    const Value p[] = {b.tenant_id.value(),
+                       b.aor,
+                       b.contact_uri,
+                       micros(b.expires_at),
+                       integer(b.q_milli),
+                       b.call_id,
+                       integer(b.cseq),
+                       path,
+                       b.source,
+                       b.transport,
+                       b.instance,
+                       integer(b.reg_id)};
+    return writeStatement(
+        db_,
+        std::string("INSERT INTO bindings (") + kColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+            "ON CONFLICT (tenant_id, aor, contact_uri) DO UPDATE SET "
+            "expires_at = excluded.expires_at, q_milli = excluded.q_milli, "
+            "call_id = excluded.call_id, cseq = excluded.cseq, path = excluded.path, "
+            "source = excluded.source, transport = excluded.transport, "
+            "instance = excluded.instance, reg_id = excluded.reg_id",
+        p);
   }
 
   Status remove(const TenantId& tenant, const std::string& aor,
@@ -1028,11 +1055,8 @@ class SqlBindingRepository final : public BindingRepository {
   }
 
   Status removeAll(const TenantId& tenant, const std::string& aor) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {tenant.value(), aor};
-      SB_TRY(s.exec("DELETE FROM bindings WHERE tenant_id = $1 AND aor = $2", p));
-      return {};
-    });
+    const Value p[] = {tenant.value(), aor};
+    return writeStatement(db_, "DELETE FROM bindings WHERE tenant_id = $1 AND aor = $2", p);
   }
 
   Result<std::vector<Binding>> lookup(const TenantId& tenant, const std::string& aor,
@@ -1047,12 +1071,7 @@ class SqlBindingRepository final : public BindingRepository {
   }
 
   Result<std::size_t> purgeExpired(WallTime now) override {
-    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
-      const Value p[] = {micros(now)};
-      auto rows = s.exec("DELETE FROM bindings WHERE expires_at <= $1", p);
-      if (!rows) return std::unexpected(rows.error());
-      return static_cast<std::size_t>(rows->affected);
-    });
+    return purgeBefore(db_, "bindings", now);
   }
 
  private:
@@ -1097,39 +1116,38 @@ class SqlSipWatcherRepository final : public SipWatcherRepository {
     SB_TRY(requireNonEmpty(w.call_id, "call_id"));
     SB_TRY(requireNonEmpty(w.local_tag, "local_tag"));
     SB_TRY(requireNonEmpty(w.user, "user"));
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {w.tenant_id.value(),
-                         w.call_id,
-                         w.local_tag,
-                         w.remote_tag,
-                         w.user,
-                         w.entity,
-                         w.event_id,
-                         w.local_uri,
-                         w.remote_uri,
-                         w.remote_target,
-                         joinLines(w.route_set),
-                         integer(w.local_cseq),
-                         integer(w.remote_cseq),
-                         w.transport,
-                         w.address,
-                         integer(w.port),
-                         integer(w.listener),
-                         micros(w.expires_at)};
-      SB_TRY(s.exec(std::string("INSERT INTO sip_watchers (") + kColumns +
-                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                        "$15, $16, $17, $18) ON CONFLICT (tenant_id, call_id, local_tag) DO UPDATE "
-                        "SET remote_tag = excluded.remote_tag, user_id = excluded.user_id, "
-                        "entity = excluded.entity, event_id = excluded.event_id, "
-                        "local_uri = excluded.local_uri, remote_uri = excluded.remote_uri, "
-                        "remote_target = excluded.remote_target, route_set = excluded.route_set, "
-                        "local_cseq = excluded.local_cseq, remote_cseq = excluded.remote_cseq, "
-                        "transport = excluded.transport, address = excluded.address, "
-                        "port = excluded.port, listener = excluded.listener, "
-                        "expires_at = excluded.expires_at",
-                    p));
-      return {};
-    });
+    const Value p[] = {w.tenant_id.value(),
+                       w.call_id,
+                       w.local_tag,
+                       w.remote_tag,
+                       w.user,
+                       w.entity,
+                       w.event_id,
+                       w.local_uri,
+                       w.remote_uri,
+                       w.remote_target,
+                       joinLines(w.route_set),
+                       integer(w.local_cseq),
+                       integer(w.remote_cseq),
+                       w.transport,
+                       w.address,
+                       integer(w.port),
+                       integer(w.listener),
+                       micros(w.expires_at)};
+    return writeStatement(
+        db_,
+        std::string("INSERT INTO sip_watchers (") + kColumns +
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+            "$15, $16, $17, $18) ON CONFLICT (tenant_id, call_id, local_tag) DO UPDATE "
+            "SET remote_tag = excluded.remote_tag, user_id = excluded.user_id, "
+            "entity = excluded.entity, event_id = excluded.event_id, "
+            "local_uri = excluded.local_uri, remote_uri = excluded.remote_uri, "
+            "remote_target = excluded.remote_target, route_set = excluded.route_set, "
+            "local_cseq = excluded.local_cseq, remote_cseq = excluded.remote_cseq, "
+            "transport = excluded.transport, address = excluded.address, "
+            "port = excluded.port, listener = excluded.listener, "
+            "expires_at = excluded.expires_at",
+        p);
   }
 
   Status remove(const TenantId& tenant, const std::string& call_id,
@@ -1178,12 +1196,7 @@ class SqlSipWatcherRepository final : public SipWatcherRepository {
   }
 
   Result<std::size_t> purgeExpired(WallTime now) override {
-    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
-      const Value p[] = {micros(now)};
-      auto rows = s.exec("DELETE FROM sip_watchers WHERE expires_at <= $1", p);
-      if (!rows) return std::unexpected(rows.error());
-      return static_cast<std::size_t>(rows->affected);
-    });
+    return purgeBefore(db_, "sip_watchers", now);
   }
 
  private:
@@ -1205,37 +1218,32 @@ class SqlSipPublicationRepository final : public SipPublicationRepository {
     SB_TRY(requireNonEmpty(p.session_key, "session_key"));
     SB_TRY(requireNonEmpty(p.etag, "etag"));
     SB_TRY(requireNonEmpty(p.user_id, "user_id"));
-    return db_.write([&](Session& s) -> Status {
-      const Value v[] = {p.tenant_id.value(), p.session_key,  p.etag,
-                         p.user_id,           p.availability, p.activity,
-                         micros(p.expires_at)};
-      SB_TRY(
-          s.exec("INSERT INTO sip_publications (tenant_id, session_key, etag, user_id, "
-                 "availability, activity, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-                 "ON CONFLICT (tenant_id, session_key) DO UPDATE SET etag = excluded.etag, "
-                 "user_id = excluded.user_id, availability = excluded.availability, "
-                 "activity = excluded.activity, expires_at = excluded.expires_at",
-                 v));
-      return {};
-    });
+    const Value v[] = {p.tenant_id.value(), p.session_key,       p.etag, p.user_id, p.availability,
+                       p.activity,          micros(p.expires_at)};
+    return writeStatement(
+        db_,
+        "INSERT INTO sip_publications (tenant_id, session_key, etag, user_id, "
+        "availability, activity, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (tenant_id, session_key) DO UPDATE SET etag = excluded.etag, "
+        "user_id = excluded.user_id, availability = excluded.availability, "
+        "activity = excluded.activity, expires_at = excluded.expires_at",
+        v);
   }
 
   Status remove(const TenantId& tenant, const std::string& session_key) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value v[] = {tenant.value(), session_key};
-      SB_TRY(s.exec("DELETE FROM sip_publications WHERE tenant_id = $1 AND session_key = $2", v));
-      return {};
-    });
+    const Value v[] = {tenant.value(), session_key};
+    return writeStatement(
+        db_, "DELETE FROM sip_publications WHERE tenant_id = $1 AND session_key = $2", v);
   }
 
-  Result<std::vector<SipPublication>> takeActive(WallTime now) override {
-    return writeValue<std::vector<SipPublication>>(
+  Result<std::vector<SipPublication>> listActive(WallTime now) override {
+    return readValue<std::vector<SipPublication>>(
         db_, [&](Session& s) -> Result<std::vector<SipPublication>> {
           const Value v[] = {micros(now)};
-          SB_TRY(s.exec("DELETE FROM sip_publications WHERE expires_at <= $1", v));
           auto rows = s.exec(
               "SELECT tenant_id, session_key, etag, user_id, availability, activity, expires_at "
-              "FROM sip_publications ORDER BY tenant_id, session_key");
+              "FROM sip_publications WHERE expires_at > $1 ORDER BY tenant_id, session_key",
+              v);
           if (!rows) return std::unexpected(rows.error());
           std::vector<SipPublication> out;
           for (const auto& r : rows->rows) {
@@ -1246,6 +1254,10 @@ class SqlSipPublicationRepository final : public SipPublicationRepository {
           }
           return out;
         });
+  }
+
+  Result<std::size_t> purgeExpired(WallTime now) override {
+    return purgeBefore(db_, "sip_publications", now);
   }
 
  private:
@@ -1262,23 +1274,19 @@ class SqlPresenceStateRepository final : public PresenceStateRepository {
     SB_TRY(requireTenant(p.tenant_id));
     SB_TRY(requireNonEmpty(p.user_id, "user_id"));
     SB_TRY(requireNonEmpty(p.document_json, "document_json"));
-    return db_.write([&](Session& s) -> Status {
-      const Value v[] = {p.tenant_id.value(), p.user_id, p.document_json, micros(p.updated_at)};
-      SB_TRY(
-          s.exec("INSERT INTO presence_states (tenant_id, user_id, document_json, updated_at) "
-                 "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id) DO UPDATE SET "
-                 "document_json = excluded.document_json, updated_at = excluded.updated_at",
-                 v));
-      return {};
-    });
+    const Value v[] = {p.tenant_id.value(), p.user_id, p.document_json, micros(p.updated_at)};
+    return writeStatement(
+        db_,
+        "INSERT INTO presence_states (tenant_id, user_id, document_json, updated_at) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id) DO UPDATE SET "
+        "document_json = excluded.document_json, updated_at = excluded.updated_at",
+        v);
   }
 
   Status remove(const TenantId& tenant, const std::string& user_id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value v[] = {tenant.value(), user_id};
-      SB_TRY(s.exec("DELETE FROM presence_states WHERE tenant_id = $1 AND user_id = $2", v));
-      return {};
-    });
+    const Value v[] = {tenant.value(), user_id};
+    return writeStatement(db_, "DELETE FROM presence_states WHERE tenant_id = $1 AND user_id = $2",
+                          v);
   }
 
   Result<std::vector<PresenceState>> listAll() override {
@@ -1496,15 +1504,13 @@ class SqlRefreshTokenRepository final : public RefreshTokenRepository {
     SB_TRY(requireNonEmpty(t.hash_hex, "hash_hex"));
     SB_TRY(requireNonEmpty(t.family_id, "family_id"));
     SB_TRY(requireNonEmpty(t.user_id, "user_id"));
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {t.hash_hex,           t.family_id,     t.user_id,
-                         micros(t.expires_at), boolean(t.used), boolean(t.revoked)};
-      SB_TRY(s.exec(
-          "INSERT INTO refresh_tokens (hash_hex, family_id, user_id, expires_at, used, revoked) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          p));
-      return {};
-    });
+    const Value p[] = {t.hash_hex,           t.family_id,     t.user_id,
+                       micros(t.expires_at), boolean(t.used), boolean(t.revoked)};
+    return writeStatement(
+        db_,
+        "INSERT INTO refresh_tokens (hash_hex, family_id, user_id, expires_at, used, revoked) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        p);
   }
 
   Result<RefreshToken> consume(const std::string& hash_hex) override {
@@ -1532,20 +1538,12 @@ class SqlRefreshTokenRepository final : public RefreshTokenRepository {
   }
 
   Status revokeFamily(const std::string& family_id) override {
-    return db_.write([&](Session& s) -> Status {
-      const Value p[] = {family_id};
-      SB_TRY(s.exec("UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1", p));
-      return {};
-    });
+    const Value p[] = {family_id};
+    return writeStatement(db_, "UPDATE refresh_tokens SET revoked = 1 WHERE family_id = $1", p);
   }
 
   Result<std::size_t> purgeExpired(WallTime now) override {
-    return writeValue<std::size_t>(db_, [&](Session& s) -> Result<std::size_t> {
-      const Value p[] = {micros(now)};
-      auto rows = s.exec("DELETE FROM refresh_tokens WHERE expires_at <= $1", p);
-      if (!rows) return std::unexpected(rows.error());
-      return static_cast<std::size_t>(rows->affected);
-    });
+    return purgeBefore(db_, "refresh_tokens", now);
   }
 
  private:

@@ -136,7 +136,7 @@ TYPED_TEST(StoreWatchersTest, PresenceStatesUpsertListRemove) {
   EXPECT_EQ((*all)[0].user_id, "alice");
 }
 
-TYPED_TEST(StoreWatchersTest, SipPublicationsUpsertTakeRemove) {
+TYPED_TEST(StoreWatchersTest, SipPublicationsUpsertListPurgeRemove) {
   const Tenant t = this->makeTenant("acme");
   auto& repo = this->store().sipPublications();
   SipPublication a{t.id, "sip-publish:1", "etag-1", "alice", "Busy", "InACall", this->at(600)};
@@ -148,18 +148,21 @@ TYPED_TEST(StoreWatchersTest, SipPublicationsUpsertTakeRemove) {
   ASSERT_OK(repo.upsert(a));
   this->reopen();
   auto& reopened = this->store().sipPublications();
-  auto all = reopened.takeActive(this->at(0));
+  auto all = reopened.listActive(this->at(0));
   ASSERT_OK(all);
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0], a);
   EXPECT_EQ((*all)[1], b);
-  all = reopened.takeActive(this->at(60));  // b expired: gone for good
+  all = reopened.listActive(this->at(60));  // b expired
   ASSERT_OK(all);
   ASSERT_EQ(all->size(), 1u);
-  EXPECT_TRUE(reopened.takeActive(this->at(0))->size() == 1u);
+  auto purged = reopened.purgeExpired(this->at(60));  // b gone for good
+  ASSERT_OK(purged);
+  EXPECT_EQ(*purged, 1u);
+  EXPECT_TRUE(reopened.listActive(this->at(0))->size() == 1u);
   ASSERT_OK(reopened.remove(t.id, a.session_key));
   ASSERT_OK(reopened.remove(t.id, a.session_key));
-  EXPECT_TRUE(reopened.takeActive(this->at(0))->empty());
+  EXPECT_TRUE(reopened.listActive(this->at(0))->empty());
   EXPECT_EQ(reopened.upsert(SipPublication{t.id, "k", "", "u", "Busy", "InACall", this->at(1)})
                 .error()
                 .field,
