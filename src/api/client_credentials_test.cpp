@@ -166,5 +166,24 @@ TEST(ClientAuthTest, RefusesTwoMethodsAndMalformedHeaders) {
             "Authorization");
 }
 
+// A change notification's validation token verifies with the published keys and names the
+// subscribing app as its audience, but a receiver cannot replay it as a bearer token.
+TEST_F(ClientCredentialsTest, ValidationTokenVerifiesButIsNoAccessToken) {
+  auto token = tokens.issueValidationToken("t1", kClient);
+  ASSERT_TRUE(token) << token.error().message;
+  auto claims = tokens.keyRing().verify(*token);
+  ASSERT_TRUE(claims) << claims.error().message;
+  EXPECT_EQ((*claims)["aud"], kClient);
+  EXPECT_EQ((*claims)["tid"], "t1");
+  EXPECT_EQ((*claims)["azp"], TokenService::kNotificationsParty);
+  EXPECT_EQ((*claims)["iss"], tokens.options().issuer);
+  EXPECT_EQ((*claims)["exp"].get<std::int64_t>() - (*claims)["iat"].get<std::int64_t>(), 3600);
+  EXPECT_FALSE(claims->contains("sub"));
+  auto as_bearer = tokens.authenticate(*token);
+  ASSERT_FALSE(as_bearer);
+  EXPECT_EQ(as_bearer.error().code, Errc::PermissionDenied);
+  EXPECT_EQ(as_bearer.error().message, "token is not an access token");
+}
+
 }  // namespace
 }  // namespace sb::api

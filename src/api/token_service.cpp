@@ -52,6 +52,19 @@ Result<std::string> TokenService::issueAccessToken(const Principal& principal,
   return keys_.sign(claims);
 }
 
+Result<std::string> TokenService::issueValidationToken(std::string_view tenant_id,
+                                                       std::string_view audience) {
+  WallTime now = clock_.wallNow();
+  std::int64_t t = epochSeconds(now);
+  return keys_.sign({{"iss", options_.issuer},
+                     {"aud", audience},
+                     {"tid", tenant_id},
+                     {"azp", kNotificationsParty},
+                     {"iat", t},
+                     {"nbf", t},
+                     {"exp", t + 3600}});
+}
+
 Result<Principal> TokenService::verifyAccessToken(std::string_view token) const {
   const std::uint64_t revocations = keys_.revocations();  // before verifying: never too new
   auto claims = keys_.verify(token);
@@ -63,6 +76,9 @@ Result<Principal> TokenService::verifyAccessToken(std::string_view token) const 
   if (!c.contains("exp") || !c["exp"].is_number_integer()) {
     return fail(Errc::PermissionDenied, "token has no expiry");
   }
+  // Access tokens have no audience; a token with one (a change notification's validation
+  // token, which its receiver could replay) is not a bearer credential here.
+  if (c.contains("aud")) return fail(Errc::PermissionDenied, "token is not an access token");
   if (epochSeconds(clock_.wallNow()) >= c["exp"].get<std::int64_t>()) {
     return fail(Errc::PermissionDenied, "token expired");
   }

@@ -80,8 +80,15 @@ class TokenService final : public Authenticator {
   // secret_tag: secretTag() of the app's secret hash for app principals (the "sgen" claim).
   Result<std::string> issueAccessToken(const Principal& principal,
                                        std::string_view secret_tag = {});
-  // Signature (ES256 only), issuer, expiry; returns the Principal in the claims. An app's token
-  // is also refused once the app is no longer registered (checked on every call, cached or not).
+  // A change notification's validation token (docs/webhooks.md "Resource data"): an ES256 JWT
+  // {iss, aud = audience (the subscribing app), tid, azp = kNotificationsParty, iat, nbf, exp =
+  // now + 1 h} that a receiver checks against GET /api/v1/auth/jwks. It has an audience and no
+  // subject, so verifyAccessToken() never accepts it as a bearer token.
+  static constexpr std::string_view kNotificationsParty = "switchboard-change-notifications";
+  Result<std::string> issueValidationToken(std::string_view tenant_id, std::string_view audience);
+  // Signature (ES256 only), issuer, expiry, no audience; returns the Principal in the claims. An
+  // app's token is also refused once the app is no longer registered (checked on every call,
+  // cached or not).
   Result<Principal> verifyAccessToken(std::string_view token) const;
 
   Result<CreatedApiKey> createApiKey(std::string tenant_id, std::string name,

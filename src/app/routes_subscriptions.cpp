@@ -68,11 +68,15 @@ std::optional<notify::Change> changeOf(const api::Event& e) {
     std::string user = str("userId");
     if (user.empty()) return std::nullopt;
     // Basic (Graph) notifications name the presence; its state is read with GET .../presence
-    // (includeResourceData, i.e. encrypted content, is not supported).
-    return notify::Change{e.tenant_id, ResourceKind::Presence, user, presence::kUpdated,
+    // or, with includeResourceData, decrypted from the notification's encryptedContent.
+    return notify::Change{e.tenant_id,
+                          ResourceKind::Presence,
+                          user,
+                          presence::kUpdated,
                           {{"@odata.type", "#Microsoft.Graph.presence"},
                            {"@odata.id", presence::resourceText(ResourceKind::Presence, user)},
-                           {"id", user}}};
+                           {"id", user}},
+                          e.data.contains("presence") ? e.data["presence"] : json(nullptr)};
   }
   if (e.type == "queue.stats") {
     std::string queue = str("queueId");
@@ -109,6 +113,7 @@ notify::Caller callerOf(const api::RequestContext& rc) {
   if (!rc.principal) return c;
   c.tenant_id = rc.principal->tenant_id;
   c.user_id = rc.principal->user_id;
+  c.application_id = rc.principal->client_id;
   auto scope = rc.principal->scopeFor(api::Permission::TenantConfigWrite);
   c.see_all = scope && *scope >= api::Scope::Tenant;
   return c;
@@ -124,8 +129,18 @@ api::HttpResponse jsonOrError(const api::RequestContext& rc, const Result<json>&
 Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_alive) {
   auto notifier = std::make_shared<Notifier>();
   if (ctx.store != nullptr) notifier->persistence = makeStoreSubscriptionPersistence(*ctx.store);
-  notifier->service = std::make_unique<notify::SubscriptionService>(
-      serviceOptions(ctx.config), ctx.clock, notifier->persistence.get());
+  notify::ServiceOptions options = serviceOptions(ctx.config);
+  // Deliveries with encrypted resource data carry a token signed by the access-token keys
+  // (TokenService and its key ring are thread-safe and outlive the service).
+  options.dispatch.validation_token =
+      [&tokens = ctx.tokens](const presence::Subscription& s) -> std::optional<std::string> {
+    auto token = tokens.issueValidationToken(
+        s.tenant_id, s.application_id.empty() ? s.creator_id : s.application_id);
+    if (!token) return std::nullopt;
+    return std::move(*token);
+  };
+  notifier->service = std::make_unique<notify::SubscriptionService>(std::move(options), ctx.clock,
+                                                                    notifier->persistence.get());
   SB_TRY(notifier->service->start());
   if (ctx.hub != nullptr) {
     api::Principal system;
@@ -148,21 +163,30 @@ Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_a
     fn(*n->service);
   };
 
-  ctx.router.addSchema("Subscription",
-                       {{"type", "object"},
-                        {"properties",
-                         {{"id", {{"type", "string"}}},
-                          {"resource", {{"type", "string"}}},
-                          {"changeType", {{"type", "string"}}},
-                          {"notificationUrl", {{"type", "string"}}},
-                          {"lifecycleNotificationUrl", {{"type", {"string", "null"}}}},
-                          {"expirationDateTime", {{"type", "string"}, {"format", "date-time"}}},
-                          {"clientState", {{"type", {"string", "null"}}, {"maxLength", 128}}},
-                          {"signingKey",
-                           {{"type", "string"},
-                            {"description", "HMAC-SHA256 key, only in the creation response"}}}}},
-                        {"required", {"resource", "changeType", "notificationUrl",
-                                      "expirationDateTime"}}});
+  ctx.router.addSchema(
+      "Subscription",
+      {{"type", "object"},
+       {"properties",
+        {{"id", {{"type", "string"}}},
+         {"resource", {{"type", "string"}}},
+         {"changeType", {{"type", "string"}}},
+         {"notificationUrl", {{"type", "string"}}},
+         {"lifecycleNotificationUrl", {{"type", {"string", "null"}}}},
+         {"expirationDateTime", {{"type", "string"}, {"format", "date-time"}}},
+         {"clientState", {{"type", {"string", "null"}}, {"maxLength", 128}}},
+         {"includeResourceData",
+          {{"type", "boolean"},
+           {"description", "the resource arrives encrypted in encryptedContent"}}},
+         {"encryptionCertificate",
+          {{"type", {"string", "null"}},
+           {"description",
+            "base64 DER (or PEM) X.509 certificate, RSA >= 2048 "
+            "bits; required with includeResourceData"}}},
+         {"encryptionCertificateId", {{"type", {"string", "null"}}}},
+         {"signingKey",
+          {{"type", "string"},
+           {"description", "HMAC-SHA256 key, only in the creation response"}}}}},
+       {"required", {"resource", "changeType", "notificationUrl", "expirationDateTime"}}});
   ctx.router.addSchema("SubscriptionRenewal",
                        {{"type", "object"},
                         {"properties",

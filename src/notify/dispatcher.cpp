@@ -211,6 +211,25 @@ bool matches(const presence::Subscription& s, const Change& c) {
   return false;
 }
 
+// What a notification with encrypted content still says in the clear: the resource's type and
+// id (Graph's rule), or just the id for Switchboard's own resources.
+json identityOf(const Change& c) {
+  json out = json::object();
+  for (const char* k : {"@odata.type", "@odata.id"}) {
+    if (c.resource_data.contains(k)) out[k] = c.resource_data[k];
+  }
+  out["id"] = c.id;
+  return out;
+}
+
+// Adds {"validationTokens":[token]} to a delivery body ({"value":[...]}, a JSON object).
+void addValidationToken(Delivery& d, const std::string& token) {
+  d.body.pop_back();
+  d.body += ",\"validationTokens\":[";
+  d.body += json(token).dump();
+  d.body += "]}";
+}
+
 }  // namespace
 
 std::size_t Dispatcher::publish(const Change& change) {
@@ -224,12 +243,25 @@ std::size_t Dispatcher::publish(const Change& change) {
     cn.subscription_expiration = s.request.expiration;
     cn.client_state = s.request.client_state;
     cn.change_type = change.change_type;
-    cn.resource = presence::resourceText(s.request.parsed_resource.kind == ResourceKind::PresenceList
-                                             ? ResourceKind::Presence
-                                             : change.kind,
-                                         change.id);
-    cn.resource_data = change.resource_data;
+    cn.resource = presence::resourceText(
+        s.request.parsed_resource.kind == ResourceKind::PresenceList ? ResourceKind::Presence
+                                                                     : change.kind,
+        change.id);
     cn.tenant_id = s.tenant_id;
+    if (s.request.include_resource_data && e.record.encryption) {
+      cn.resource_data = identityOf(change);
+      const json& whole = change.resource.is_null() ? change.resource_data : change.resource;
+      auto content = encryptContent(*e.record.encryption,
+                                    s.request.encryption_certificate_id.value_or(""), whole.dump());
+      if (!content) {
+        addDead(e, presence::notificationBatchJson(std::span(&cn, 1))["value"][0], false,
+                WallTime{}, 0, content.error().message);
+        continue;
+      }
+      cn.encrypted_content = std::move(*content);
+    } else {
+      cn.resource_data = change.resource_data;
+    }
     json item = presence::notificationBatchJson(std::span(&cn, 1))["value"][0];
     auto& pending = e.notify.pending;
     if (change.change_type == presence::kUpdated) {
@@ -400,6 +432,9 @@ Dispatcher::Poll Dispatcher::poll(MonoTime now, WallTime wall) {
     }
     if (e.notify.pending.empty()) e.overflowing = false;
     if (auto d = step(e.notify, s.tenant_id, s.id, e.record.signing_key, false, now)) {
+      if (s.request.include_resource_data && options_.validation_token) {
+        if (auto token = options_.validation_token(s)) addValidationToken(*d, *token);
+      }
       deliveries_[d->id] = {s.id, false, false};
       out.deliveries.push_back(std::move(*d));
     }

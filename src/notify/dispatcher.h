@@ -18,25 +18,33 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "notify/encryption.h"
 #include "presence/subscription.h"
 
 namespace sb::notify {
 
-// A subscription as the dispatcher keeps it. signing_key is the HMAC-SHA256 key (hex text).
+// A subscription as the dispatcher keeps it. signing_key is the HMAC-SHA256 key (hex text);
+// encryption is the subscriber's certificate when it asked for resource data
+// (includeResourceData), parsed once.
 struct SubscriptionRecord {
   presence::Subscription sub;
   std::string signing_key;
+  CertificatePtr encryption;
   WallTime armed_at{};  // creation or last renewal: reauthorizationRequired is relative to it
 };
 
 // A change from a producer. kind is Presence (matches Presence and PresenceList
 // subscriptions), QueueStats or Interactions; id is the user, queue or interaction id.
+// resource_data is what a basic notification carries; resource is the whole resource, which
+// a subscription with includeResourceData receives encrypted (its resourceData then keeps only
+// the identifying properties: @odata.type, @odata.id, id).
 struct Change {
   std::string tenant_id;
   presence::ResourceKind kind = presence::ResourceKind::Presence;
   std::string id;
   uint8_t change_type = presence::kUpdated;  // exactly one bit
   nlohmann::json resource_data = nlohmann::json::object();
+  nlohmann::json resource = nullptr;  // null: resource_data is the whole resource
 };
 
 struct DeadLetter {
@@ -56,6 +64,9 @@ struct DispatchOptions {
   std::size_t max_dead_letters = 1000;   // per subscription, oldest dropped
   std::size_t max_in_flight = 64;        // POSTs at once over all subscriptions
   Duration reauthorize_before = std::chrono::minutes(10);
+  // Signs the `validationTokens` entry of a delivery to a subscription with resource data
+  // (a JWT whose audience is the subscribing app); unset or nullopt: no tokens are sent.
+  std::function<std::optional<std::string>(const presence::Subscription&)> validation_token;
 };
 
 // Pending-delivery journal (docs/webhooks.md "Restarts"): when enabled, every change to a

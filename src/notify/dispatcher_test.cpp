@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "notify/testing/certificates.h"
 #include "presence/iso8601.h"
 
 namespace sb::notify {
@@ -73,6 +74,69 @@ TEST_F(Fixture, MatchesResourceTenantAndChangeType) {
   // i1 asked for created only.
   EXPECT_EQ(d.publish({"t1", ResourceKind::Interactions, "c1", presence::kUpdated, {}}), 0u);
   EXPECT_EQ(d.publish(presenceChange("t3", "alice")), 0u);
+}
+
+TEST(DispatcherResourceDataTest, EncryptsTheWholeResourceAndAddsAValidationToken) {
+  ManualClock clock;
+  DispatchOptions options = shortRetry();
+  std::vector<std::string> audiences;
+  options.validation_token = [&](const presence::Subscription& s) -> std::optional<std::string> {
+    audiences.push_back(s.application_id);
+    return "token-for-" + s.application_id;
+  };
+  Dispatcher d{options, [] { return 0.0; }};
+  auto tc = testing::makeCertificate();
+  SubscriptionRecord rich = record(clock, "rich", "t1", "communications/presences/alice", false);
+  rich.sub.application_id = "app-1";
+  rich.sub.request.include_resource_data = true;
+  rich.sub.request.encryption_certificate = tc.der_base64;
+  rich.sub.request.encryption_certificate_id = "cert-1";
+  rich.encryption = *parseEncryptionCertificate(tc.der_base64, std::nullopt);
+  d.add(std::move(rich));
+  d.add(record(clock, "basic", "t1", "communications/presences/alice", false));
+
+  Change c = presenceChange("t1", "alice");
+  c.resource_data["@odata.id"] = "communications/presences('alice')";
+  c.resource = {{"id", "alice"}, {"availability", "Busy"}, {"activity", "InACall"}};
+  ASSERT_EQ(d.publish(c), 2u);
+  auto p = d.poll(clock.now(), clock.wallNow());
+  ASSERT_EQ(p.deliveries.size(), 2u);
+  for (const auto& delivery : p.deliveries) {
+    json body = json::parse(delivery.body);
+    const json& item = body["value"][0];
+    if (delivery.subscription_id == "basic") {
+      // Unchanged for a subscription without resource data: no content, no tokens.
+      EXPECT_FALSE(item.contains("encryptedContent"));
+      EXPECT_FALSE(body.contains("validationTokens"));
+      EXPECT_EQ(item["resourceData"], c.resource_data);
+      continue;
+    }
+    // The clear part names the resource only; the state is in the encrypted content.
+    EXPECT_EQ(item["resourceData"], (json{{"@odata.type", "#Microsoft.Graph.presence"},
+                                          {"@odata.id", "communications/presences('alice')"},
+                                          {"id", "alice"}}));
+    EXPECT_EQ(item["encryptedContent"]["encryptionCertificateId"], "cert-1");
+    auto plain = decryptContent(tc.private_key.get(), item["encryptedContent"]);
+    ASSERT_TRUE(plain) << plain.error().message;
+    EXPECT_EQ(json::parse(*plain), c.resource);
+    EXPECT_EQ(body["validationTokens"], json::array({"token-for-app-1"}));
+  }
+  EXPECT_EQ(audiences, std::vector<std::string>{"app-1"});
+
+  // Switchboard's own resources: resourceData (the whole event) is what gets encrypted.
+  SubscriptionRecord stats = record(clock, "stats", "t1", "api/v1/queues/support/stats", false);
+  stats.sub.request.include_resource_data = true;
+  stats.sub.request.encryption_certificate_id = "cert-2";
+  stats.encryption = *parseEncryptionCertificate(tc.der_base64, std::nullopt);
+  d.add(std::move(stats));
+  ASSERT_EQ(d.publish(statsChange("t1", "support", 4)), 1u);
+  p = d.poll(clock.now(), clock.wallNow());
+  ASSERT_EQ(p.deliveries.size(), 1u);
+  json item = json::parse(p.deliveries[0].body)["value"][0];
+  EXPECT_EQ(item["resourceData"], (json{{"id", "support"}}));
+  auto plain = decryptContent(tc.private_key.get(), item["encryptedContent"]);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(json::parse(*plain), (json{{"queueId", "support"}, {"waiting", 4}}));
 }
 
 TEST_F(Fixture, BatchesQueuedItemsIntoOnePostWithClientState) {

@@ -7,6 +7,7 @@
 #include "common/asio.h"
 #include "common/handoff.h"
 #include "common/log.h"
+#include "notify/encryption.h"
 #include "notify/pending_writer.h"
 #include "notify/signature.h"
 #include "notify/webhook_client.h"
@@ -61,6 +62,18 @@ Result<StoredSubscription> fromDocument(const json& j) {
   r.expiration = *exp;
   if (j.contains("clientState") && j["clientState"].is_string()) r.client_state = str("clientState");
   r.include_resource_data = j.value("includeResourceData", false);
+  if (!str("encryptionCertificate").empty())
+    r.encryption_certificate = str("encryptionCertificate");
+  if (!str("encryptionCertificateId").empty()) {
+    r.encryption_certificate_id = str("encryptionCertificateId");
+  }
+  if (r.include_resource_data) {
+    // Validity was checked at creation; an expired certificate still encrypts (the subscriber
+    // renews the subscription, not the key, within the subscription's 60 minutes).
+    auto cert = parseEncryptionCertificate(r.encryption_certificate.value_or(""), std::nullopt);
+    if (!cert) return std::unexpected(cert.error());
+    out.record.encryption = std::move(*cert);
+  }
   out.record.signing_key = str("signingKey");
   auto armed = presence::parseIsoDateTime(str("armedDateTime"));
   out.record.armed_at = armed ? *armed : r.expiration - std::chrono::minutes(60);
@@ -158,28 +171,31 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     }
     auto req = presence::parseSubscriptionRequest(body, clock.wallNow(), options.policy);
     if (!req) return done(std::unexpected(req.error()));
+    CertificatePtr cert;
     if (req->include_resource_data) {
-      return done(fail(Errc::InvalidArgument,
-                       "encrypted resource data is not supported: omit includeResourceData",
-                       "includeResourceData"));
+      auto parsed = parseEncryptionCertificate(*req->encryption_certificate, clock.wallNow());
+      if (!parsed) return done(std::unexpected(parsed.error()));
+      cert = std::move(*parsed);
     }
     auto request = std::make_shared<presence::SubscriptionRequest>(std::move(*req));
     auto self = shared_from_this();
     validate(request->notification_url, "notificationUrl",
-             [self, caller, request, done](Status s) mutable {
+             [self, caller, request, cert, done](Status s) mutable {
                if (!s) return done(std::unexpected(s.error()));
                if (!request->lifecycle_notification_url) {
-                 return self->finishCreate(std::move(caller), std::move(*request), done);
+                 return self->finishCreate(std::move(caller), std::move(*request), cert, done);
                }
                self->validate(*request->lifecycle_notification_url, "lifecycleNotificationUrl",
-                              [self, caller, request, done](Status s2) mutable {
+                              [self, caller, request, cert, done](Status s2) mutable {
                                 if (!s2) return done(std::unexpected(s2.error()));
-                                self->finishCreate(std::move(caller), std::move(*request), done);
+                                self->finishCreate(std::move(caller), std::move(*request), cert,
+                                                   done);
                               });
              });
   }
 
-  void finishCreate(Caller caller, presence::SubscriptionRequest request, JsonCallback done) {
+  void finishCreate(Caller caller, presence::SubscriptionRequest request, CertificatePtr cert,
+                    JsonCallback done) {
     WallTime now = clock.wallNow();
     if (request.expiration <= now) {
       return done(fail(Errc::InvalidArgument, "must be in the future", "expirationDateTime"));
@@ -191,6 +207,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     rec.sub.application_id = caller.application_id;
     rec.sub.request = std::move(request);
     rec.signing_key = newSigningKey();
+    rec.encryption = std::move(cert);
     rec.armed_at = now;
     if (persistence != nullptr) {
       if (auto s = persistence->save({rec, {}}, true); !s) return done(std::unexpected(s.error()));

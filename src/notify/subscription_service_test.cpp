@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include "notify/encryption.h"
 #include "notify/signature.h"
+#include "notify/testing/certificates.h"
 #include "notify/testing/receiver.h"
 #include "presence/iso8601.h"
 
@@ -315,6 +317,61 @@ TEST(SubscriptionServiceTest, SubscriptionsSurviveARestart) {
   again.remove(kAlice, id, [&](Status s) { removed.set_value(s); });
   EXPECT_TRUE(removed.get_future().get());
   EXPECT_EQ(store.size(), 0u);
+}
+
+// includeResourceData: the certificate is checked at creation (400 naming the field), kept
+// across a restart, and every notification carries the resource encrypted for it.
+TEST(SubscriptionServiceTest, ResourceDataArrivesEncryptedAndSurvivesARestart) {
+  Receiver rx;
+  MemoryPersistence store;
+  SteadyClock clock;
+  auto tc = testing::makeCertificate();
+  ServiceOptions options = fastOptions();
+  options.dispatch.validation_token = [](const presence::Subscription& s) {
+    return std::optional<std::string>("jwt-for-" + s.application_id);
+  };
+  const Caller app{"t1", "app:c1", "c1", false};
+  auto rich = [&](std::string cert) {
+    json b = body(rx.url(), "api/v1/queues/support/stats");
+    b["includeResourceData"] = true;
+    b["encryptionCertificate"] = std::move(cert);
+    b["encryptionCertificateId"] = "receiver-cert";
+    return b;
+  };
+  std::string id;
+  {
+    SubscriptionService svc(options, clock, &store);
+    ASSERT_TRUE(svc.start());
+    auto expired = createSync(
+        svc, rich(testing::makeCertificate(testing::KeyKind::Rsa2048, -7200, -3600).der_base64),
+        app);
+    ASSERT_FALSE(expired);
+    EXPECT_EQ(expired.error().field, "encryptionCertificate");
+    EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
+    auto garbage = createSync(svc, rich("bm90IGEgY2VydA=="), app);
+    ASSERT_FALSE(garbage);
+    EXPECT_EQ(garbage.error().field, "encryptionCertificate");
+    EXPECT_TRUE(rx.requests().empty());  // refused before any handshake
+    EXPECT_EQ(store.size(), 0u);
+
+    auto created = createSync(svc, rich(tc.der_base64), app);
+    ASSERT_TRUE(created) << created.error().toString();
+    EXPECT_EQ((*created)["includeResourceData"], true);
+    EXPECT_EQ((*created)["encryptionCertificateId"], "receiver-cert");
+    id = (*created)["id"];
+  }
+  SubscriptionService again(options, clock, &store);
+  ASSERT_TRUE(again.start());
+  again.publish(stats("support", 7));
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() == 1; }, 3s));
+  json j = json::parse(rx.notifications()[0].body);
+  EXPECT_EQ(j["validationTokens"], json::array({"jwt-for-c1"}));
+  const json& item = j["value"][0];
+  EXPECT_EQ(item["subscriptionId"], id);
+  EXPECT_EQ(item["resourceData"], (json{{"id", "support"}}));
+  auto plain = decryptContent(tc.private_key.get(), item["encryptedContent"]);
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_EQ(json::parse(*plain)["waiting"], 7);
 }
 
 }  // namespace

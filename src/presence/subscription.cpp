@@ -393,6 +393,8 @@ json toJson(const Subscription& s) {
   j["expirationDateTime"] = formatIsoDateTime(r.expiration);
   j["creatorId"] = s.creator_id;
   j["includeResourceData"] = r.include_resource_data;
+  j["encryptionCertificate"] =
+      r.encryption_certificate ? json(*r.encryption_certificate) : json(nullptr);
   j["encryptionCertificateId"] =
       r.encryption_certificate_id ? json(*r.encryption_certificate_id) : json(nullptr);
   return j;
@@ -422,6 +424,7 @@ json notificationBatchJson(std::span<const ChangeNotification> items) {
     j["resource"] = n.resource;
     j["resourceData"] = n.resource_data;
     j["tenantId"] = n.tenant_id;
+    if (n.encrypted_content) j["encryptedContent"] = *n.encrypted_content;
     arr.push_back(std::move(j));
   }
   return json{{"value", std::move(arr)}};

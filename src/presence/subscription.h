@@ -103,13 +103,16 @@ struct ChangeNotification {
   std::string resource;            // resourceText(...)
   nlohmann::json resource_data;    // see presenceResourceData()
   std::string tenant_id;
+  // includeResourceData: the resource, encrypted (notify/encryption.h); absent otherwise.
+  std::optional<nlohmann::json> encrypted_content;
 };
 // {"@odata.type":"#Microsoft.Graph.presence","@odata.id":"communications/presences('{id}')",
 // "id":"{id}"} and, only when include_resource_data, availability/activity/sequenceNumber
 // (the plaintext the API encrypts into encryptedContent).
 nlohmann::json presenceResourceData(const Presence& p, bool include_resource_data);
 // {"value":[{subscriptionId, subscriptionExpirationDateTime, clientState, changeType,
-// resource, resourceData, tenantId}]}; clientState is null when the subscription has none.
+// resource, resourceData, tenantId, (encryptedContent)}]}; clientState is null when the
+// subscription has none.
 nlohmann::json notificationBatchJson(std::span<const ChangeNotification> items);
 
 enum class LifecycleEvent : uint8_t { ReauthorizationRequired, SubscriptionRemoved, Missed };
