@@ -279,7 +279,7 @@ std::optional<center::SavedAgentState> AsyncCenterStore::loadAgentState(const st
 }
 
 void AsyncCenterStore::savePresence(const center::SavedPresence& presence) {
-  const bool empty = presence.sessions.empty() && !presence.preferred;
+  const bool empty = presence.sessions.empty() && !presence.preferred && !presence.status_message;
   store::PresenceState row{store::TenantId(presence.tenant), presence.user,
                            empty ? std::string() : presenceDocument(presence), clock_.wallNow()};
   postWrite("presence of " + presence.user, [this, row = std::move(row)] {
@@ -344,7 +344,8 @@ std::vector<center::SavedPublication> AsyncCenterStore::loadPublications() {
 }
 
 // {"sessions": [{"id", "availability", "activity", "updatedAt", "expiresAt"}],
-//  "preferred": {"availability", "activity", "expiresAt"}}, times in ISO 8601 (UTC).
+//  "preferred": {"availability", "activity", "expiresAt"},
+//  "statusMessage": Graph's presenceStatusMessage}, times in ISO 8601 (UTC).
 std::string presenceDocument(const center::SavedPresence& p) {
   nlohmann::json sessions = nlohmann::json::array();
   for (const auto& s : p.sessions) {
@@ -359,6 +360,7 @@ std::string presenceDocument(const center::SavedPresence& p) {
     doc["preferred"] = presence::toJson(*p.preferred);
     doc["preferred"]["expiresAt"] = presence::formatIsoDateTime(p.preferred_expires_at);
   }
+  if (p.status_message) doc["statusMessage"] = presence::toJson(*p.status_message);
   return doc.dump();
 }
 
@@ -398,6 +400,10 @@ std::optional<center::SavedPresence> presenceFromDocument(const store::PresenceS
     if (!pair || !expires) return std::nullopt;
     out.preferred = *pair;
     out.preferred_expires_at = *expires;
+  }
+  if (doc.contains("statusMessage")) {
+    out.status_message = presence::parseStatusMessage(doc["statusMessage"]);
+    if (!out.status_message) return std::nullopt;
   }
   return out;
 }

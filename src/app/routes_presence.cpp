@@ -83,19 +83,21 @@ std::string targetUser(const api::RequestContext& rc, bool me) {
   return me ? rc.principal->user_id : std::string(rc.param("userId"));
 }
 
-enum class Action { Set, Clear, SetPreferred, ClearPreferred };
+enum class Action { Set, Clear, SetPreferred, ClearPreferred, SetStatusMessage };
 
 Status addAction(ApiContext& ctx, bool me, Action action) {
   static constexpr std::string_view kNames[] = {"setPresence", "clearPresence",
                                                 "setUserPreferredPresence",
-                                                "clearUserPreferredPresence"};
+                                                "clearUserPreferredPresence", "setStatusMessage"};
   static constexpr std::string_view kSummaries[] = {
       "Create or refresh a presence session (Graph presence: setPresence)",
       "Remove a presence session (Graph presence: clearPresence)",
       "Set the preferred presence, which beats all sessions (Graph)",
-      "Clear the preferred presence (Graph)"};
+      "Clear the preferred presence (Graph)",
+      "Set or clear (empty content) the status message, optionally until a UTC expiry (Graph)"};
   static constexpr std::string_view kSchemas[] = {"SetPresenceRequest", "ClearPresenceRequest",
-                                                  "SetPreferredPresenceRequest", ""};
+                                                  "SetPreferredPresenceRequest", "",
+                                                  "SetStatusMessageRequest"};
   const auto i = static_cast<size_t>(action);
   api::RouteSpec spec;
   spec.method = "POST";
@@ -151,6 +153,14 @@ Status addAction(ApiContext& ctx, bool me, Action action) {
                           [t = *tenant, user](center::PresenceService& ps) {
                             return emptyOk(ps.clearUserPreferredPresence(t, user));
                           });
+      case Action::SetStatusMessage: {
+        auto msg = presence::parseSetStatusMessage(body, ctx.clock.wallNow());
+        if (!msg) return respond(graphError(msg.error()));
+        return onPresence(ctx, std::move(respond),
+                          [t = *tenant, user, m = *msg](center::PresenceService& ps) {
+                            return emptyOk(ps.setStatusMessage(t, user, m));
+                          });
+      }
     }
   });
 }
@@ -193,6 +203,26 @@ Status registerPresenceRoutes(ApiContext& ctx) {
                         {"required", {"availability", "activity"}},
                         {"properties",
                          {{"availability", str}, {"activity", str}, {"expirationDuration", str}}}});
+  ctx.router.addSchema(
+      "SetStatusMessageRequest",
+      {{"type", "object"},
+       {"required", {"statusMessage"}},
+       {"properties",
+        {{"statusMessage",
+          {{"type", "object"},
+           {"required", {"message"}},
+           {"properties",
+            {{"message",
+              {{"type", "object"},
+               {"required", {"content"}},
+               {"properties",
+                {{"content", {{"type", "string"}, {"maxLength", presence::kMaxStatusMessageChars}}},
+                 {"contentType", {{"type", "string"}, {"enum", {"text", "html"}}}}}}}},
+             {"expiryDateTime",
+              {{"type", {"object", "null"}},
+               {"properties",
+                {{"dateTime", str},
+                 {"timeZone", {{"type", "string"}, {"enum", {"UTC"}}}}}}}}}}}}}}});
 
   // Reading presence: anyone signed in to the tenant sees colleagues' presence (as in Teams).
   api::RouteSpec get_user{"GET", "/graph/v1.0/users/{userId}/presence",
@@ -246,7 +276,8 @@ Status registerPresenceRoutes(ApiContext& ctx) {
   }));
 
   for (bool me : {false, true}) {
-    for (auto a : {Action::Set, Action::Clear, Action::SetPreferred, Action::ClearPreferred}) {
+    for (auto a : {Action::Set, Action::Clear, Action::SetPreferred, Action::ClearPreferred,
+                   Action::SetStatusMessage}) {
       SB_TRY(addAction(ctx, me, a));
     }
   }

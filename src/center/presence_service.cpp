@@ -173,6 +173,18 @@ Status PresenceService::clearUserPreferredPresence(const std::string& tenant,
   return {};
 }
 
+Status PresenceService::setStatusMessage(const std::string& tenant, const std::string& user,
+                                         std::optional<presence::StatusMessage> message) {
+  SB_TRY(checkUser(tenant, user));
+  const auto now = clock_.now();
+  std::optional<MonoTime> expires_at;
+  if (message && message->expiry) expires_at = monoOf(*message->expiry, now, clock_.wallNow());
+  dispatch(store_.setStatusMessage(keyFor(tenant, user), std::move(message), expires_at, now));
+  keep(tenant, user);
+  armDeadline();
+  return {};
+}
+
 Status PresenceService::setInternalSession(const std::string& tenant, const std::string& user,
                                            const std::string& key,
                                            std::optional<presence::PresencePair> pair,
@@ -205,6 +217,7 @@ void PresenceService::keep(const std::string& tenant, const std::string& user) {
   }
   saved.preferred = kept.preferred;
   if (kept.preferred) saved.preferred_expires_at = onWall(kept.preferred_expires_at);
+  saved.status_message = kept.status_message;
   store_keeper_->savePresence(saved);
 }
 
@@ -228,6 +241,10 @@ void PresenceService::restoreKept() {
     }
     kept.preferred = saved.preferred;
     kept.preferred_expires_at = onMono(saved.preferred_expires_at);
+    kept.status_message = saved.status_message;
+    if (saved.status_message && saved.status_message->expiry) {
+      kept.status_expires_at = onMono(*saved.status_message->expiry);
+    }
     dispatch(store_.restore(keyFor(saved.tenant, saved.user), kept, now));
     ++restored;
   }

@@ -99,6 +99,10 @@ class PresenceService final {
                                                 const presence::SetPreferredRequest& req);
   [[nodiscard]] Status clearUserPreferredPresence(const std::string& tenant,
                                                   const std::string& user);
+  // Graph setStatusMessage: nullopt clears it. A message with an expiry is cleared then (and
+  // the change published). Kept across a restart with the user's other Graph state.
+  [[nodiscard]] Status setStatusMessage(const std::string& tenant, const std::string& user,
+                                        std::optional<presence::StatusMessage> message);
   // A SIP PUBLISH source's session (see PresenceStore::setInternalSession).
   [[nodiscard]] Status setInternalSession(const std::string& tenant, const std::string& user,
                                           const std::string& key,

@@ -87,6 +87,7 @@ struct SavedPresence {
   std::vector<Session> sessions;
   std::optional<presence::PresencePair> preferred;
   WallTime preferred_expires_at{};
+  std::optional<presence::StatusMessage> status_message;  // its expiry is a wall time already
 };
 
 // An agent's last chosen state (Available, Away or Break, with its reason), as a restart

@@ -84,7 +84,7 @@ json toJson(const Presence& p) {
   j["availability"] = std::string(toString(p.pair.availability));
   j["activity"] = std::string(toString(p.pair.activity));
   if (p.status_message) {
-    j["statusMessage"] = {{"message", {{"content", *p.status_message}, {"contentType", "text"}}}};
+    j["statusMessage"] = toJson(*p.status_message);
   } else {
     j["statusMessage"] = nullptr;
   }
@@ -158,6 +158,122 @@ Result<SetPreferredRequest> parseSetUserPreferredPresence(const json& body) {
     req.expiration = defaultPreferredExpiration(pair->availability);
   }
   return req;
+}
+
+json toJson(const StatusMessage& m) {
+  json j;
+  j["message"] = {{"content", m.content}, {"contentType", m.content_type}};
+  if (m.expiry) {
+    // dateTimeTimeZone: the local date-time without an offset, and the zone it is in.
+    std::string t = formatIsoDateTime(*m.expiry);
+    t.pop_back();  // the 'Z'
+    j["expiryDateTime"] = {{"dateTime", t}, {"timeZone", "UTC"}};
+  } else {
+    j["expiryDateTime"] = nullptr;
+  }
+  j["publishedDateTime"] = formatIsoDateTime(m.published);
+  return j;
+}
+
+namespace {
+
+// A dateTimeTimeZone in UTC: the date-time gets its 'Z' unless it already has a zone.
+Result<WallTime> readUtcDateTime(const json& j, const std::string& field) {
+  if (!j.is_object()) return invalid("must be an object {dateTime, timeZone}", field);
+  auto text = requireString(j, "dateTime");
+  if (!text) return invalid(text.error().message, field + ".dateTime");
+  auto zone = requireString(j, "timeZone");
+  if (!zone) return invalid(zone.error().message, field + ".timeZone");
+  if (*zone != "UTC" && *zone != "Etc/UTC" && *zone != "Coordinated Universal Time") {
+    return invalid("only UTC is supported, not '" + *zone + "'", field + ".timeZone");
+  }
+  std::string t = *text;
+  if (t.size() <= 19 ||
+      (t.back() != 'Z' && t.back() != 'z' && t[t.size() - 6] != '+' && t[t.size() - 6] != '-')) {
+    t += 'Z';
+  }
+  auto when = parseIsoDateTime(t);
+  if (!when) return invalid(when.error().message, field + ".dateTime");
+  return *when;
+}
+
+// Code points in UTF-8 text (continuation bytes do not count).
+size_t codePoints(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+std::optional<StatusMessage> parseStatusMessage(const json& j) {
+  if (!j.is_object() || !j.contains("message") || !j["message"].is_object()) return std::nullopt;
+  const json& msg = j["message"];
+  StatusMessage m;
+  if (!msg.contains("content") || !msg["content"].is_string()) return std::nullopt;
+  m.content = msg["content"].get<std::string>();
+  if (msg.contains("contentType") && msg["contentType"].is_string()) {
+    m.content_type = msg["contentType"].get<std::string>();
+  }
+  if (j.contains("expiryDateTime") && !j["expiryDateTime"].is_null()) {
+    auto e = readUtcDateTime(j["expiryDateTime"], "expiryDateTime");
+    if (!e) return std::nullopt;
+    m.expiry = *e;
+  }
+  if (!j.contains("publishedDateTime") || !j["publishedDateTime"].is_string()) return std::nullopt;
+  auto published = parseIsoDateTime(j["publishedDateTime"].get<std::string>());
+  if (!published) return std::nullopt;
+  m.published = *published;
+  return m;
+}
+
+Result<std::optional<StatusMessage>> parseSetStatusMessage(const json& body, WallTime now) {
+  SB_TRY(requireObject(body));
+  SB_TRY(rejectUnknown(body, {"statusMessage"}));
+  auto it = body.find("statusMessage");
+  if (it == body.end() || it->is_null()) {
+    return invalid("required property is missing", "statusMessage");
+  }
+  const json& sm = *it;
+  if (!sm.is_object()) return invalid("must be an object", "statusMessage");
+  for (const auto& [key, value] : sm.items()) {
+    if (key != "message" && key != "expiryDateTime" && !key.starts_with("@odata.")) {
+      return invalid("unknown property", "statusMessage." + key);
+    }
+  }
+  auto mit = sm.find("message");
+  if (mit == sm.end() || mit->is_null()) {
+    return invalid("required property is missing", "statusMessage.message");
+  }
+  if (!mit->is_object()) return invalid("must be an object", "statusMessage.message");
+  for (const auto& [key, value] : mit->items()) {
+    if (key != "content" && key != "contentType" && !key.starts_with("@odata.")) {
+      return invalid("unknown property", "statusMessage.message." + key);
+    }
+  }
+  auto content = requireString(*mit, "content");
+  if (!content) return invalid(content.error().message, "statusMessage.message.content");
+  if (codePoints(*content) > kMaxStatusMessageChars) {
+    return invalid("at most " + std::to_string(kMaxStatusMessageChars) + " characters",
+                   "statusMessage.message.content");
+  }
+  StatusMessage m;
+  m.content = std::move(*content);
+  if (auto ct = mit->find("contentType"); ct != mit->end() && !ct->is_null()) {
+    if (!ct->is_string() || (*ct != "text" && *ct != "html")) {
+      return invalid("must be \"text\" or \"html\"", "statusMessage.message.contentType");
+    }
+    m.content_type = ct->get<std::string>();
+  }
+  if (auto e = sm.find("expiryDateTime"); e != sm.end() && !e->is_null()) {
+    auto when = readUtcDateTime(*e, "statusMessage.expiryDateTime");
+    if (!when) return std::unexpected(when.error());
+    if (*when <= now) return invalid("must be in the future", "statusMessage.expiryDateTime");
+    m.expiry = *when;
+  }
+  m.published = now;
+  if (m.content.empty()) return std::optional<StatusMessage>{};
+  return std::optional<StatusMessage>{std::move(m)};
 }
 
 Result<std::vector<std::string>> parseGetPresencesByUserId(const json& body) {

@@ -19,9 +19,14 @@
 namespace sb::presence {
 
 // {"id","availability","activity","statusMessage","outOfOfficeSettings","sequenceNumber"};
-// statusMessage is null or {"message":{"content","contentType":"text"}}; Switchboard has no
-// mailbox, so outOfOfficeSettings is {"message":null,"isOutOfOffice":false}.
+// statusMessage is null or toJson(StatusMessage); Switchboard has no mailbox, so
+// outOfOfficeSettings is {"message":null,"isOutOfOffice":false}.
 nlohmann::json toJson(const Presence& p);
+// Graph's presenceStatusMessage: {"message":{"content","contentType"},
+// "expiryDateTime":{"dateTime","timeZone":"UTC"} or null, "publishedDateTime"}.
+nlohmann::json toJson(const StatusMessage& m);
+// The same object back (the store's form); nullopt when it is not one.
+std::optional<StatusMessage> parseStatusMessage(const nlohmann::json& j);
 // {"value":[presence...]}: the getPresencesByUserId response.
 nlohmann::json toJsonCollection(std::span<const Presence> list);
 // {"error":{"code","message"}}.
@@ -63,6 +68,15 @@ struct SetPreferredRequest {
 // POST …/presence/setUserPreferredPresence {availability, activity, expirationDuration?}.
 // Pairs per isPreferredPair; expirationDuration must be positive.
 [[nodiscard]] Result<SetPreferredRequest> parseSetUserPreferredPresence(const nlohmann::json& body);
+
+// POST …/presence/setStatusMessage {"statusMessage":{"message":{"content","contentType"?},
+// "expiryDateTime"?:{"dateTime","timeZone"}}}. Content ≤ kMaxStatusMessageChars characters;
+// empty content clears the message (nullopt). contentType "text" (default) or "html".
+// timeZone must be UTC (Switchboard has no time-zone database); the expiry must be after
+// `now`. published is set to `now`. Field-precise errors ("statusMessage.message.content").
+inline constexpr size_t kMaxStatusMessageChars = 280;
+[[nodiscard]] Result<std::optional<StatusMessage>> parseSetStatusMessage(const nlohmann::json& body,
+                                                                         WallTime now);
 
 // POST /communications/getPresencesByUserId {ids:[…]}: 1..650 non-empty strings.
 inline constexpr size_t kMaxPresenceIds = 650;

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "presence/iso8601.h"
+
 namespace sb::presence {
 namespace {
 
@@ -27,9 +29,17 @@ TEST(PresenceJsonTest, ResourceShape) {
     "sequenceNumber": "00000000000000000007"
   })");
   EXPECT_EQ(toJson(p), expected);
-  p.status_message = "On a customer call";
-  EXPECT_EQ(toJson(p)["statusMessage"],
-            json::parse(R"({"message":{"content":"On a customer call","contentType":"text"}})"));
+  p.status_message = StatusMessage{.content = "On a customer call",
+                                   .published = *parseIsoDateTime("2026-12-08T09:00:00Z")};
+  EXPECT_EQ(toJson(p)["statusMessage"], json::parse(R"({
+    "message": {"content": "On a customer call", "contentType": "text"},
+    "expiryDateTime": null,
+    "publishedDateTime": "2026-12-08T09:00:00.0000000Z"})"));
+  p.status_message->expiry = *parseIsoDateTime("2026-12-08T17:30:00Z");
+  EXPECT_EQ(toJson(p)["statusMessage"]["expiryDateTime"],
+            json::parse(R"({"dateTime": "2026-12-08T17:30:00.0000000", "timeZone": "UTC"})"));
+  // The stored form reads back as the same message.
+  EXPECT_EQ(parseStatusMessage(toJson(*p.status_message)), p.status_message);
   Presence list[] = {p, p};
   auto coll = toJsonCollection(list);
   ASSERT_TRUE(coll["value"].is_array());
@@ -147,6 +157,72 @@ TEST(PreferredParseTest, PairsAndDefaults) {
                 .error()
                 .field,
             "expirationDuration");
+}
+
+TEST(StatusMessageParseTest, GraphBodyExpiryAndClearing) {
+  const WallTime now = *parseIsoDateTime("2026-12-08T09:00:00Z");
+  auto r = parseSetStatusMessage(json::parse(R"({"statusMessage": {
+      "message": {"content": "Back at 3 <b>pm</b>", "contentType": "html"},
+      "expiryDateTime": {"dateTime": "2026-12-08T15:00:00.0000000", "timeZone": "UTC"}}})"),
+                                 now);
+  ASSERT_TRUE(r) << r.error().toString();
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->content, "Back at 3 <b>pm</b>");
+  EXPECT_EQ((*r)->content_type, "html");
+  EXPECT_EQ((*r)->expiry, *parseIsoDateTime("2026-12-08T15:00:00Z"));
+  EXPECT_EQ((*r)->published, now);
+
+  auto plain = parseSetStatusMessage(
+      json::parse(R"({"statusMessage": {"message": {"content": "In training"}}})"), now);
+  ASSERT_TRUE(plain && plain->has_value());
+  EXPECT_EQ((*plain)->content_type, "text");
+  EXPECT_FALSE((*plain)->expiry);
+
+  auto cleared =
+      parseSetStatusMessage(json::parse(R"({"statusMessage": {"message": {"content": ""}}})"), now);
+  ASSERT_TRUE(cleared);
+  EXPECT_FALSE(cleared->has_value());
+}
+
+TEST(StatusMessageParseTest, FieldPreciseErrors) {
+  const WallTime now = *parseIsoDateTime("2026-12-08T09:00:00Z");
+  struct Case {
+    const char* body;
+    const char* field;
+  };
+  const Case cases[] = {
+      {R"({})", "statusMessage"},
+      {R"({"statusMessage": "hi"})", "statusMessage"},
+      {R"({"statusMessage": {"message": {"content": "x"}}, "extra": 1})", "extra"},
+      {R"({"statusMessage": {}})", "statusMessage.message"},
+      {R"({"statusMessage": {"message": {"content": 5}}})", "statusMessage.message.content"},
+      {R"({"statusMessage": {"message": {"content": "x", "contentType": "markdown"}}})",
+       "statusMessage.message.contentType"},
+      {R"({"statusMessage": {"message": {"content": "x"}, "expiryDateTime": {
+          "dateTime": "2026-12-08T15:00:00", "timeZone": "Pacific Standard Time"}}})",
+       "statusMessage.expiryDateTime.timeZone"},
+      {R"({"statusMessage": {"message": {"content": "x"}, "expiryDateTime": {
+          "dateTime": "tomorrow", "timeZone": "UTC"}}})",
+       "statusMessage.expiryDateTime.dateTime"},
+      {R"({"statusMessage": {"message": {"content": "x"}, "expiryDateTime": {
+          "dateTime": "2026-12-08T08:00:00", "timeZone": "UTC"}}})",
+       "statusMessage.expiryDateTime"},
+  };
+  for (const auto& c : cases) {
+    auto r = parseSetStatusMessage(json::parse(c.body), now);
+    ASSERT_FALSE(r) << c.body;
+    EXPECT_EQ(r.error().code, Errc::InvalidArgument) << c.body;
+    EXPECT_EQ(r.error().field, c.field) << c.body << ": " << r.error().toString();
+  }
+  // 280 characters is the limit, counted in characters, not bytes.
+  std::string ok;
+  for (int i = 0; i < 280; ++i) ok += "\xC3\xA9";  // é
+  json body = {{"statusMessage", {{"message", {{"content", ok}}}}}};
+  EXPECT_TRUE(parseSetStatusMessage(body, now));
+  body["statusMessage"]["message"]["content"] = ok + "e";
+  auto r = parseSetStatusMessage(body, now);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "statusMessage.message.content");
 }
 
 TEST(GetPresencesByUserIdParseTest, Limits) {

@@ -407,7 +407,7 @@ std::string toPidf(const Presence& p, std::string_view entity) {
   if (toString(p.pair.activity) != toString(p.pair.availability)) {
     note += " - " + std::string(toString(p.pair.activity));
   }
-  if (p.status_message) note += ": " + *p.status_message;
+  if (p.status_message) note += ": " + p.status_message->content;
 
   std::string x;
   x += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

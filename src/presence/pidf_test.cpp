@@ -61,7 +61,7 @@ TEST(PidfTest, RoundTripOfEveryOpenInternalPair) {
 
 TEST(PidfTest, IdleAndEscaping) {
   auto p = presence(A::Available, T::AvailableInactive);
-  p.status_message = "Tom & Jerry <3";
+  p.status_message = StatusMessage{.content = "Tom & Jerry <3"};
   auto xml = toPidf(p, "sip:a&b@example.com");
   auto doc = parsePidf(xml);
   ASSERT_TRUE(doc.has_value()) << doc.error().toString();

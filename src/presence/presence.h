@@ -130,12 +130,22 @@ int availabilityRank(Availability a) noexcept;
 // (Presenting > InAConferenceCall > InACall > InAMeeting > ... > AvailableInactive).
 int activityRank(Activity a) noexcept;
 
+// Graph's presenceStatusMessage: a note shown with the presence ("Back at 3"), set with
+// setStatusMessage, until it expires or is cleared.
+struct StatusMessage {
+  std::string content;
+  std::string content_type = "text";  // "text" or "html"
+  std::optional<WallTime> expiry;     // nullopt: until cleared
+  WallTime published{};
+  bool operator==(const StatusMessage&) const = default;
+};
+
 // The aggregated (shown) presence of a user; `sequence` is stamped by PresenceStore.
 struct Presence {
   std::string user_id;
   PresencePair pair;
   uint64_t sequence = 0;
-  std::optional<std::string> status_message;  // presenceStatusMessage.message.content
+  std::optional<StatusMessage> status_message;
   bool operator==(const Presence&) const = default;
 };
 

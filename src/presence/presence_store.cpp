@@ -22,6 +22,10 @@ void PresenceStore::purge(UserState& u, MonoTime now) {
     return kv.second.expires_at && *kv.second.expires_at <= now;
   });
   if (u.preferred && u.preferred->expires_at <= now) u.preferred.reset();
+  if (u.status_expires_at && *u.status_expires_at <= now) {
+    u.status_message.reset();
+    u.status_expires_at.reset();
+  }
 }
 
 PresencePair PresenceStore::compute(const UserState& u, MonoTime now) {
@@ -58,6 +62,7 @@ std::optional<MonoTime> PresenceStore::computeDeadline(const UserState& u, MonoT
   };
   for (const auto& [id, s] : u.sessions) consider(nextChange(s, now));
   if (u.preferred && u.preferred->expires_at > now) consider(u.preferred->expires_at);
+  consider(u.status_expires_at);
   return next;
 }
 
@@ -158,10 +163,12 @@ Result<std::optional<PresenceChange>> PresenceStore::setInternalSession(
 }
 
 std::optional<PresenceChange> PresenceStore::setStatusMessage(const std::string& user_id,
-                                                              std::optional<std::string> message,
+                                                              std::optional<StatusMessage> message,
+                                                              std::optional<MonoTime> expires_at,
                                                               MonoTime now) {
   UserState& u = user(user_id);
-  if (message && message->empty()) message.reset();
+  if (message && message->content.empty()) message.reset();
+  u.status_expires_at = message ? expires_at : std::nullopt;
   u.status_message = std::move(message);
   return settle(user_id, u, now);
 }
@@ -180,6 +187,10 @@ PresenceStore::Kept PresenceStore::kept(const std::string& user_id, MonoTime now
     out.preferred = u.preferred->pair;
     out.preferred_expires_at = u.preferred->expires_at;
   }
+  if (u.status_message && (!u.status_expires_at || *u.status_expires_at > now)) {
+    out.status_message = u.status_message;
+    out.status_expires_at = u.status_expires_at;
+  }
   return out;
 }
 
@@ -194,6 +205,10 @@ std::optional<PresenceChange> PresenceStore::restore(const std::string& user_id,
   if (kept.preferred && kept.preferred_expires_at > now) {
     u.preferred = Preferred{*kept.preferred, kept.preferred_expires_at};
   }
+  if (kept.status_message && (!kept.status_expires_at || *kept.status_expires_at > now)) {
+    u.status_message = kept.status_message;
+    u.status_expires_at = kept.status_expires_at;
+  }
   return settle(user_id, u, now);
 }
 
@@ -207,7 +222,9 @@ Presence PresenceStore::aggregate(const std::string& user_id, MonoTime now) cons
   }
   Presence p = it->second.published;
   p.pair = compute(it->second, now);
-  p.status_message = it->second.status_message;
+  const UserState& u = it->second;
+  const bool expired = u.status_expires_at && *u.status_expires_at <= now;
+  p.status_message = expired ? std::nullopt : u.status_message;
   return p;
 }
 

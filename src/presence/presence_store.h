@@ -70,10 +70,12 @@ class PresenceStore final {
   [[nodiscard]] Result<std::optional<PresenceChange>> setInternalSession(
       const std::string& user_id, const std::string& key, std::optional<PresencePair> pair,
       std::optional<Duration> expires, MonoTime now);
-  // statusMessage content; nullopt or empty clears it.
+  // Sets the status message, or clears it (nullopt or empty content). `expires_at` is the
+  // message's expiry on this clock (its wall-clock expiry is in the message); tick() clears it
+  // then.
   std::optional<PresenceChange> setStatusMessage(const std::string& user_id,
-                                                 std::optional<std::string> message,
-                                                 MonoTime now);
+                                                 std::optional<StatusMessage> message,
+                                                 std::optional<MonoTime> expires_at, MonoTime now);
 
   // The presence shown at `now`. Unknown users are Offline/Offline with sequence 0. The
   // sequence is the last published one: the owner runs tick() at nextDeadline(), so a
@@ -95,13 +97,15 @@ class PresenceStore final {
 
   // What a restart keeps of a user (the owner stores it after each change it makes): the Graph
   // sessions and the preferred presence. Switchboard's own session is recomputed after a
-  // restart, SIP PUBLISH sessions are kept by their owner (center::PresenceSip, with their
-  // entity-tags), and the status message is not kept.
+  // restart, and SIP PUBLISH sessions are kept by their owner (center::PresenceSip, with
+  // their entity-tags). The status message is kept too.
   struct Kept {
     std::vector<PresenceSession> sessions;  // Graph sessions live at `now`
     std::optional<PresencePair> preferred;
     MonoTime preferred_expires_at{};
-    bool empty() const { return sessions.empty() && !preferred; }
+    std::optional<StatusMessage> status_message;
+    std::optional<MonoTime> status_expires_at;
+    bool empty() const { return sessions.empty() && !preferred && !status_message; }
   };
   Kept kept(const std::string& user_id, MonoTime now) const;
   // Puts back what kept() gave before a restart, its times moved to this process's clock;
@@ -116,7 +120,8 @@ class PresenceStore final {
   struct UserState {
     std::map<std::string, PresenceSession, std::less<>> sessions;
     std::optional<Preferred> preferred;
-    std::optional<std::string> status_message;
+    std::optional<StatusMessage> status_message;
+    std::optional<MonoTime> status_expires_at;
     Presence published;
     std::optional<MonoTime> deadline;
   };

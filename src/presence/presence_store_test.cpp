@@ -261,11 +261,39 @@ TEST_F(PresenceStoreTest, InternalSessionValidation) {
 
 TEST_F(PresenceStoreTest, StatusMessagePublishes) {
   store_.setPresence(kUser, session(kAppA, A::Available, T::Available), t0_);
-  auto c = store_.setStatusMessage(kUser, "Back at 3", t0_);
+  const StatusMessage msg{.content = "Back at 3"};
+  auto c = store_.setStatusMessage(kUser, msg, std::nullopt, t0_);
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->status_message, "Back at 3");
-  EXPECT_FALSE(store_.setStatusMessage(kUser, "Back at 3", t0_));
-  EXPECT_FALSE(store_.setStatusMessage(kUser, "", t0_)->status_message.has_value());
+  EXPECT_EQ(c->status_message, msg);
+  EXPECT_FALSE(store_.setStatusMessage(kUser, msg, std::nullopt, t0_));
+  EXPECT_FALSE(store_.setStatusMessage(kUser, StatusMessage{}, std::nullopt, t0_)->status_message);
+}
+
+TEST_F(PresenceStoreTest, StatusMessageExpiresAndIsKept) {
+  // Busy does not fade, so the only time-driven change is the message's expiry.
+  store_.setPresence(kUser, session(kAppA, A::Busy, T::InACall, 4h), t0_);
+  const StatusMessage msg{.content = "At lunch"};
+  ASSERT_TRUE(store_.setStatusMessage(kUser, msg, t0_ + 30min, t0_));
+  EXPECT_EQ(store_.nextDeadline(), t0_ + 30min);
+
+  // A restart in between: kept() carries it and restore() brings it back with its expiry.
+  auto kept = store_.kept(kUser, t0_ + 10min);
+  ASSERT_TRUE(kept.status_message);
+  EXPECT_EQ(*kept.status_message, msg);
+  EXPECT_EQ(kept.status_expires_at, t0_ + 30min);
+  PresenceStore again;
+  auto restored = again.restore(kUser, kept, t0_ + 10min);
+  ASSERT_TRUE(restored);
+  EXPECT_EQ(restored->status_message, msg);
+
+  // Shown until it expires, then tick() publishes the presence without it.
+  EXPECT_EQ(again.aggregate(kUser, t0_ + 29min).status_message, msg);
+  EXPECT_FALSE(again.aggregate(kUser, t0_ + 30min).status_message);
+  auto changes = again.tick(t0_ + 30min);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_FALSE(changes[0].status_message);
+  EXPECT_EQ(changes[0].pair, (PresencePair{A::Busy, T::InACall}));
+  EXPECT_FALSE(again.kept(kUser, t0_ + 30min).status_message);
 }
 
 TEST_F(PresenceStoreTest, SequenceNumbersStrictlyIncreaseAcrossUsersAndTicks) {

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import sbtest  # noqa: E402
@@ -682,6 +683,60 @@ def case_presence_survives_restart(c):
         fail(f"cleared presence came back: {s.presence('alice')} {s.presence('bob')}")
     if not s.expect(200, "GET", state_url, "alice")["routable"]:
         fail("alice is not routable after clearing DND and a restart")
+
+
+def case_status_message(c):
+    """Graph setStatusMessage: shown with the presence, field-precise 400s, an expiry that
+    clears it, and a restart (clean, then a crash) that keeps it."""
+    s = c.start()
+    tok = s.expect(200, "POST", "/api/v1/auth/token", "agent sign-in", token=None,
+                   form="grant_type=password&username=alice&password=alice-web")["access_token"]
+    s.set_presence("alice", "Busy", "InACall")
+    until = (datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S")
+    s.expect(200, "POST", "/graph/v1.0/me/presence/setStatusMessage", "set message", token=tok,
+             body={"statusMessage": {"message": {"content": "Back at 3", "contentType": "text"},
+                                     "expiryDateTime": {"dateTime": until, "timeZone": "UTC"}}})
+    msg = s.presence("alice")["statusMessage"]
+    if msg["message"] != {"content": "Back at 3", "contentType": "text"} or \
+            not msg["expiryDateTime"]["dateTime"].startswith(until) or \
+            msg["expiryDateTime"]["timeZone"] != "UTC" or not msg["publishedDateTime"]:
+        fail(f"statusMessage: {msg}")
+    err = graph_error(s.expect(400, "POST", "/graph/v1.0/users/bob/presence/setStatusMessage",
+                               "PST expiry", body={"statusMessage": {
+                                   "message": {"content": "x"},
+                                   "expiryDateTime": {"dateTime": until,
+                                                      "timeZone": "Pacific Standard Time"}}}),
+                      "PST expiry")
+    if "timeZone" not in err["message"]:
+        fail(f"time-zone error does not name the field: {err}")
+    graph_error(s.expect(403, "POST", "/graph/v1.0/users/bob/presence/setStatusMessage",
+                         "agent sets a colleague's message", token=tok,
+                         body={"statusMessage": {"message": {"content": "x"}}}),
+                "colleague")
+    time.sleep(0.3)  # the store writer
+    for crash in (False, True):
+        s = c.restart(crash=crash)
+        got = s.presence("alice")["statusMessage"]
+        if not got or got["message"]["content"] != "Back at 3" or \
+                got["publishedDateTime"] != msg["publishedDateTime"]:
+            fail(f"status message after {'a crash' if crash else 'a restart'}: {got}")
+    # A message with a near expiry disappears on its own; empty content clears at once.
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    s.expect(200, "POST", "/graph/v1.0/users/bob/presence/setStatusMessage", "bob message",
+             body={"statusMessage": {"message": {"content": "Gone in a moment"},
+                                     "expiryDateTime": {"dateTime": soon, "timeZone": "UTC"}}})
+    if s.presence("bob")["statusMessage"]["message"]["content"] != "Gone in a moment":
+        fail(f"bob's message: {s.presence('bob')}")
+    sbtest.wait_until("bob's message to expire",
+                      lambda: s.presence("bob")["statusMessage"] is None, timeout=6)
+    s.expect(200, "POST", "/graph/v1.0/users/alice/presence/setStatusMessage", "clear",
+             body={"statusMessage": {"message": {"content": ""}}})
+    if s.presence("alice")["statusMessage"] is not None:
+        fail("empty content did not clear the message")
+    time.sleep(0.3)
+    s = c.restart()
+    if s.presence("alice")["statusMessage"] is not None:
+        fail("a cleared status message came back after a restart")
 
 
 def case_sip_publish_survives_restart(c):
