@@ -259,23 +259,44 @@ std::vector<center::SavedWatcher> AsyncCenterStore::loadWatchers() {
   return out;
 }
 
+void AsyncCenterStore::saveAgentChoice(const std::string& tenant, const std::string& user,
+                                       const center::SavedAgentState& choice) {
+  store::AgentChoice row{store::TenantId(tenant), store::UserId(user),
+                         routing::agentStateName(choice.state), choice.reason, clock_.wallNow()};
+  postWrite("chosen state of " + user,
+            [this, row = std::move(row)] { return store_.agentChoices().upsert(row); });
+}
+
 std::optional<center::SavedAgentState> AsyncCenterStore::loadAgentState(const std::string& tenant,
                                                                         const std::string& user) {
   // The states an agent chooses; the others (reserved, busy, wrap-up) follow from work, which
-  // a restart does not keep. The newest of them is what the agent chose last, except a choice
-  // made during a call and not yet in effect when the process ended.
+  // a restart does not keep. The newer of the last one in the history (which includes the
+  // engine's own moves, e.g. Away after unanswered offers) and the last choice (which includes
+  // one made during a call, not in effect yet) is what holds.
+  const store::TenantId t(tenant);
+  const store::UserId u(user);
   std::vector<std::string> names;
   for (auto state : routing::kRequestedStates) names.emplace_back(routing::agentStateName(state));
-  auto last = store_.agentStates().latest(store::TenantId(tenant), store::UserId(user), names);
-  if (!last) {
-    SB_LOG_WARN("state of agent {}/{} not restored: {}", tenant, user, last.error().toString());
+  auto last = store_.agentStates().latest(t, u, names);
+  auto chosen = store_.agentChoices().get(t, u);
+  if (!last || !chosen) {
+    const Error& e = !last ? last.error() : chosen.error();
+    SB_LOG_WARN("state of agent {}/{} not restored: {}", tenant, user, e.toString());
     return std::nullopt;
   }
-  if (!last->has_value()) return std::nullopt;
-  auto state = routing::requestedStateFromName((*last)->state);
+  std::string name, reason;
+  if (last->has_value()) {
+    name = (*last)->state;
+    reason = (*last)->reason;
+  }
+  if (chosen->has_value() && (!last->has_value() || (*chosen)->chosen_at > (*last)->at)) {
+    name = (*chosen)->state;
+    reason = (*chosen)->reason;
+  }
+  auto state = routing::requestedStateFromName(name);
   // Offline is the start-up default.
   if (!state || *state == routing::AgentState::Offline) return std::nullopt;
-  return center::SavedAgentState{*state, (*last)->reason};
+  return center::SavedAgentState{*state, reason};
 }
 
 void AsyncCenterStore::savePresence(const center::SavedPresence& presence) {

@@ -51,6 +51,8 @@ class AsyncCenterStore final : public center::CenterStore, public center::Center
   void removePublication(const std::string& tenant, const std::string& session_key) override;
   std::vector<center::SavedPublication> loadPublications() override;  // blocking, start-up only
   // From the agent state history: the newest change to available, away, break or offline.
+  void saveAgentChoice(const std::string& tenant, const std::string& user,
+                       const center::SavedAgentState& choice) override;
   std::optional<center::SavedAgentState> loadAgentState(const std::string& tenant,
                                                         const std::string& user) override;
 

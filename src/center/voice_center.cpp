@@ -224,8 +224,12 @@ void VoiceCenter::bindingsChanged(const std::string& tenant, const std::string& 
 Status VoiceCenter::setAgentState(const std::string& tenant, const std::string& user,
                                   routing::AgentState state, std::string reason) {
   routing::Output out;
+  // The choice is kept even when it cannot take effect yet: during a call it waits for the
+  // call's end, and a restart before then must not lose it.
+  SavedAgentState choice{state, reason};
   auto s = engine_.setAgentState(agentIdFor(tenant, user), state, std::move(reason), clock_.now(),
                                  out);
+  if (s) store_.saveAgentChoice(tenant, user, choice);
   apply(out);
   return s;
 }

@@ -126,7 +126,16 @@ class CenterStore {
     (void)local_tag;
   }
   virtual std::vector<SavedWatcher> loadWatchers() { return {}; }  // blocking, start-up only
-  // The state the agent last chose, if it was Available, Away or Break: blocking, start-up
+  // A state the agent (or a supervisor) asked for, in effect now or, during a call, when the
+  // call ends: loadAgentState() must see it even if the process ends first.
+  virtual void saveAgentChoice(const std::string& tenant, const std::string& user,
+                               const SavedAgentState& choice) {
+    (void)tenant;
+    (void)user;
+    (void)choice;
+  }
+  // The state the agent last chose (saveAgentChoice, or a state the engine moved it to, such
+  // as Away after unanswered offers), if it was Available, Away or Break: blocking, start-up
   // only. A store that keeps no history (tests) knows none.
   virtual std::optional<SavedAgentState> loadAgentState(const std::string& tenant,
                                                         const std::string& user) {

@@ -278,6 +278,20 @@ struct PresenceState {
   bool operator==(const PresenceState&) const = default;
 };
 
+// The routing state an agent (or a supervisor for the agent) last asked for: "available",
+// "away", "break" or "offline", with the break reason. Kept because a choice made during a
+// call only takes effect when the call ends, so the state history does not show it yet.
+// Key: (tenant_id, agent_id).
+struct AgentChoice {
+  TenantId tenant_id;
+  UserId agent_id;
+  std::string state;
+  std::string reason;
+  WallTime chosen_at{};
+
+  bool operator==(const AgentChoice&) const = default;
+};
+
 // A webhook subscription (Graph-style change notifications): the API owns document_json
 // (notification URL, change types, client state, ...); the store keeps it verbatim.
 struct Subscription {

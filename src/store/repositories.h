@@ -208,6 +208,17 @@ class PresenceStateRepository {
   [[nodiscard]] virtual Result<std::vector<PresenceState>> listAll() = 0;
 };
 
+// Agents' last chosen states (records.h AgentChoice), written by the voice path's store writer.
+class AgentChoiceRepository {
+ public:
+  virtual ~AgentChoiceRepository() = default;
+  // Inserts or replaces the row keyed (tenant_id, agent_id).
+  [[nodiscard]] virtual Status upsert(const AgentChoice& choice) = 0;
+  // nullopt when the agent never chose a state here.
+  [[nodiscard]] virtual Result<std::optional<AgentChoice>> get(const TenantId& tenant,
+                                                               const UserId& agent) = 0;
+};
+
 class SubscriptionRepository {
  public:
   virtual ~SubscriptionRepository() = default;

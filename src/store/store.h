@@ -29,6 +29,7 @@ class Store {
   virtual BindingRepository& bindings() = 0;
   virtual SipWatcherRepository& sipWatchers() = 0;
   virtual PresenceStateRepository& presenceStates() = 0;
+  virtual AgentChoiceRepository& agentChoices() = 0;
   virtual SipPublicationRepository& sipPublications() = 0;
   virtual SubscriptionRepository& subscriptions() = 0;
   virtual PendingDeliveryRepository& pendingDeliveries() = 0;

@@ -193,6 +193,15 @@ const std::vector<Source>& sources() {
                 availability TEXT NOT NULL, activity TEXT NOT NULL, expires_at BIGINT NOT NULL,
                 PRIMARY KEY (tenant_id, session_key)))",
        }},
+      {10,
+       "agents' chosen states (a choice made during a call is not in the history yet)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS agent_choices (
+                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+                agent_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+                chosen_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, agent_id)))",
+       }},
   };
   return kSources;
 }

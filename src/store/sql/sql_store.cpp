@@ -1266,6 +1266,45 @@ class SqlSipPublicationRepository final : public SipPublicationRepository {
 
 // ---- Presence kept across restarts ----
 
+class SqlAgentChoiceRepository final : public AgentChoiceRepository {
+ public:
+  explicit SqlAgentChoiceRepository(Database& db) : db_(db) {}
+
+  Status upsert(const AgentChoice& c) override {
+    SB_TRY(requireTenant(c.tenant_id));
+    SB_TRY(requireNonEmpty(c.agent_id.value(), "agent_id"));
+    SB_TRY(requireNonEmpty(c.state, "state"));
+    const Value v[] = {c.tenant_id.value(), c.agent_id.value(), c.state, c.reason,
+                       micros(c.chosen_at)};
+    return writeStatement(
+        db_,
+        "INSERT INTO agent_choices (tenant_id, agent_id, state, reason, chosen_at) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, agent_id) DO UPDATE SET "
+        "state = excluded.state, reason = excluded.reason, chosen_at = excluded.chosen_at",
+        v);
+  }
+
+  Result<std::optional<AgentChoice>> get(const TenantId& tenant, const UserId& agent) override {
+    return readValue<std::optional<AgentChoice>>(
+        db_, [&](Session& s) -> Result<std::optional<AgentChoice>> {
+          const Value v[] = {tenant.value(), agent.value()};
+          auto rows = s.exec(
+              "SELECT state, reason, chosen_at FROM agent_choices "
+              "WHERE tenant_id = $1 AND agent_id = $2",
+              v);
+          if (!rows) return std::unexpected(rows.error());
+          if (rows->rows.empty()) return std::optional<AgentChoice>{};
+          const auto& r = rows->rows.front();
+          return std::optional<AgentChoice>{AgentChoice{tenant, agent, std::string(r.text(0)),
+                                                        std::string(r.text(1)),
+                                                        wallFromMicros(r.int64(2))}};
+        });
+  }
+
+ private:
+  Database& db_;
+};
+
 class SqlPresenceStateRepository final : public PresenceStateRepository {
  public:
   explicit SqlPresenceStateRepository(Database& db) : db_(db) {}
@@ -1686,6 +1725,7 @@ class SqlStore final : public Store {
         bindings_(*db_),
         sip_watchers_(*db_),
         presence_states_(*db_),
+        agent_choices_(*db_),
         sip_publications_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
@@ -1710,6 +1750,7 @@ class SqlStore final : public Store {
   BindingRepository& bindings() override { return bindings_; }
   SipWatcherRepository& sipWatchers() override { return sip_watchers_; }
   PresenceStateRepository& presenceStates() override { return presence_states_; }
+  AgentChoiceRepository& agentChoices() override { return agent_choices_; }
   SipPublicationRepository& sipPublications() override { return sip_publications_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
@@ -1736,6 +1777,7 @@ class SqlStore final : public Store {
   SqlBindingRepository bindings_;
   SqlSipWatcherRepository sip_watchers_;
   SqlPresenceStateRepository presence_states_;
+  SqlAgentChoiceRepository agent_choices_;
   SqlSipPublicationRepository sip_publications_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;

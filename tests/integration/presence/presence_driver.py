@@ -739,6 +739,32 @@ def case_status_message(c):
         fail("a cleared status message came back after a restart")
 
 
+def case_break_chosen_in_call_survives_crash(c):
+    """An agent asks for a break while on a call: the break waits for the call's end. If the
+    process dies first, the agent is on that break after the restart, not offered calls."""
+    s = c.start()
+    pa = free_port()
+    c.sipp("uas-answer.xml", ["-p", pa, "-m", 1], "alice-uas")
+    time.sleep(0.3)
+    register(s, "alice", "alice-demo", pa)
+    state_url = "/api/v1/tenants/demo/agents/alice/state"
+    wait_for("alice available",
+             lambda: s.expect(200, "GET", state_url, "alice")["state"] == "available")
+    c.sipp("uac-call.xml", ["-s", "+15550100", f"127.0.0.1:{s.port}", "-p", c.trunk_port,
+                            "-m", 1, "-d", 30000], "caller")
+    wait_for("alice busy on the call",
+             lambda: s.expect(200, "GET", state_url, "alice")["state"] == "busy", timeout=10)
+    s.expect(200, "PUT", state_url, "break during the call",
+             body={"state": "break", "reason": "after-call-work"})
+    if s.expect(200, "GET", state_url, "alice")["state"] != "busy":
+        fail("the break took effect during the call")
+    time.sleep(0.3)  # the store writer's group commit
+    s = c.restart(crash=True)
+    got = s.expect(200, "GET", state_url, "alice after the crash")
+    if got["state"] != "break" or got["reason"] != "after-call-work" or got["routable"]:
+        fail(f"alice after a crash during her call: {got}")
+
+
 def case_sip_publish_survives_restart(c):
     s = c.start()
     alice = c.ua("alice", "alice-demo")

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Conformance cases of schema versions 7 and 8, what the presence side keeps across restarts,
+// Conformance cases of schema versions 7, 8 and 10, what the voice side keeps across restarts,
 // against both backends: SIP presence watchers (store::SipWatcherRepository: round trip across
 // reopen, route set and listener included, refresh by upsert, expiry, removal, validation, the
-// tenant cascade) and presence states (store::PresenceStateRepository).
+// tenant cascade), presence states (store::PresenceStateRepository) and agents' chosen states
+// (store::AgentChoiceRepository).
 #include <string>
 #include <vector>
 
@@ -92,6 +93,37 @@ TYPED_TEST(StoreWatchersTest, ValidatesAndFollowsTheTenant) {
   ASSERT_OK(repo.upsert(this->watcher(t, "c", 600)));
   ASSERT_OK(this->store().tenants().remove(t.id));
   EXPECT_TRUE(repo.listActive(this->at(0))->empty());
+}
+
+TYPED_TEST(StoreWatchersTest, AgentChoicesUpsertGetAndSurviveReopen) {
+  const Tenant t = this->makeTenant("acme");
+  const Tenant u = this->makeTenant("beta");
+  auto& repo = this->store().agentChoices();
+  auto none = repo.get(t.id, UserId("alice"));
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  AgentChoice alice{t.id, UserId("alice"), "available", "", this->at(1)};
+  ASSERT_OK(repo.upsert(alice));
+  // Chosen during a call: replaces the earlier choice.
+  alice = AgentChoice{t.id, UserId("alice"), "break", "lunch", this->at(2)};
+  ASSERT_OK(repo.upsert(alice));
+  AgentChoice erin{u.id, UserId("alice"), "away", "", this->at(3)};  // same user id, other tenant
+  ASSERT_OK(repo.upsert(erin));
+  this->reopen();
+  auto& reopened = this->store().agentChoices();
+  auto got = reopened.get(t.id, UserId("alice"));
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, alice);
+  EXPECT_EQ(**reopened.get(u.id, UserId("alice")), erin);
+  EXPECT_EQ(reopened.upsert(AgentChoice{t.id, UserId(""), "away", "", this->at(0)}).error().field,
+            "agent_id");
+  EXPECT_EQ(reopened.upsert(AgentChoice{t.id, UserId("x"), "", "", this->at(0)}).error().field,
+            "state");
+  EXPECT_FALSE(reopened.upsert(
+      AgentChoice{TenantId("no-such-tenant"), UserId("x"), "away", "", this->at(0)}));
+  ASSERT_OK(this->store().tenants().remove(t.id));
+  EXPECT_FALSE(reopened.get(t.id, UserId("alice"))->has_value());
 }
 
 TYPED_TEST(StoreWatchersTest, PresenceStatesUpsertListRemove) {
