@@ -356,10 +356,13 @@ void readTenant(Reader& r, const YAML::Node& node, TenantConfig& t) {
   list("queues", t.queues, readQueue);
   list("users", t.users, readUser);
   list("numbers", t.numbers, [](Reader& rr, const YAML::Node& n, NumberConfig& num) {
-    if (!rr.expectMap(n, "numbers[]", {"number", "queue"})) return;
+    if (!rr.expectMap(n, "numbers[]", {"number", "queue", "user"})) return;
     rr.readString(n, "number", num.number);
     rr.readString(n, "queue", num.queue);
-    if (num.number.empty() || num.queue.empty()) rr.error(n, "a number needs number and queue");
+    rr.readString(n, "user", num.user);
+    if (num.number.empty() || num.queue.empty() == num.user.empty()) {
+      rr.error(n, "a number needs number and exactly one of queue or user");
+    }
   });
 }
 
@@ -415,10 +418,21 @@ void validateReferences(Reader& r, const YAML::Node& root, const Config& c) {
       }
       return false;
     };
+    auto has_user = [&](const std::string& id) {
+      for (const auto& u : t.users) {
+        if (u.id == id) return true;
+      }
+      return false;
+    };
     for (size_t k = 0; k < t.numbers.size(); ++k) {
-      if (!has_queue(t.numbers[k].queue)) {
-        r.error(tnode["numbers"][k], "number " + t.numbers[k].number +
-                                         " points at unknown queue '" + t.numbers[k].queue + "'");
+      const auto& n = t.numbers[k];
+      if (!n.queue.empty() && !has_queue(n.queue)) {
+        r.error(tnode["numbers"][k],
+                "number " + n.number + " points at unknown queue '" + n.queue + "'");
+      }
+      if (!n.user.empty() && !has_user(n.user)) {
+        r.error(tnode["numbers"][k],
+                "number " + n.number + " points at unknown user '" + n.user + "'");
       }
     }
     for (size_t k = 0; k < t.queues.size(); ++k) {

@@ -129,9 +129,12 @@ struct OidcConfig {
   std::string ca_file;  // PEM bundle for the provider's TLS; empty = system store
 };
 
+// Where a number's calls go: exactly one of a queue or a user (a direct inward-dialing number
+// that rings the user's registered phones, e.g. an expert's or a supervisor's own line).
 struct NumberConfig {
   std::string number;  // E.164, e.g. +15550100
   std::string queue;   // target queue id
+  std::string user;    // or a target user id
 };
 
 struct TenantConfig {

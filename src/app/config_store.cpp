@@ -433,8 +433,10 @@ Status importTenant(const Config& config, const TenantConfig& tc, store::Store& 
   }
   for (const auto& n : tc.numbers) {
     if (!missing(store.numbers().get(tenant, n.number))) continue;
-    SB_TRY(store.numbers().create(
-        store::PhoneNumber{n.number, tenant, store::NumberTargetKind::Queue, n.queue, ""}));
+    const bool to_user = !n.user.empty();
+    SB_TRY(store.numbers().create(store::PhoneNumber{
+        n.number, tenant, to_user ? store::NumberTargetKind::User : store::NumberTargetKind::Queue,
+        to_user ? n.user : n.queue, ""}));
   }
   for (const auto& t : config.trunks) {
     if (t.tenants.empty() || t.tenants.front() != tc.id) continue;
@@ -517,8 +519,20 @@ Result<Config> configFromStore(store::Store& store, const Config& base) {
     auto numbers = store.numbers().list(tenant);
     if (!numbers) return std::unexpected(numbers.error());
     for (const auto& n : *numbers) {
-      if (n.target_kind != store::NumberTargetKind::Queue) continue;  // flows, users: not yet
-      tc->numbers.push_back(NumberConfig{n.number, n.target_id});
+      if (n.target_kind == store::NumberTargetKind::Queue) {
+        tc->numbers.push_back(NumberConfig{n.number, n.target_id, ""});
+      } else if (n.target_kind == store::NumberTargetKind::User) {
+        // A deleted (or deactivated) user's number rings nobody: left out, so the directory
+        // stays consistent; calls to it get 404 until it points somewhere again.
+        const bool known = std::any_of(tc->users.begin(), tc->users.end(),
+                                       [&](const UserConfig& u) { return u.id == n.target_id; });
+        if (!known) {
+          SB_LOG_WARN("tenant {}: number {} skipped: its user '{}' does not exist", tc->id,
+                      n.number, n.target_id);
+          continue;
+        }
+        tc->numbers.push_back(NumberConfig{n.number, "", n.target_id});
+      }  // flows: not yet
     }
     auto trunks = store.trunks().list(tenant);
     if (!trunks) return std::unexpected(trunks.error());

@@ -95,6 +95,7 @@ void expectSameDirectory(const center::Directory& a, const center::Directory& b)
     for (size_t i = 0; i < ta.numbers.size(); ++i) {
       EXPECT_EQ(ta.numbers[i].number, tb->numbers[i].number);
       EXPECT_EQ(ta.numbers[i].queue, tb->numbers[i].queue);
+      EXPECT_EQ(ta.numbers[i].user, tb->numbers[i].user);
     }
   }
   ASSERT_EQ(a.trunks().size(), b.trunks().size());

@@ -107,10 +107,12 @@ TEST(ConfigTest, DemoConfigHasTheFixedTenants) {
   ASSERT_EQ(c->tenants.size(), 2u);
   const auto& demo = c->tenants[0];
   EXPECT_EQ(demo.domain, "demo.switchboard.test");
-  ASSERT_EQ(demo.numbers.size(), 2u);
+  ASSERT_EQ(demo.numbers.size(), 3u);
   EXPECT_EQ(demo.numbers[0].number, "+15550100");
   EXPECT_EQ(demo.numbers[0].queue, "support");
   EXPECT_EQ(demo.numbers[1].queue, "sales");
+  EXPECT_EQ(demo.numbers[2].user, "dave");  // direct inward dialing
+  EXPECT_TRUE(demo.numbers[2].queue.empty());
   ASSERT_EQ(c->trunks.size(), 1u);
   EXPECT_EQ(c->trunks[0].id, "demo-carrier");
   EXPECT_EQ(c->trunks[0].sources[0].port, 5080);
@@ -142,6 +144,9 @@ tenants:
       - {id: q2, expression: "skills.spanish >= AND"}
     numbers:
       - {number: "+1", queue: nope}
+      - {number: "+2", user: nobody}
+      - {number: "+3", user: u, queue: q}
+      - {number: "+4"}
     users:
       - {id: u, queues: [q, missing], skills: {x: 11}}
 )",
@@ -153,6 +158,10 @@ tenants:
   EXPECT_NE(all.find("skills.x must be an integer between 1 and 10"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown queue 'nope'"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown queue 'missing'"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown user 'nobody'"), std::string::npos) << all;
+  EXPECT_NE(all.find("r.yaml:13:"), std::string::npos) << all;  // "+3": both targets
+  EXPECT_NE(all.find("r.yaml:14:"), std::string::npos) << all;  // "+4": neither
+  EXPECT_NE(all.find("exactly one of queue or user"), std::string::npos) << all;
   EXPECT_NE(all.find("unknown tenant 'ghost'"), std::string::npos) << all;
   EXPECT_NE(all.find("r.yaml:9:"), std::string::npos) << all;  // the expression's line
   EXPECT_NE(all.find("expression: position"), std::string::npos) << all;

@@ -234,31 +234,40 @@ Result<store::Queue> queueFromBody(store::Store& st, json body, const std::strin
 // ---- Numbers ----
 
 json numberJson(const store::PhoneNumber& n) {
-  return json{{"number", n.number},
-              {"tenantId", n.tenant_id.value()},
-              {"queue", n.target_id},
-              {"label", n.label}};
+  json out{{"number", n.number}, {"tenantId", n.tenant_id.value()}, {"label", n.label}};
+  out[n.target_kind == store::NumberTargetKind::User ? "user" : "queue"] = n.target_id;
+  return out;
 }
 
 Result<store::PhoneNumber> numberFromBody(store::Store& st, const json& body,
                                           const std::string& tenant, const std::string& number) {
-  SB_TRY(onlyKeys(body, {"number", "queue", "label"}));
+  SB_TRY(onlyKeys(body, {"number", "queue", "user", "label"}));
   if (number.empty() || number.size() > 32 ||
       !std::all_of(number.begin(), number.end(), [](char c) {
         return (c >= '0' && c <= '9') || c == '+' || c == '*' || c == '#';
       })) {
     return fail(Errc::InvalidArgument, "number must be 1-32 of digits, '+', '*' or '#'", "number");
   }
-  auto q = body.find("queue");
-  if (q == body.end() || !q->is_string() || q->get<std::string>().empty()) {
-    return fail(Errc::InvalidArgument, "queue is required and must be a string", "queue");
+  // Exactly one target: a queue, or a user whose phones ring (direct inward dialing).
+  const bool has_queue = body.contains("queue"), has_user = body.contains("user");
+  if (has_queue == has_user) {
+    return fail(Errc::InvalidArgument, "give exactly one of queue or user",
+                has_user ? "user" : "queue");
   }
-  const std::string queue = q->get<std::string>();
-  auto exists = st.queues().get(store::TenantId(tenant), store::QueueId(queue));
+  const char* field = has_user ? "user" : "queue";
+  const json& target = body[field];
+  if (!target.is_string() || target.get<std::string>().empty()) {
+    return fail(Errc::InvalidArgument, std::string(field) + " must be a non-empty string", field);
+  }
+  const std::string id = target.get<std::string>();
+  auto errorOf = [](const auto& r) { return r ? Status{} : Status(std::unexpected(r.error())); };
+  const Status exists = has_user
+                            ? errorOf(st.users().get(store::TenantId(tenant), store::UserId(id)))
+                            : errorOf(st.queues().get(store::TenantId(tenant), store::QueueId(id)));
   if (!exists) {
     if (exists.error().code == Errc::NotFound) {
-      return fail(Errc::InvalidArgument, "number " + number + " points at unknown queue '" + queue + "'",
-                  "queue");
+      return fail(Errc::InvalidArgument,
+                  "number " + number + " points at unknown " + field + " '" + id + "'", field);
     }
     return std::unexpected(exists.error());
   }
@@ -267,8 +276,9 @@ Result<store::PhoneNumber> numberFromBody(store::Store& st, const json& body,
     if (!l->is_string()) return fail(Errc::InvalidArgument, "label must be a string", "label");
     label = l->get<std::string>();
   }
-  return store::PhoneNumber{number, store::TenantId(tenant), store::NumberTargetKind::Queue, queue,
-                            label};
+  return store::PhoneNumber{
+      number, store::TenantId(tenant),
+      has_user ? store::NumberTargetKind::User : store::NumberTargetKind::Queue, id, label};
 }
 
 // ---- Trunks ----
@@ -560,8 +570,9 @@ Status registerConfigRoutes(ApiContext& ctx) {
   SB_TRY(crud::addGet(ctx, {"GET", numbers + "/{number}", "Get a phone number", Permission::TenantConfigRead, "",
        "NumberConfig", "numbers"}, numberRes));
   SB_TRY(ctx.router.addAsync(
-      {"POST", numbers, "Route a phone number to a queue (unique across tenants). Audited; "
-                        "applied live",
+      {"POST", numbers,
+       "Route a phone number to a queue or a user (unique across tenants). "
+       "Audited; applied live",
        Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers", 201},
       [&ctx](api::RequestContext rc, api::Responder respond) {
         auto body = objectBody(rc);
@@ -588,8 +599,12 @@ Status registerConfigRoutes(ApiContext& ctx) {
           return api::HttpResponse::json(201, after);
         });
       }));
-  SB_TRY(crud::addReplace(ctx, {"PUT", numbers + "/{number}", "Point a phone number at another queue. Audited; applied live",
-       Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers"}, numberRes, "number", numberFromExisting));
+  SB_TRY(
+      crud::addReplace(ctx,
+                       {"PUT", numbers + "/{number}",
+                        "Point a phone number at another queue or user. Audited; applied live",
+                        Permission::TenantConfigWrite, "NumberConfig", "NumberConfig", "numbers"},
+                       numberRes, "number", numberFromExisting));
   SB_TRY(crud::addDelete(ctx, {"DELETE", numbers + "/{number}", "Release a phone number. Audited; applied live",
        Permission::TenantConfigWrite, "", "", "numbers", 204}, numberRes));
 

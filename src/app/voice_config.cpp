@@ -88,7 +88,7 @@ std::shared_ptr<const center::Directory> buildDirectory(const Config& config,
       if (!uc.sip_ha1_sha256.empty()) u.ha1_sha256 = uc.sip_ha1_sha256;
       t.users.push_back(std::move(u));
     }
-    for (const auto& n : tc.numbers) t.numbers.push_back({n.number, n.queue});
+    for (const auto& n : tc.numbers) t.numbers.push_back({n.number, n.queue, n.user});
     tenants.push_back(std::move(t));
   }
   std::vector<center::TrunkSpec> trunks;

@@ -42,7 +42,8 @@ struct QueueSpecLite {
 
 struct NumberSpec {
   std::string number;
-  std::string queue;  // local queue id
+  std::string queue;  // local queue id, or
+  std::string user;   // a user whose phones ring (direct inward dialing)
 };
 
 struct TenantSpec {

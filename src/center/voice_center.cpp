@@ -396,7 +396,7 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
       return rejectWith(404, "Not Found");
     }
     i.record.tenant = match->tenant->id;
-    return queueCall(i, *match->tenant, match->number->queue);
+    return numberCall(i, *match->tenant, *match->number);
   }
 
   // Not a trunk: a user of a tenant, who must authenticate (RFC 3261 §22.3, 407).
@@ -439,7 +439,7 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
 
   // A colleague, a queue number of the tenant, or an external number via the outbound trunk.
   if (auto match = directory_->matchNumber(nullptr, called); match && match->tenant == tenant) {
-    return queueCall(i, *tenant, match->number->queue);
+    return numberCall(i, *tenant, *match->number);
   }
   if (const UserSpec* callee = directory_->userByIdOrExtension(tenant->id, called)) {
     return directCall(i, *tenant, *callee);
@@ -450,6 +450,17 @@ void VoiceCenter::onIncomingCall(b2bua::CallHandle call, const sip::Message& inv
     }
   }
   rejectWith(404, "Not Found");
+}
+
+void VoiceCenter::numberCall(Interaction& i, const TenantSpec& tenant, const NumberSpec& number) {
+  if (number.user.empty()) return queueCall(i, tenant, number.queue);
+  const UserSpec* callee = directory_->user(tenant.id, number.user);
+  if (callee == nullptr) {
+    i.record.end_reason = "404";
+    (void)b2bua_.reject(i.call, 404, "Not Found");
+    return;
+  }
+  directCall(i, tenant, *callee);
 }
 
 void VoiceCenter::queueCall(Interaction& i, const TenantSpec& tenant, const std::string& queue) {

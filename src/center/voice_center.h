@@ -264,6 +264,8 @@ class VoiceCenter final : public b2bua::CallListener {
   struct Interaction;
   class DirectoryForwarder;
 
+  // A called number of the tenant: its queue, or its user's phones (direct inward dialing).
+  void numberCall(Interaction& i, const TenantSpec& tenant, const NumberSpec& number);
   void queueCall(Interaction& i, const TenantSpec& tenant, const std::string& queue);
   void directCall(Interaction& i, const TenantSpec& tenant, const UserSpec& callee);
   void trunkCall(Interaction& i, const TenantSpec& tenant, const TrunkSpec& trunk,

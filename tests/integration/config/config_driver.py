@@ -177,6 +177,18 @@ def main():
                          {"number": "+15550199", "queue": "billing"}), "create number")
         expect(409, call(b, "POST", "/api/v1/tenants/acme/numbers", ACME,
                          {"number": "+15550199", "queue": "helpdesk"}), "number taken elsewhere")
+        # A direct inward-dialing number: it rings a user's phones, no queue.
+        did = expect(201, call(b, "POST", "/api/v1/tenants/demo/numbers", DEMO,
+                               {"number": "+15550198", "user": "frank"}), "number to a user")
+        if did.get("user") != "frank" or "queue" in did:
+            fail(f"number to a user: {did}")
+        expect_field(call(b, "POST", "/api/v1/tenants/demo/numbers", DEMO,
+                          {"number": "+15550197", "user": "nobody"}), "user", "unknown user")
+        expect_field(call(b, "POST", "/api/v1/tenants/demo/numbers", DEMO,
+                          {"number": "+15550197", "user": "frank", "queue": "billing"}),
+                     "user", "exactly one")
+        expect_field(call(b, "POST", "/api/v1/tenants/demo/numbers", DEMO,
+                          {"number": "+15550197"}), "queue", "exactly one")
 
         # --- tenant isolation and permissions ---
         expect(404, call(b, "GET", "/api/v1/tenants/demo/users/frank", ACME), "foreign user")
@@ -259,6 +271,9 @@ def main():
         expect(200, call(b, "GET", "/api/v1/tenants/demo/users/frank", DEMO), "user after restart")
         expect(200, call(b, "GET", "/api/v1/tenants/demo/numbers/+15550199", DEMO),
                "number after restart")
+        if expect(200, call(b, "GET", "/api/v1/tenants/demo/numbers/+15550198", DEMO),
+                  "user number after restart").get("user") != "frank":
+            fail("the number to a user changed across the restart")
         wait_until("billing after restart", has_billing)
         if register(sip, "frank", "frank-secret-1", phone, "SHA-256") != 200:
             fail("frank could not register after the restart")

@@ -636,6 +636,8 @@ def case_agent_state_survives_restart(c):
     time.sleep(0.3)  # the store writer's group commit
     for crash in (False, True):
         s = c.restart(crash=crash)
+        # Presence follows the restored registrations on the shard's next turn.
+        wait_for("bob routable", lambda: state("bob")["routable"])
         alice, bob = state("alice"), state("bob")
         # Her restored registration does not log her back in; bob's does.
         if alice["state"] != "break" or alice["reason"] != "lunch" or not alice["reachable"]:
@@ -653,8 +655,10 @@ def case_presence_survives_restart(c):
     s = c.start()
     register(s, "alice", "alice-demo", free_port())
     state_url = "/api/v1/tenants/demo/agents/alice/state"
-    if not s.expect(200, "GET", state_url, "alice")["routable"]:
-        fail("registered alice is not routable")
+    # Presence follows a registration on the shard's next turn (changes are coalesced), so
+    # routability may lag the 200 by a moment.
+    wait_for("registered alice routable",
+             lambda: s.expect(200, "GET", state_url, "alice")["routable"])
     # alice sets Do Not Disturb for the day; an app puts bob in a call for an hour.
     s.expect(200, "POST", "/graph/v1.0/users/alice/presence/setUserPreferredPresence", "DND",
              body={"availability": "DoNotDisturb", "activity": "DoNotDisturb",
@@ -681,8 +685,8 @@ def case_presence_survives_restart(c):
     if s.presence("alice")["availability"] == "DoNotDisturb" or \
             s.presence("bob")["activity"] == "InACall":
         fail(f"cleared presence came back: {s.presence('alice')} {s.presence('bob')}")
-    if not s.expect(200, "GET", state_url, "alice")["routable"]:
-        fail("alice is not routable after clearing DND and a restart")
+    wait_for("alice routable after clearing DND and a restart",
+             lambda: s.expect(200, "GET", state_url, "alice")["routable"])
 
 
 def case_status_message(c):

@@ -50,6 +50,7 @@ tenants:
          reservation_timeout_s: {reservation_s}, max_wait_s: {max_wait_s}}}
     numbers:
       - {{number: "+15550100", queue: support}}
+      - {{number: "+15550104", user: dave}}
     users:
       - {{id: alice, extension: "1001", sip_password: alice-demo, skills: {{support: 9}},
          capacity: {{voice: 1}}, queues: [support]}}
@@ -261,6 +262,31 @@ def case_call_caller_bye(c):
     uac = c.uac("uac-call.xml", extra=["-d", 500])
     expect_ok(uac, uas)
     check_record(one_record(c), "answered", "alice", "caller_hangup")
+
+
+def case_did_rings_user(c):
+    """A number routed to a user (direct inward dialing): the carrier's call rings the SME's
+    registered phone directly, without a queue; no phone registered gives 480."""
+    c.start()
+    rejected = c.uac("uac-rejected.xml", service="+15550104", name="uac-480",
+                     template={"expect": 480})
+    expect_ok(rejected)
+    port = free_port()
+    uas = c.uas("uas-answer.xml", port)
+    c.agent("dave", port)
+    uac = c.uac("uac-call.xml", service="+15550104", extra=["-d", 300])
+    expect_ok(uac, uas)
+    c.server.stop()
+    recs = c.server.records()
+    if len(recs) != 2:
+        fail(f"expected 2 records, got {recs}")
+    missed, answered = recs
+    if missed["callee"] != "+15550104" or missed["disposition"] != "rejected" or \
+            missed["end_reason"] != "not_registered" or missed["queue_id"] is not None:
+        fail(f"record of the call while dave was not registered: {missed}")
+    check_record(answered, "answered", "dave", "caller_hangup")
+    if answered["callee"] != "+15550104" or answered["queue_id"] is not None:
+        fail(f"record of the direct call: {answered}")
 
 
 def case_call_agent_bye(c):
