@@ -252,6 +252,27 @@ Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_a
         });
       }));
 
+  api::RouteSpec reauthorize{
+      "POST", "/graph/v1.0/subscriptions/{id}/reauthorize",
+      "Answer reauthorizationRequired: checks the caller may still read the resource and re-arms "
+      "the reminder (Graph); the expiry is unchanged",
+      api::Permission::Authenticated};
+  SB_TRY(ctx.router.addAsync(reauthorize, [withService](api::RequestContext rc,
+                                                        api::Responder respond) {
+    const bool can_monitor = rc.principal && api::canSee(*rc.principal, api::Permission::Monitor,
+                                                         rc.principal->tenant_id, "");
+    withService(rc, respond, [&](notify::SubscriptionService& s) {
+      s.reauthorize(callerOf(rc), std::string(rc.param("id")), can_monitor,
+                    [rc, respond](Status st) {
+                      if (!st) return respond(rc.error(st.error()));
+                      api::HttpResponse ok;
+                      ok.status = 200;
+                      ok.content_type.clear();
+                      respond(std::move(ok));
+                    });
+    });
+  }));
+
   api::RouteSpec remove{"DELETE", "/graph/v1.0/subscriptions/{id}", "Delete a subscription",
                         api::Permission::Authenticated};
   remove.success_status = 204;

@@ -232,6 +232,22 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     pump();
   }
 
+  void reauthorize(const Caller& caller, const std::string& id, bool can_monitor,
+                   StatusCallback done) {
+    const auto* r = findVisible(caller, id);
+    if (r == nullptr) return done(fail(Errc::NotFound, "no such subscription", "id"));
+    const auto kind = r->sub.request.parsed_resource.kind;
+    if (kind != presence::ResourceKind::Presence && kind != presence::ResourceKind::PresenceList &&
+        !can_monitor) {
+      return done(fail(Errc::PermissionDenied, "this resource needs the monitoring permission",
+                       "resource"));
+    }
+    dispatcher.renew(caller.tenant_id, id, r->sub.request.expiration, clock.wallNow());
+    persist(caller.tenant_id, id);
+    done({});
+    pump();
+  }
+
   void remove(const Caller& caller, const std::string& id, StatusCallback done) {
     if (findVisible(caller, id) == nullptr) {
       return done(fail(Errc::NotFound, "no such subscription", "id"));
@@ -445,6 +461,14 @@ void SubscriptionService::renew(Caller caller, std::string id, json body, JsonCa
   asio::post(impl_->io, [impl = impl_, caller = std::move(caller), id = std::move(id),
                          body = std::move(body), done = std::move(done)]() mutable {
     impl->renew(caller, id, body, std::move(done));
+  });
+}
+
+void SubscriptionService::reauthorize(Caller caller, std::string id, bool can_monitor,
+                                      StatusCallback done) {
+  asio::post(impl_->io, [impl = impl_, caller = std::move(caller), id = std::move(id), can_monitor,
+                         done = std::move(done)]() mutable {
+    impl->reauthorize(caller, id, can_monitor, std::move(done));
   });
 }
 

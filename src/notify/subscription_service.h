@@ -128,6 +128,11 @@ class SubscriptionService final {
   void create(Caller caller, nlohmann::json body, JsonCallback done);
   // PATCH: new expirationDateTime. NotFound for unknown or invisible ids.
   void renew(Caller caller, std::string id, nlohmann::json body, JsonCallback done);
+  // POST /subscriptions/{id}/reauthorize (the answer to reauthorizationRequired): the caller
+  // must still be allowed the resource (`can_monitor` for Switchboard's own resources, else
+  // PermissionDenied on "resource"); re-arms reauthorizationRequired from now and keeps the
+  // expiry. NotFound for unknown or invisible ids.
+  void reauthorize(Caller caller, std::string id, bool can_monitor, StatusCallback done);
   void remove(Caller caller, std::string id, StatusCallback done);
   void get(Caller caller, std::string id, JsonCallback done);
   void list(Caller caller, JsonCallback done);  // {"value":[...]}

@@ -374,5 +374,36 @@ TEST(SubscriptionServiceTest, ResourceDataArrivesEncryptedAndSurvivesARestart) {
   EXPECT_EQ(json::parse(*plain)["waiting"], 7);
 }
 
+TEST(SubscriptionServiceTest, ReauthorizeChecksTheCallerAndKeepsTheExpiry) {
+  Receiver rx;
+  MemoryPersistence store;
+  SteadyClock clock;
+  SubscriptionService svc(fastOptions(), clock, &store);
+  ASSERT_TRUE(svc.start());
+  auto created = createSync(svc, body(rx.url(), "api/v1/queues/support/stats"));
+  ASSERT_TRUE(created);
+  const std::string id = (*created)["id"];
+  auto reauthorize = [&](Caller c, std::string which, bool can_monitor) {
+    std::promise<Status> p;
+    svc.reauthorize(c, which, can_monitor, [&](Status s) { p.set_value(s); });
+    return p.get_future().get();
+  };
+  auto unknown = reauthorize(kAlice, "no-such-id", true);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::NotFound);
+  auto foreign = reauthorize(Caller{"t2", "alice", "", true}, id, true);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().code, Errc::NotFound);
+  // Queue statistics need the monitoring permission, then as now.
+  auto denied = reauthorize(kAlice, id, false);
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, Errc::PermissionDenied);
+  EXPECT_EQ(denied.error().field, "resource");
+  EXPECT_TRUE(reauthorize(kAlice, id, true));
+  auto got = callSync([&](auto cb) { svc.get(kAlice, id, cb); });
+  ASSERT_TRUE(got);
+  EXPECT_EQ((*got)["expirationDateTime"], (*created)["expirationDateTime"]);
+}
+
 }  // namespace
 }  // namespace sb::notify

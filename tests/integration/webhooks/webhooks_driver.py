@@ -93,7 +93,8 @@ def main():
     try:
         spec = expect(200, call(base, "GET", "/api/v1/openapi.json"), "openapi")
         for p in ("/graph/v1.0/subscriptions", "/graph/v1.0/subscriptions/{id}",
-                  "/graph/v1.0/subscriptions/{id}/deadLetters"):
+                  "/graph/v1.0/subscriptions/{id}/deadLetters",
+                  "/graph/v1.0/subscriptions/{id}/reauthorize"):
             if p not in spec["paths"]:
                 fail(f"OpenAPI lacks {p}")
 
@@ -141,6 +142,14 @@ def main():
         expect(404, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", acme), "foreign tenant")
         expect(400, call(base, "PATCH", f"/graph/v1.0/subscriptions/{sid}", demo,
                          {"expirationDateTime": iso(90)}), "renew beyond max")
+        # The answer to reauthorizationRequired: 200, expiry unchanged; 404 for others' ids.
+        expect(200, call(base, "POST", f"/graph/v1.0/subscriptions/{sid}/reauthorize", demo),
+               "reauthorize")
+        expect(404, call(base, "POST", f"/graph/v1.0/subscriptions/{sid}/reauthorize", acme),
+               "reauthorize a foreign subscription")
+        if expect(200, call(base, "GET", f"/graph/v1.0/subscriptions/{sid}", demo),
+                  "get after reauthorize")["expirationDateTime"] != got["expirationDateTime"]:
+            fail("reauthorize changed the expiry")
         want = iso(55)
         renewed = expect(200, call(base, "PATCH", f"/graph/v1.0/subscriptions/{sid}", demo,
                                    {"expirationDateTime": want}), "renew")
