@@ -6,11 +6,12 @@
 #include <openssl/asn1.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+
+#include "notify/signature.h"
 
 namespace sb::notify {
 namespace {
@@ -36,24 +37,6 @@ Error badCertificate(std::string why) {
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
-}
-
-std::string upperHex(const unsigned char* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 0xF];
-  }
-  return out;
-}
-
-std::string hmacSha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out, &len);
-  return std::string(reinterpret_cast<const char*>(out), len);
 }
 
 // AES-256-CBC with PKCS#7 padding, IV = the key's first 16 bytes (Graph's scheme).
@@ -173,7 +156,9 @@ Result<CertificatePtr> parseEncryptionCertificate(std::string_view text,
   if (X509_digest(x509.get(), EVP_sha1(), digest, &len) != 1) {
     return std::unexpected(badCertificate("cannot compute the certificate's thumbprint"));
   }
-  return std::make_shared<const EncryptionCertificate>(std::move(key), upperHex(digest, len),
+  std::string thumbprint =
+      hexEncode(std::string_view(reinterpret_cast<const char*>(digest), len), /*upper_case=*/true);
+  return std::make_shared<const EncryptionCertificate>(std::move(key), std::move(thumbprint),
                                                        not_after);
 }
 

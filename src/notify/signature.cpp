@@ -11,17 +11,6 @@
 namespace sb::notify {
 namespace {
 
-std::string hex(const unsigned char* p, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4];
-    out += kHex[p[i] & 0xF];
-  }
-  return out;
-}
-
 void randomFill(unsigned char* p, int n) {
   // Without randomness the keys would be guessable: stop rather than continue.
   if (RAND_bytes(p, n) != 1) std::abort();
@@ -29,12 +18,27 @@ void randomFill(unsigned char* p, int n) {
 
 }  // namespace
 
-std::string hmacSha256Hex(std::string_view key, std::string_view data) {
+std::string hexEncode(std::string_view bytes, bool upper_case) {
+  const char* digits = upper_case ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 0xF];
+  }
+  return out;
+}
+
+std::string hmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return hex(out, len);
+  return std::string(reinterpret_cast<const char*>(out), len);
+}
+
+std::string hmacSha256Hex(std::string_view key, std::string_view data) {
+  return hexEncode(hmacSha256(key, data));
 }
 
 std::string signatureHeader(std::string_view key, int64_t unix_seconds, std::string_view body) {
@@ -61,7 +65,7 @@ bool verifySignatureHeader(std::string_view key, std::string_view header, std::s
 std::string newSigningKey() {
   unsigned char b[32];
   randomFill(b, sizeof b);
-  return hex(b, sizeof b);
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
 }
 
 std::string newGuid() {
@@ -69,7 +73,7 @@ std::string newGuid() {
   randomFill(b, sizeof b);
   b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // RFC 4122 4.4: version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // variant 10
-  std::string h = hex(b, sizeof b);
+  std::string h = hexEncode(std::string_view(reinterpret_cast<const char*>(b), sizeof b));
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20);
 }

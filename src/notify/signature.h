@@ -13,7 +13,11 @@ namespace sb::notify {
 
 inline constexpr std::string_view kSignatureHeader = "X-Switchboard-Signature";
 
+// HMAC-SHA256 of data under key: the 32 raw bytes, and as lower-case hex.
+std::string hmacSha256(std::string_view key, std::string_view data);
 std::string hmacSha256Hex(std::string_view key, std::string_view data);
+// Bytes as hex digits (lower case unless upper_case).
+std::string hexEncode(std::string_view bytes, bool upper_case = false);
 // The header value for body sent at unix time t.
 std::string signatureHeader(std::string_view key, int64_t unix_seconds, std::string_view body);
 // Receiver side (tests, docs): true when header is a valid signature of body under key.
