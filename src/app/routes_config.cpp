@@ -233,6 +233,24 @@ Result<store::Queue> queueFromBody(store::Store& st, json body, const std::strin
 
 // ---- Numbers ----
 
+// Conflict (naming the id's parameter) while a number of the tenant points at the queue or
+// user: deleting it would leave the number ringing nothing.
+Status noNumberPointsAt(store::Store& st, const std::string& tenant, store::NumberTargetKind kind,
+                        const std::string& id) {
+  auto numbers = st.numbers().list(store::TenantId(tenant));
+  if (!numbers) return std::unexpected(numbers.error());
+  const bool user = kind == store::NumberTargetKind::User;
+  for (const auto& n : *numbers) {
+    if (n.target_kind == kind && n.target_id == id) {
+      return fail(Errc::Conflict,
+                  "number " + n.number + (user ? " rings this user" : " points at this queue") +
+                      "; point it elsewhere first",
+                  user ? "userId" : "queueId");
+    }
+  }
+  return {};
+}
+
 json numberJson(const store::PhoneNumber& n) {
   json out{{"number", n.number}, {"tenantId", n.tenant_id.value()}, {"label", n.label}};
   out[n.target_kind == store::NumberTargetKind::User ? "user" : "queue"] = n.target_id;
@@ -462,8 +480,14 @@ Status registerConfigRoutes(ApiContext& ctx) {
        "Replace a user's settings; members left out keep their value, a password is changed "
        "only when given. Audited; applied live",
        Permission::UsersManage, "UserConfig", "UserConfig", "users"}, userRes, "id", userFromExisting));
-  SB_TRY(crud::addDelete(ctx, {"DELETE", users + "/{userId}", "Delete a user (logged out of routing at once)",
-       Permission::UsersManage, "", "", "users", 204}, userRes));
+  SB_TRY(crud::addDelete(
+      ctx,
+      {"DELETE", users + "/{userId}",
+       "Delete a user (logged out of routing at once); refused while a number rings the user",
+       Permission::UsersManage, "", "", "users", 204},
+      userRes, [](store::Store& st, const std::string& tenant, const std::string& id) {
+        return noNumberPointsAt(st, tenant, store::NumberTargetKind::User, id);
+      }));
 
   // ---- Queues (the list with live counts is in routes_voice.cpp) ----
   const std::string queue = "/api/v1/tenants/{tenantId}/queues/{queueId}";
@@ -544,14 +568,8 @@ Status registerConfigRoutes(ApiContext& ctx) {
           const std::string id(rc.param("queueId"));
           auto existing = st.queues().get(store::TenantId(tenant), store::QueueId(id));
           if (!existing) return rc.error(notFound(existing.error(), "queue", "queueId"));
-          auto numbers = st.numbers().list(store::TenantId(tenant));
-          if (!numbers) return rc.error(numbers.error());
-          for (const auto& n : *numbers) {
-            if (n.target_kind == store::NumberTargetKind::Queue && n.target_id == id) {
-              return rc.error(Error(Errc::Conflict,
-                                    "number " + n.number + " points at this queue; move it first",
-                                    "queueId"));
-            }
+          if (auto free = noNumberPointsAt(st, tenant, store::NumberTargetKind::Queue, id); !free) {
+            return rc.error(free.error());
           }
           if (auto ok = st.queues().remove(store::TenantId(tenant), store::QueueId(id)); !ok) {
             return rc.error(ok.error());

@@ -148,15 +148,23 @@ Status addReplace(ApiContext& ctx, api::RouteSpec spec, ResourcePtr<Row> res,
       });
 }
 
+// Refuses a delete (e.g. Conflict while something still points at the row); ok to go ahead.
+using DeleteCheck =
+    std::function<Status(store::Store&, const std::string& tenant, const std::string& id)>;
+
 template <class Row>
-Status addDelete(ApiContext& ctx, api::RouteSpec spec, ResourcePtr<Row> res) {
+Status addDelete(ApiContext& ctx, api::RouteSpec spec, ResourcePtr<Row> res,
+                 DeleteCheck check = {}) {
   return ctx.router.addAsync(
-      std::move(spec), [&ctx, res](api::RequestContext rc, api::Responder respond) {
-        ctx.onStore(std::move(respond), [&ctx, res, rc = std::move(rc)](store::Store& st) {
+      std::move(spec), [&ctx, res, check](api::RequestContext rc, api::Responder respond) {
+        ctx.onStore(std::move(respond), [&ctx, res, check, rc = std::move(rc)](store::Store& st) {
           const std::string tenant(rc.param("tenantId"));
           const std::string id(rc.param(res->id_param));
           auto existing = res->get(st, tenant, id);
           if (!existing) return rc.error(notFound(existing.error(), res->entity, res->id_param));
+          if (check) {
+            if (auto ok = check(st, tenant, id); !ok) return rc.error(ok.error());
+          }
           if (auto ok = res->remove(st, tenant, id); !ok) return rc.error(ok.error());
           const nlohmann::json before = res->document(*existing);
           committed(ctx, st, rc, tenant, "delete", res->entity, id, &before, nullptr);

@@ -189,6 +189,11 @@ def main():
                      "user", "exactly one")
         expect_field(call(b, "POST", "/api/v1/tenants/demo/numbers", DEMO,
                           {"number": "+15550197"}), "queue", "exactly one")
+        gone = expect(409, call(b, "DELETE", "/api/v1/tenants/demo/users/frank", DEMO),
+                      "delete a user a number rings")
+        if gone.get("error", {}).get("field") != "userId" or \
+                "+15550198" not in gone["error"].get("message", ""):
+            fail(f"deleting a user a number rings: {gone}")
 
         # --- tenant isolation and permissions ---
         expect(404, call(b, "GET", "/api/v1/tenants/demo/users/frank", ACME), "foreign user")
