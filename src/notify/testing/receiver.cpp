@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "notify/testing/receiver.h"
 
+#include <future>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -44,49 +46,66 @@ struct Receiver::Impl : std::enable_shared_from_this<Impl> {
   mutable std::condition_variable cv;
   std::vector<ReceivedRequest> got;
   std::vector<std::shared_ptr<asio::ip::tcp::socket>> held;  // `never` connections
+  std::size_t accepted = 0;                                  // GUARDED_BY(mu)
+  // Kept-alive connections waiting for their next request (io thread only).
+  std::map<std::size_t, std::shared_ptr<asio::ip::tcp::socket>> waiting;
 
   asio::awaitable<void> doSession(asio::ip::tcp::socket socket) {
     auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+    std::size_t conn;
+    {
+      std::lock_guard lock(mu);
+      conn = accepted++;
+    }
     try {
       beast::flat_buffer buffer;
-      http::request<http::string_body> req;
-      co_await http::async_read(*sock, buffer, req, asio::use_awaitable);
-      ReceivedRequest r;
-      r.target = std::string(req.target());
-      for (const auto& f : req) {
-        std::string name(f.name_string());
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = std::string(f.value());
+      for (;;) {
+        http::request<http::string_body> req;
+        co_await http::async_read(*sock, buffer, req, asio::use_awaitable);
+        waiting.erase(conn);
+        ReceivedRequest r;
+        r.target = std::string(req.target());
+        for (const auto& f : req) {
+          std::string name(f.name_string());
+          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          r.headers[name] = std::string(f.value());
+        }
+        r.body = req.body();
+        r.at = std::chrono::steady_clock::now();
+        r.connection = conn;
+        std::size_t index;
+        {
+          std::lock_guard lock(mu);
+          index = got.size();
+          got.push_back(r);
+        }
+        cv.notify_all();
+        Reply reply = behaviour ? behaviour(r, index) : echo(r);
+        if (reply.never) {
+          std::lock_guard lock(mu);
+          held.push_back(sock);
+          co_return;
+        }
+        if (reply.delay.count() > 0) {
+          asio::steady_timer t(io, reply.delay);
+          co_await t.async_wait(asio::use_awaitable);
+        }
+        http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+        res.set(http::field::content_type, reply.content_type);
+        res.body() = reply.body;
+        res.prepare_payload();
+        res.keep_alive(reply.keep_alive);
+        // Idle from the moment the answer can reach the client (dropIdle() may close it then).
+        if (reply.keep_alive) waiting[conn] = sock;
+        co_await http::async_write(*sock, res, asio::use_awaitable);
+        if (reply.keep_alive) continue;
+        beast::error_code ec;
+        sock->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+        break;
       }
-      r.body = req.body();
-      r.at = std::chrono::steady_clock::now();
-      std::size_t index;
-      {
-        std::lock_guard lock(mu);
-        index = got.size();
-        got.push_back(r);
-      }
-      cv.notify_all();
-      Reply reply = behaviour ? behaviour(r, index) : echo(r);
-      if (reply.never) {
-        std::lock_guard lock(mu);
-        held.push_back(sock);
-        co_return;
-      }
-      if (reply.delay.count() > 0) {
-        asio::steady_timer t(io, reply.delay);
-        co_await t.async_wait(asio::use_awaitable);
-      }
-      http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
-      res.set(http::field::content_type, reply.content_type);
-      res.body() = reply.body;
-      res.prepare_payload();
-      res.keep_alive(false);
-      co_await http::async_write(*sock, res, asio::use_awaitable);
-      beast::error_code ec;
-      sock->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     } catch (const std::exception&) {
     }
+    waiting.erase(conn);
   }
 
   asio::awaitable<void> doAccept() {
@@ -112,6 +131,25 @@ Receiver::Receiver(Behaviour behaviour) : impl_(std::make_shared<Impl>()) {
     } catch (const std::exception&) {
     }
   });
+}
+
+std::size_t Receiver::connections() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->accepted;
+}
+
+void Receiver::dropIdle() {
+  std::promise<void> done;
+  asio::post(impl_->io, [impl = impl_, &done] {
+    for (auto& [conn, sock] : impl->waiting) {
+      beast::error_code ec;
+      sock->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+      sock->close(ec);
+    }
+    impl->waiting.clear();
+    done.set_value();
+  });
+  done.get_future().wait();
 }
 
 Receiver::~Receiver() {

@@ -22,6 +22,7 @@ struct ReceivedRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::chrono::steady_clock::time_point at;
+  std::size_t connection = 0;  // which accepted connection carried it (0, 1, ...)
 };
 
 struct Reply {
@@ -30,6 +31,7 @@ struct Reply {
   std::string body;
   std::chrono::milliseconds delay{0};
   bool never = false;  // keep the connection open without answering
+  bool keep_alive = false;  // answer with keep-alive and read the next request on it
 };
 
 class Receiver {
@@ -51,6 +53,10 @@ class Receiver {
                std::chrono::milliseconds timeout) const;
 
   static Reply echo(const ReceivedRequest& r);  // the correct handshake answer, or 202
+  std::size_t connections() const;              // accepted so far
+  // Closes every kept-alive connection that is waiting for its next request (as a server
+  // does after its idle timeout).
+  void dropIdle();
 
  private:
   struct Impl;
