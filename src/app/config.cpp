@@ -516,7 +516,8 @@ void readWebhooks(Reader& r, const YAML::Node& node, WebhooksConfig& w) {
   if (!r.expectMap(
           node, "webhooks",
           {"answer_timeout_ms", "validation_timeout_ms", "retry_initial_ms", "retry_max_ms",
-           "give_up_after_ms", "batch_size", "max_queue", "allow_http_loopback"})) {
+           "give_up_after_ms", "batch_size", "max_queue", "allow_http_loopback", "keep_alive",
+           "keep_alive_idle_s", "keep_alive_max_idle"})) {
     return;
   }
   r.readInt(node, "answer_timeout_ms", w.answer_timeout_ms, 100, 60000);
@@ -527,6 +528,9 @@ void readWebhooks(Reader& r, const YAML::Node& node, WebhooksConfig& w) {
   r.readInt(node, "batch_size", w.batch_size, 1, 1000);
   r.readInt(node, "max_queue", w.max_queue, 1, 1000000);
   r.readBool(node, "allow_http_loopback", w.allow_http_loopback);
+  r.readBool(node, "keep_alive", w.keep_alive);
+  r.readInt(node, "keep_alive_idle_s", w.keep_alive_idle_s, 1, 3600);
+  r.readInt(node, "keep_alive_max_idle", w.keep_alive_max_idle, 1, 64);
   if (w.retry_max_ms < w.retry_initial_ms) {
     r.error(node["retry_max_ms"] ? node["retry_max_ms"] : node,
             "retry_max_ms must not be below retry_initial_ms");

@@ -174,6 +174,9 @@ struct WebhooksConfig {
   uint32_t batch_size = 100;               // notifications per POST
   uint32_t max_queue = 10000;              // queued per subscription; beyond: dead letter
   bool allow_http_loopback = false;        // http:// to a loopback host (also with demo)
+  bool keep_alive = true;                  // reuse connections to a receiver
+  uint32_t keep_alive_idle_s = 30;         // a kept connection idle longer is closed
+  uint32_t keep_alive_max_idle = 4;        // kept idle connections per scheme, host and port
 };
 
 struct Config {

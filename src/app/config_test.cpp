@@ -187,9 +187,14 @@ TEST(ConfigTest, WebhooksSectionTunesDeliveryWithDefaultsForTheRest) {
   retry_max_ms: 400
   give_up_after_ms: 2500
   batch_size: 10
+  keep_alive: false
+  keep_alive_idle_s: 5
 )",
                           "w.yaml");
   ASSERT_TRUE(c) << c.error().front().toString();
+  EXPECT_FALSE(c->webhooks.keep_alive);
+  EXPECT_EQ(c->webhooks.keep_alive_idle_s, 5u);
+  EXPECT_EQ(c->webhooks.keep_alive_max_idle, 4u);
   EXPECT_EQ(c->webhooks.answer_timeout_ms, 500u);
   EXPECT_EQ(c->webhooks.retry_initial_ms, 200u);
   EXPECT_EQ(c->webhooks.retry_max_ms, 400u);

@@ -46,6 +46,9 @@ notify::ServiceOptions serviceOptions(const Config& config) {
   o.dispatch.retry.give_up_after = milliseconds(w.give_up_after_ms);
   o.dispatch.max_batch = w.batch_size;
   o.dispatch.max_pending = w.max_queue;
+  o.keep_alive.enabled = w.keep_alive;
+  o.keep_alive.idle_timeout = std::chrono::seconds(w.keep_alive_idle_s);
+  o.keep_alive.max_idle_per_host = w.keep_alive_max_idle;
   const char* loopback = std::getenv("SB_WEBHOOK_ALLOW_HTTP_LOOPBACK");
   o.policy.allow_http_loopback =
       config.demo || w.allow_http_loopback || (loopback != nullptr && std::string(loopback) == "1");

@@ -98,7 +98,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   asio::steady_timer timer{io};
   std::mt19937_64 rng{std::random_device{}()};
   Dispatcher dispatcher;
-  WebhookClient client{io.get_executor(), options.verify_tls};
+  WebhookClient client{io.get_executor(), options.verify_tls, options.keep_alive};
   std::atomic<std::size_t> delivered{0};
   std::atomic<std::size_t> failed{0};
   // dispatcher.size(), for hasSubscriptions(); syncLive() after every add or removal.

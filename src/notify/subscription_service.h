@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "notify/dispatcher.h"
+#include "notify/webhook_client.h"
 
 namespace sb::notify {
 
@@ -89,6 +90,7 @@ struct ServiceOptions {
   Duration validation_timeout = presence::kValidationTimeout;
   Duration delivery_timeout = presence::kDeliveryAnswerTimeout;
   bool verify_tls = true;
+  KeepAlive keep_alive;  // connections to receivers
   // Pending-delivery writes wait this long for more before one transaction commits them.
   Duration pending_gather = std::chrono::milliseconds(20);
 };
