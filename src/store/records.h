@@ -281,7 +281,7 @@ struct PresenceState {
 // The routing state an agent (or a supervisor for the agent) last asked for: "available",
 // "away", "break" or "offline", with the break reason. Kept because a choice made during a
 // call only takes effect when the call ends, so the state history does not show it yet.
-// Key: (tenant_id, agent_id).
+// Key: (tenant_id, agent_id), a user of the store; deleting the user deletes the row.
 struct AgentChoice {
   TenantId tenant_id;
   UserId agent_id;

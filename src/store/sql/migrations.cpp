@@ -197,10 +197,11 @@ const std::vector<Source>& sources() {
        "agents' chosen states (a choice made during a call is not in the history yet)",
        {
            R"(CREATE TABLE IF NOT EXISTS agent_choices (
-                tenant_id TEXT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-                agent_id TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
-                chosen_at BIGINT NOT NULL,
-                PRIMARY KEY (tenant_id, agent_id)))",
+                tenant_id TEXT NOT NULL, agent_id TEXT NOT NULL, state TEXT NOT NULL,
+                reason TEXT NOT NULL, chosen_at BIGINT NOT NULL,
+                PRIMARY KEY (tenant_id, agent_id),
+                FOREIGN KEY (tenant_id, agent_id) REFERENCES users(tenant_id, id)
+                  ON DELETE CASCADE))",
        }},
   };
   return kSources;

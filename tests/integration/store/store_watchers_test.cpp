@@ -98,6 +98,10 @@ TYPED_TEST(StoreWatchersTest, ValidatesAndFollowsTheTenant) {
 TYPED_TEST(StoreWatchersTest, AgentChoicesUpsertGetAndSurviveReopen) {
   const Tenant t = this->makeTenant("acme");
   const Tenant u = this->makeTenant("beta");
+  for (const Tenant* owner : {&t, &u}) {
+    ASSERT_OK(this->store().users().create(
+        User{owner->id, UserId("alice"), "alice", "Alice", "", Role::Agent, "h", true, {}}));
+  }
   auto& repo = this->store().agentChoices();
   auto none = repo.get(t.id, UserId("alice"));
   ASSERT_OK(none);
@@ -122,6 +126,10 @@ TYPED_TEST(StoreWatchersTest, AgentChoicesUpsertGetAndSurviveReopen) {
             "state");
   EXPECT_FALSE(reopened.upsert(
       AgentChoice{TenantId("no-such-tenant"), UserId("x"), "away", "", this->at(0)}));
+  // Only a user of the store has a choice, and it goes with the user (or the tenant).
+  EXPECT_FALSE(reopened.upsert(AgentChoice{t.id, UserId("nobody"), "away", "", this->at(0)}));
+  ASSERT_OK(this->store().users().remove(u.id, UserId("alice")));
+  EXPECT_FALSE(reopened.get(u.id, UserId("alice"))->has_value());
   ASSERT_OK(this->store().tenants().remove(t.id));
   EXPECT_FALSE(reopened.get(t.id, UserId("alice"))->has_value());
 }
