@@ -5,6 +5,7 @@
 // claim) to a Switchboard user and answers with Switchboard's own access and refresh tokens.
 // Provider calls block, so both handlers run on the blocking pool.
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -33,8 +34,54 @@ struct OidcProviderEntry {
 };
 
 // Shared by the two handlers; lives as long as the Router holds them.
+// Keeps sign-ins in progress in the store (table oidc_logins), so that a restart between the
+// login and the callback does not send the user back to the start. Runs on the blocking pool
+// (both OIDC routes do). A failing store only costs that: logged, the in-memory copy still
+// works while the process lives.
+class StoreLoginKeeper final : public oidc::PendingLoginKeeper {
+ public:
+  explicit StoreLoginKeeper(store::Store& store) : store_(store) {}
+
+  void keep(const oidc::PendingLogin& l, WallTime expires_at) override {
+    // Expired rows go now and then, so abandoned sign-ins do not pile up.
+    if (++kept_ % 64 == 0) {
+      if (auto purged = store_.oidcLogins().purgeExpired(expires_at - std::chrono::hours(1));
+          !purged) {
+        SB_LOG_WARN("oidc: purging old sign-ins failed: {}", purged.error().toString());
+      }
+    }
+    store::OidcLogin row{l.state, l.nonce, l.code_verifier, l.provider, l.tenant, expires_at};
+    if (auto s = store_.oidcLogins().put(row); !s) {
+      SB_LOG_WARN("oidc: sign-in not kept across a restart: {}", s.error().toString());
+    }
+  }
+
+  std::optional<Kept> takeKept(std::string_view state, WallTime now) override {
+    auto row = store_.oidcLogins().take(std::string(state), now);
+    if (!row) {
+      SB_LOG_WARN("oidc: kept sign-in not read: {}", row.error().toString());
+      return std::nullopt;
+    }
+    if (!row->has_value()) return std::nullopt;
+    const auto& r = **row;
+    Kept k;
+    k.login.state = r.state;
+    k.login.nonce = r.nonce;
+    k.login.code_verifier = r.code_verifier;
+    k.login.provider = r.provider;
+    k.login.tenant = r.tenant;
+    k.expires_at = r.expires_at;
+    return k;
+  }
+
+ private:
+  store::Store& store_;
+  std::atomic<std::uint64_t> kept_{0};
+};
+
 struct OidcState {
   explicit OidcState(const Clock& clock) : pending(clock) {}
+  std::unique_ptr<StoreLoginKeeper> keeper;  // before `pending`, which points at it
   oidc::PendingLoginStore pending;
   std::map<std::string, OidcProviderEntry, std::less<>> providers;  // "" = global; read-only
   metrics::CounterFamily* logins = nullptr;
@@ -334,6 +381,10 @@ void handleCallback(ApiContext& ctx, OidcState& state, const RequestContext& rc,
 
 Status registerOidcRoutes(ApiContext& ctx) {
   auto state = std::make_shared<OidcState>(ctx.clock);
+  if (ctx.store != nullptr) {
+    state->keeper = std::make_unique<StoreLoginKeeper>(*ctx.store);
+    state->pending.setKeeper(state->keeper.get());
+  }
   state->logins = &ctx.registry.counter("sb_oidc_callbacks_total",
                                         "OIDC sign-in callbacks by outcome", {"outcome"});
   auto add_provider = [&](const OidcConfig& c, const std::string& tenant) -> Status {

@@ -32,7 +32,7 @@ PendingLogin PendingLoginStore::begin(std::string provider, std::string tenant) 
   p.tenant = std::move(tenant);
   const MonoTime now = clock_.now();
   p.expires_at = now + ttl_;
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   dropExpiredLocked(now);
   while (by_state_.size() >= max_entries_ && !by_expiry_.empty()) {
     by_state_.erase(by_expiry_.begin()->second);
@@ -40,26 +40,40 @@ PendingLogin PendingLoginStore::begin(std::string provider, std::string tenant) 
   }
   by_expiry_.emplace(p.expires_at, p.state);
   by_state_.emplace(p.state, p);
+  lock.unlock();
+  if (keeper_ != nullptr) keeper_->keep(p, wallOf(p.expires_at, now, clock_.wallNow()));
   return p;
 }
 
 Result<PendingLogin> PendingLoginStore::take(std::string_view state) {
-  std::lock_guard lock(mu_);
-  dropExpiredLocked(clock_.now());
-  auto it = by_state_.find(state);
-  if (it == by_state_.end()) {
-    return fail(Errc::NotFound, "unknown or expired login state", "state");
-  }
-  PendingLogin out = std::move(it->second);
-  by_state_.erase(it);
-  auto [lo, hi] = by_expiry_.equal_range(out.expires_at);
-  for (auto e = lo; e != hi; ++e) {
-    if (e->second == out.state) {
-      by_expiry_.erase(e);
-      break;
+  const MonoTime now = clock_.now();
+  std::optional<PendingLogin> out;
+  {
+    std::lock_guard lock(mu_);
+    dropExpiredLocked(now);
+    if (auto it = by_state_.find(state); it != by_state_.end()) {
+      out = std::move(it->second);
+      by_state_.erase(it);
+      auto [lo, hi] = by_expiry_.equal_range(out->expires_at);
+      for (auto e = lo; e != hi; ++e) {
+        if (e->second == out->state) {
+          by_expiry_.erase(e);
+          break;
+        }
+      }
     }
   }
-  return out;
+  if (keeper_ != nullptr) {
+    // Always: the kept copy must not outlive its single use.
+    const WallTime wall = clock_.wallNow();
+    auto kept = keeper_->takeKept(state, wall);
+    if (!out && kept) {
+      out = std::move(kept->login);
+      out->expires_at = monoOf(kept->expires_at, now, wall);
+    }
+  }
+  if (!out) return fail(Errc::NotFound, "unknown or expired login state", "state");
+  return std::move(*out);
 }
 
 std::size_t PendingLoginStore::size() const {

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,21 @@ struct PendingLogin {
   MonoTime expires_at{};
 };
 
+// Where pending logins are also kept, so that a restart between the login and the callback
+// does not lose them (the app's store). Called outside PendingLoginStore's mutex, on the
+// caller's thread; may block (the OIDC routes run on a blocking pool). Thread-safe.
+class PendingLoginKeeper {
+ public:
+  struct Kept {
+    PendingLogin login;  // its expires_at is not used: the kept expiry is a wall time
+    WallTime expires_at{};
+  };
+  virtual ~PendingLoginKeeper() = default;
+  virtual void keep(const PendingLogin& login, WallTime expires_at) = 0;
+  // Removes and returns the kept login for state; nullopt when unknown, used or expired at now.
+  virtual std::optional<Kept> takeKept(std::string_view state, WallTime now) = 0;
+};
+
 class PendingLoginStore {
  public:
   // clock must outlive the store.
@@ -45,13 +61,18 @@ class PendingLoginStore {
   // expired entries) the oldest entry is evicted.
   PendingLogin begin(std::string provider, std::string tenant);
   // Removes and returns the entry for state. NotFound for an unknown, used or expired state.
+  // With a keeper, the kept copy is removed too, and a state this process does not know (it
+  // restarted since the login) is looked up there.
   Result<PendingLogin> take(std::string_view state);
+  // Set once before use; must outlive the store.
+  void setKeeper(PendingLoginKeeper* keeper) { keeper_ = keeper; }
   std::size_t size() const;
 
  private:
   void dropExpiredLocked(MonoTime now);
 
   const Clock& clock_;
+  PendingLoginKeeper* keeper_ = nullptr;
   Duration ttl_;
   std::size_t max_entries_;
   mutable std::mutex mu_;

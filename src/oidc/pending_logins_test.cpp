@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "oidc/pending_logins.h"
 
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -70,6 +71,62 @@ TEST(PendingLoginStoreTest, BoundedEvictsOldest) {
   EXPECT_FALSE(store.take(logins[0].state));
   EXPECT_FALSE(store.take(logins[1].state));
   EXPECT_TRUE(store.take(logins[4].state));
+}
+
+// A keeper standing in for the app's store (the store's own behaviour has conformance tests on
+// both backends: store_watchers_test).
+class MapKeeper final : public PendingLoginKeeper {
+ public:
+  void keep(const PendingLogin& l, WallTime expires_at) override {
+    kept[l.state] = {l, expires_at};
+  }
+  std::optional<Kept> takeKept(std::string_view state, WallTime now) override {
+    auto it = kept.find(std::string(state));
+    if (it == kept.end()) return std::nullopt;
+    Kept k = it->second;
+    kept.erase(it);
+    if (k.expires_at <= now) return std::nullopt;
+    return k;
+  }
+  std::map<std::string, Kept> kept;
+};
+
+TEST(PendingLoginStoreTest, AKeptLoginSurvivesARestartOnceAndStillExpires) {
+  ManualClock clock;
+  MapKeeper keeper;
+  std::string state, nonce, verifier;
+  {
+    PendingLoginStore before(clock, std::chrono::minutes(10));
+    before.setKeeper(&keeper);
+    auto l = before.begin("", "demo");
+    state = l.state;
+    nonce = l.nonce;
+    verifier = l.code_verifier;
+    ASSERT_EQ(keeper.kept.count(state), 1u);
+    EXPECT_EQ(keeper.kept[state].expires_at, clock.wallNow() + std::chrono::minutes(10));
+  }
+  clock.advance(std::chrono::minutes(4));
+  PendingLoginStore after(clock, std::chrono::minutes(10));  // the restarted process
+  after.setKeeper(&keeper);
+  auto got = after.take(state);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->nonce, nonce);
+  EXPECT_EQ(got->code_verifier, verifier);
+  EXPECT_EQ(got->tenant, "demo");
+  EXPECT_EQ(got->expires_at, clock.now() + std::chrono::minutes(6));  // the original expiry
+  EXPECT_FALSE(after.take(state));                                    // still single use
+
+  // Taken from memory, the kept copy goes too (no second use after a later restart).
+  auto l2 = after.begin("", "demo");
+  ASSERT_TRUE(after.take(l2.state));
+  EXPECT_EQ(keeper.kept.count(l2.state), 0u);
+
+  // A kept login past its expiry is refused.
+  auto l3 = after.begin("", "demo");
+  clock.advance(std::chrono::minutes(11));
+  PendingLoginStore later(clock, std::chrono::minutes(10));
+  later.setKeeper(&keeper);
+  EXPECT_FALSE(later.take(l3.state));
 }
 
 }  // namespace

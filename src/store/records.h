@@ -292,6 +292,20 @@ struct AgentChoice {
   bool operator==(const AgentChoice&) const = default;
 };
 
+// A sign-in with an OpenID provider in progress (what the relying party remembers between
+// sending the browser to the provider and the callback), kept so that a restart in between
+// does not lose it. Single-use. Key: state.
+struct OidcLogin {
+  std::string state;
+  std::string nonce;
+  std::string code_verifier;
+  std::string provider;  // "" = the global provider, else a tenant id
+  std::string tenant;    // tenant asked for at login (may be empty)
+  WallTime expires_at{};
+
+  bool operator==(const OidcLogin&) const = default;
+};
+
 // A webhook subscription (Graph-style change notifications): the API owns document_json
 // (notification URL, change types, client state, ...); the store keeps it verbatim.
 struct Subscription {

@@ -219,6 +219,19 @@ class AgentChoiceRepository {
                                                                const UserId& agent) = 0;
 };
 
+// Sign-ins in progress (records.h OidcLogin), written and taken by the OIDC routes.
+class OidcLoginRepository {
+ public:
+  virtual ~OidcLoginRepository() = default;
+  [[nodiscard]] virtual Status put(const OidcLogin& login) = 0;
+  // Removes and returns the row for state if it has not expired at now (single use); nullopt
+  // for an unknown, used or expired state.
+  [[nodiscard]] virtual Result<std::optional<OidcLogin>> take(const std::string& state,
+                                                              WallTime now) = 0;
+  // Deletes rows with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::size_t> purgeExpired(WallTime now) = 0;
+};
+
 class SubscriptionRepository {
  public:
   virtual ~SubscriptionRepository() = default;

@@ -30,6 +30,7 @@ class Store {
   virtual SipWatcherRepository& sipWatchers() = 0;
   virtual PresenceStateRepository& presenceStates() = 0;
   virtual AgentChoiceRepository& agentChoices() = 0;
+  virtual OidcLoginRepository& oidcLogins() = 0;
   virtual SipPublicationRepository& sipPublications() = 0;
   virtual SubscriptionRepository& subscriptions() = 0;
   virtual PendingDeliveryRepository& pendingDeliveries() = 0;

@@ -203,6 +203,14 @@ const std::vector<Source>& sources() {
                 FOREIGN KEY (tenant_id, agent_id) REFERENCES users(tenant_id, id)
                   ON DELETE CASCADE))",
        }},
+      {11,
+       "OIDC sign-ins in progress (a restart between login and callback keeps them)",
+       {
+           R"(CREATE TABLE IF NOT EXISTS oidc_logins (
+                state TEXT PRIMARY KEY, nonce TEXT NOT NULL, code_verifier TEXT NOT NULL,
+                provider TEXT NOT NULL, tenant TEXT NOT NULL, expires_at BIGINT NOT NULL))",
+           R"(CREATE INDEX IF NOT EXISTS oidc_logins_by_expiry ON oidc_logins (expires_at))",
+       }},
   };
   return kSources;
 }

@@ -1305,6 +1305,51 @@ class SqlAgentChoiceRepository final : public AgentChoiceRepository {
   Database& db_;
 };
 
+class SqlOidcLoginRepository final : public OidcLoginRepository {
+ public:
+  explicit SqlOidcLoginRepository(Database& db) : db_(db) {}
+
+  Status put(const OidcLogin& l) override {
+    SB_TRY(requireNonEmpty(l.state, "state"));
+    const Value v[] = {l.state,    l.nonce,  l.code_verifier,
+                       l.provider, l.tenant, micros(l.expires_at)};
+    return writeStatement(db_,
+                          "INSERT INTO oidc_logins (state, nonce, code_verifier, provider, tenant, "
+                          "expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                          v);
+  }
+
+  Result<std::optional<OidcLogin>> take(const std::string& state, WallTime now) override {
+    // One statement: a state is handed out once even if two callbacks race.
+    return writeValue<std::optional<OidcLogin>>(
+        db_, [&](Session& s) -> Result<std::optional<OidcLogin>> {
+          const Value v[] = {state};
+          auto rows = s.exec(
+              "DELETE FROM oidc_logins WHERE state = $1 "
+              "RETURNING nonce, code_verifier, provider, tenant, expires_at",
+              v);
+          if (!rows) return std::unexpected(rows.error());
+          if (rows->rows.empty()) return std::optional<OidcLogin>{};
+          const auto& r = rows->rows.front();
+          OidcLogin l{state,
+                      std::string(r.text(0)),
+                      std::string(r.text(1)),
+                      std::string(r.text(2)),
+                      std::string(r.text(3)),
+                      wallFromMicros(r.int64(4))};
+          if (l.expires_at <= now) return std::optional<OidcLogin>{};
+          return std::optional<OidcLogin>{std::move(l)};
+        });
+  }
+
+  Result<std::size_t> purgeExpired(WallTime now) override {
+    return purgeBefore(db_, "oidc_logins", now);
+  }
+
+ private:
+  Database& db_;
+};
+
 class SqlPresenceStateRepository final : public PresenceStateRepository {
  public:
   explicit SqlPresenceStateRepository(Database& db) : db_(db) {}
@@ -1726,6 +1771,7 @@ class SqlStore final : public Store {
         sip_watchers_(*db_),
         presence_states_(*db_),
         agent_choices_(*db_),
+        oidc_logins_(*db_),
         sip_publications_(*db_),
         subscriptions_(*db_),
         pending_deliveries_(*db_),
@@ -1751,6 +1797,7 @@ class SqlStore final : public Store {
   SipWatcherRepository& sipWatchers() override { return sip_watchers_; }
   PresenceStateRepository& presenceStates() override { return presence_states_; }
   AgentChoiceRepository& agentChoices() override { return agent_choices_; }
+  OidcLoginRepository& oidcLogins() override { return oidc_logins_; }
   SipPublicationRepository& sipPublications() override { return sip_publications_; }
   SubscriptionRepository& subscriptions() override { return subscriptions_; }
   PendingDeliveryRepository& pendingDeliveries() override { return pending_deliveries_; }
@@ -1778,6 +1825,7 @@ class SqlStore final : public Store {
   SqlSipWatcherRepository sip_watchers_;
   SqlPresenceStateRepository presence_states_;
   SqlAgentChoiceRepository agent_choices_;
+  SqlOidcLoginRepository oidc_logins_;
   SqlSipPublicationRepository sip_publications_;
   SqlSubscriptionRepository subscriptions_;
   SqlPendingDeliveryRepository pending_deliveries_;

@@ -5,7 +5,8 @@ and the real switchboard binary. Drives the whole authorization code flow over H
 redirect -> provider login form -> consent -> callback), checks the issued Switchboard tokens
 work as the mapped user, the error paths (replayed state, unmapped user, foreign tenant), and
 key rotation: the provider restarts with a new key (RSA -> EC, new kid) and sign-in still works
-because Switchboard refreshes the JWKS on the unknown kid.
+because Switchboard refreshes the JWKS on the unknown kid; and a Switchboard restart between the
+login and the callback does not lose the sign-in.
 Usage: oidc_driver.py SWITCHBOARD SOURCE_DIR"""
 import html
 import http.cookiejar
@@ -66,8 +67,9 @@ def submit_form(browser, page_url, body, fields):
                                    {"Content-Type": "application/x-www-form-urlencoded"})
 
 
-def sign_in(base, account, tenant=None):
-    """The browser's part of the code flow. Returns (status, body) of Switchboard's callback."""
+def sign_in(base, account, tenant=None, before_callback=None):
+    """The browser's part of the code flow. Returns (status, body) of Switchboard's callback.
+    before_callback() runs when the provider has sent the browser back, before it arrives."""
     browser = Browser()
     url = base + "/api/v1/auth/oidc/login" + (f"?tenant={tenant}" if tenant else "")
     status, headers, body = browser.request(url)
@@ -89,6 +91,8 @@ def sign_in(base, account, tenant=None):
     forms = 0
     for _ in range(20):
         if location.startswith(callback_prefix):
+            if before_callback is not None:
+                before_callback()
             # The callback is the same browser: it carries the state cookie set at login.
             status, headers, body = browser.request(location)
             if not re.search(r"sb_oidc_state=;.*Max-Age=0", headers.get("Set-Cookie", "")) \
@@ -221,6 +225,18 @@ oidc:
         m = re.search(r'sb_oidc_callbacks_total\{outcome="ok"\} (\d+)', metrics)
         if not m or int(m.group(1)) != 4:
             fail(f"metrics: ok sign-ins should be 4: {m.group(0) if m else metrics[:2000]}")
+
+        # 5. Switchboard restarts while the user is at the provider: the sign-in in progress is
+        # kept in the store, so the callback still completes (once).
+        def restart():
+            nonlocal server
+            if server.terminate(timeout=10) != 0:
+                fail("server did not stop cleanly")
+            server = sbtest.Server(binary, path, work, required=False, log_mode="a")
+        tok3 = expect(200, sign_in(base, "u-alice", before_callback=restart),
+                      "sign-in across a restart")
+        expect(200, call(base, "GET", "/api/v1/auth/me", tok3["access_token"]),
+               "me after a sign-in across a restart")
         ok = True
         print("oidc integration: 1 passed, 0 failed")
     finally:

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// Conformance cases of schema versions 7, 8 and 10, what the voice side keeps across restarts,
-// against both backends: SIP presence watchers (store::SipWatcherRepository: round trip across
+// Conformance cases of schema versions 7, 8, 10 and 11, what is kept across restarts, against
+// both backends: SIP presence watchers (store::SipWatcherRepository: round trip across
 // reopen, route set and listener included, refresh by upsert, expiry, removal, validation, the
 // tenant cascade), presence states (store::PresenceStateRepository) and agents' chosen states
-// (store::AgentChoiceRepository).
+// (store::AgentChoiceRepository) and OIDC sign-ins in progress (store::OidcLoginRepository).
 #include <string>
 #include <vector>
 
@@ -132,6 +132,35 @@ TYPED_TEST(StoreWatchersTest, AgentChoicesUpsertGetAndSurviveReopen) {
   EXPECT_FALSE(reopened.get(u.id, UserId("alice"))->has_value());
   ASSERT_OK(this->store().tenants().remove(t.id));
   EXPECT_FALSE(reopened.get(t.id, UserId("alice"))->has_value());
+}
+
+TYPED_TEST(StoreWatchersTest, OidcLoginsAreTakenOnceAndExpire) {
+  auto& repo = this->store().oidcLogins();
+  const OidcLogin a{"state-a", "nonce-a", "verifier-a", "", "demo", this->at(600)};
+  const OidcLogin b{"state-b", "nonce-b", "verifier-b", "acme", "acme", this->at(5)};
+  ASSERT_OK(repo.put(a));
+  ASSERT_OK(repo.put(b));
+  EXPECT_FALSE(repo.put(a));  // a state is unique
+  EXPECT_EQ(repo.put(OidcLogin{"", "n", "v", "", "", this->at(1)}).error().field, "state");
+  this->reopen();  // the point: a restart between login and callback
+  auto& reopened = this->store().oidcLogins();
+  auto got = reopened.take("state-a", this->at(10));
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, a);
+  auto again = reopened.take("state-a", this->at(10));  // single use
+  ASSERT_OK(again);
+  EXPECT_FALSE(again->has_value());
+  auto expired = reopened.take("state-b", this->at(10));
+  ASSERT_OK(expired);
+  EXPECT_FALSE(expired->has_value());
+  EXPECT_FALSE(reopened.take("unknown", this->at(0))->has_value());
+  ASSERT_OK(reopened.put(OidcLogin{"state-c", "n", "v", "", "", this->at(20)}));
+  ASSERT_OK(reopened.put(OidcLogin{"state-d", "n", "v", "", "", this->at(40)}));
+  auto purged = reopened.purgeExpired(this->at(30));
+  ASSERT_OK(purged);
+  EXPECT_EQ(*purged, 1u);
+  EXPECT_TRUE(reopened.take("state-d", this->at(30))->has_value());
 }
 
 TYPED_TEST(StoreWatchersTest, PresenceStatesUpsertListRemove) {
