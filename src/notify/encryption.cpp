@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "common/c_ptr.h"
 #include "notify/signature.h"
 
 namespace sb::notify {
@@ -22,14 +23,10 @@ constexpr int kKeyBytes = 32;  // AES-256
 constexpr int kIvBytes = 16;
 constexpr int kMinRsaBits = 2048;
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>>;
+using X509Ptr = CPtr<X509, X509_free>;
+using BioPtr = CPtr<BIO, BIO_free_all>;
+using PkeyCtxPtr = CPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using CipherCtxPtr = CPtr<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>;
 
 Error badCertificate(std::string why) {
   return Error(Errc::InvalidArgument, std::move(why), "encryptionCertificate");

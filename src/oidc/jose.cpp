@@ -13,6 +13,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "common/c_ptr.h"
+
 namespace sb::oidc {
 
 namespace {
@@ -28,17 +30,13 @@ int decodeChar(char c) {
   return -1;
 }
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using BnPtr = std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, Deleter<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, Deleter<OSSL_PARAM, OSSL_PARAM_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
+using PkeyPtr = CPtr<EVP_PKEY, EVP_PKEY_free>;
+using PkeyCtxPtr = CPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
+using MdCtxPtr = CPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using BnPtr = CPtr<BIGNUM, BN_free>;
+using ParamBldPtr = CPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using ParamPtr = CPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using EcdsaSigPtr = CPtr<ECDSA_SIG, ECDSA_SIG_free>;
 
 // A string member of a JWK, base64url-decoded.
 Result<std::string> b64Member(const nlohmann::json& jwk, const char* name) {
@@ -303,7 +301,7 @@ bool PublicJwk::verify(std::string_view alg, std::string_view input,
 
 std::string PublicJwk::publicPem() const {
   if (!key_) return {};
-  std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>> bio(BIO_new(BIO_s_mem()));
+  CPtr<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), key_->pkey.get()) != 1) return {};
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);

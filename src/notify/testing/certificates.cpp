@@ -10,15 +10,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "common/c_ptr.h"
+
 namespace sb::notify::testing {
 namespace {
-
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free_all(b); }
-};
 
 void check(bool ok) {
   if (!ok) std::abort();  // a test fixture that cannot be made: nothing sensible to test
@@ -40,7 +35,7 @@ TestCertificate makeCertificate(KeyKind kind, long not_before_s, long not_after_
       break;
   }
   check(out.private_key != nullptr);
-  std::unique_ptr<X509, X509Free> x(X509_new());
+  CPtr<X509, X509_free> x(X509_new());
   check(x != nullptr);
   X509_set_version(x.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(x.get()), 1);
@@ -60,7 +55,7 @@ TestCertificate makeCertificate(KeyKind kind, long not_before_s, long not_after_
   i2d_X509(x.get(), &p);
   out.der_base64 = base64Encode(der);
 
-  std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_mem()));
+  CPtr<BIO, BIO_free_all> bio(BIO_new(BIO_s_mem()));
   check(bio != nullptr && PEM_write_bio_X509(bio.get(), x.get()) == 1);
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
