@@ -133,6 +133,7 @@ Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_a
   auto notifier = std::make_shared<Notifier>();
   if (ctx.store != nullptr) notifier->persistence = makeStoreSubscriptionPersistence(*ctx.store);
   notify::ServiceOptions options = serviceOptions(ctx.config);
+  options.metrics = &ctx.registry;
   // Deliveries with encrypted resource data carry a token signed by the access-token keys
   // (TokenService and its key ring are thread-safe and outlive the service).
   options.dispatch.validation_token =

@@ -103,7 +103,31 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::size_t> failed{0};
   // dispatcher.size(), for hasSubscriptions(); syncLive() after every add or removal.
   std::atomic<std::size_t> live{0};
-  void syncLive() { live.store(dispatcher.size(), std::memory_order_release); }
+  void syncLive() {
+    live.store(dispatcher.size(), std::memory_order_release);
+    if (m_subscriptions != nullptr) m_subscriptions->set(static_cast<double>(dispatcher.size()));
+  }
+  // Metrics (options.metrics); null without a registry.
+  metrics::Counter* m_ok = nullptr;
+  metrics::Counter* m_failed = nullptr;
+  metrics::Counter* m_opened = nullptr;
+  metrics::Gauge* m_subscriptions = nullptr;
+  metrics::Histogram* m_latency = nullptr;
+  void registerMetrics(metrics::Registry& r) {
+    auto& deliveries = r.counter("sb_webhook_deliveries_total",
+                                 "Webhook POSTs by outcome (ok: 2xx in time)", {"outcome"});
+    m_ok = &deliveries.with({"ok"});
+    m_failed = &deliveries.with({"failed"});
+    m_opened = &r.counter("sb_webhook_connections_opened_total",
+                          "Connections opened to webhook receivers (the rest reused one)")
+                    .with({});
+    m_subscriptions =
+        &r.gauge("sb_webhook_subscriptions", "Change-notification subscriptions").with({});
+    m_latency = &r.histogram("sb_webhook_delivery_seconds",
+                             "Time from sending a webhook POST to its answer (or failure)")
+                     .with({});
+    client.onConnectionOpened([this] { m_opened->inc(); });
+  }
   // Changes arrive from the hub in batches: one wake-up of this thread per burst.
   Handoff<Change> inbox{io.get_executor(), [this](Change&& change) {
                           if (dispatcher.publish(change) > 0) pump();
@@ -113,12 +137,11 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
   std::unique_ptr<PendingWriter> writer;
 
   Impl(ServiceOptions o, const Clock& c, SubscriptionPersistence* p)
-      : options(std::move(o)),
-        clock(c),
-        persistence(p),
-        dispatcher(options.dispatch, [this] {
+      : options(std::move(o)), clock(c), persistence(p), dispatcher(options.dispatch, [this] {
           return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-        }) {}
+        }) {
+    if (options.metrics != nullptr) registerMetrics(*options.metrics);
+  }
 
   bool visible(const SubscriptionRecord& r, const Caller& c) const {
     return r.sub.tenant_id == c.tenant_id && (c.see_all || r.sub.creator_id == c.user_id);
@@ -371,16 +394,22 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
     std::weak_ptr<Impl> weak = shared_from_this();
     uint64_t id = d.id;
     std::string sub = d.subscription_id;
-    client.post(std::move(req), [weak, id, sub](PostResult r) {
+    const MonoTime sent = clock.now();
+    client.post(std::move(req), [weak, id, sub, sent](PostResult r) {
       auto self = weak.lock();
       if (!self) return;
+      if (self->m_latency != nullptr) {
+        self->m_latency->observe(std::chrono::duration<double>(self->clock.now() - sent).count());
+      }
       std::string error;
       if (!r.ok()) {
         error = r.status == 0 ? r.error : "HTTP " + std::to_string(r.status);
         self->failed.fetch_add(1);
+        if (self->m_failed != nullptr) self->m_failed->inc();
         SB_LOG_DEBUG("webhooks: delivery for {} failed: {}", sub, error);
       } else {
         self->delivered.fetch_add(1);
+        if (self->m_ok != nullptr) self->m_ok->inc();
       }
       self->dispatcher.complete(id, r.ok(), std::move(error), self->clock.now());
       self->pump();

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/result.h"
 #include "notify/dispatcher.h"
 #include "notify/webhook_client.h"
@@ -91,6 +92,9 @@ struct ServiceOptions {
   Duration delivery_timeout = presence::kDeliveryAnswerTimeout;
   bool verify_tls = true;
   KeepAlive keep_alive;  // connections to receivers
+  // When set, the service registers its metrics there (docs/webhooks.md "Metrics"); it must
+  // outlive the service.
+  metrics::Registry* metrics = nullptr;
   // Pending-delivery writes wait this long for more before one transaction commits them.
   Duration pending_gather = std::chrono::milliseconds(20);
 };

@@ -4,6 +4,7 @@
 #include "notify/subscription_service.h"
 
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -403,6 +404,40 @@ TEST(SubscriptionServiceTest, ReauthorizeChecksTheCallerAndKeepsTheExpiry) {
   auto got = callSync([&](auto cb) { svc.get(kAlice, id, cb); });
   ASSERT_TRUE(got);
   EXPECT_EQ((*got)["expirationDateTime"], (*created)["expirationDateTime"]);
+}
+
+TEST(SubscriptionServiceTest, MetricsCountDeliveriesConnectionsAndSubscriptions) {
+  // The receiver keeps connections alive and fails the second notification.
+  Receiver rx([](const ReceivedRequest& r, std::size_t) {
+    Reply reply = Receiver::echo(r);
+    reply.keep_alive = true;
+    if (r.body.find("\"waiting\":2") != std::string::npos) reply.status = 500;
+    return reply;
+  });
+  metrics::Registry registry;
+  ServiceOptions options = fastOptions();
+  options.metrics = &registry;
+  SteadyClock clock;
+  SubscriptionService svc(options, clock, nullptr);
+  ASSERT_TRUE(svc.start());
+  ASSERT_TRUE(createSync(svc, body(rx.url(), "api/v1/queues/support/stats")));
+  svc.publish(stats("support", 1));
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() == 1; }, 3s));
+  svc.publish(stats("support", 2));
+  ASSERT_TRUE(rx.waitFor([](const auto& n) { return n.size() >= 2; }, 3s));
+  // The 500 is counted once its answer is back (and again on each retry, 100 ms apart).
+  auto& deliveries = registry.counter("sb_webhook_deliveries_total", "", {"outcome"});
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (deliveries.with({"failed"}).value() < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(deliveries.with({"ok"}).value(), 1);
+  EXPECT_GE(deliveries.with({"failed"}).value(), 1);
+  const std::string text = registry.renderText();
+  // The handshake, the delivery and the failed ones shared one kept-alive connection.
+  EXPECT_NE(text.find("sb_webhook_connections_opened_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sb_webhook_subscriptions 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("sb_webhook_delivery_seconds_count"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -79,6 +79,12 @@ struct WebhookClient::Impl : std::enable_shared_from_this<Impl> {
   KeepAlive keep_alive;
   std::map<std::string, std::vector<Conn>> idle;  // newest last
   std::size_t connections_opened = 0;
+  std::function<void()> on_opened;
+
+  void opened() {
+    ++connections_opened;
+    if (on_opened) on_opened();
+  }
 
   static std::string keyOf(const Url& u) {
     return (u.tls ? "https://" : "http://") + u.host + ":" + u.port;
@@ -119,7 +125,7 @@ struct WebhookClient::Impl : std::enable_shared_from_this<Impl> {
       c.plain = std::make_unique<beast::tcp_stream>(executor);
       c.plain->expires_at(deadline);
       co_await c.plain->async_connect(endpoints, asio::use_awaitable);
-      ++connections_opened;
+      opened();
       co_return c;
     }
     c.tls = std::make_unique<Tls>(executor, ssl);
@@ -135,7 +141,7 @@ struct WebhookClient::Impl : std::enable_shared_from_this<Impl> {
     c.lowest().expires_at(deadline);
     co_await c.lowest().async_connect(endpoints, asio::use_awaitable);
     co_await c.tls->async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-    ++connections_opened;
+    opened();
     co_return c;
   }
 
@@ -231,6 +237,8 @@ WebhookClient::WebhookClient(asio::any_io_executor executor, bool verify_tls, Ke
 WebhookClient::~WebhookClient() = default;
 
 std::size_t WebhookClient::connectionsOpened() const { return impl_->connections_opened; }
+
+void WebhookClient::onConnectionOpened(std::function<void()> f) { impl_->on_opened = std::move(f); }
 
 void WebhookClient::post(PostRequest request, std::function<void(PostResult)> done) {
   // The coroutine holds the Impl alive; exceptions are caught inside doPost, so the completion

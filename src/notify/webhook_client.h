@@ -53,6 +53,8 @@ class WebhookClient final {
   void post(PostRequest request, std::function<void(PostResult)> done);
   // Connections opened so far (tests: reuse means fewer connections than requests).
   std::size_t connectionsOpened() const;
+  // Called on the executor each time a new connection is opened (metrics). Set before use.
+  void onConnectionOpened(std::function<void()> f);
 
  private:
   struct Impl;

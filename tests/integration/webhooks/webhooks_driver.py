@@ -9,6 +9,7 @@ limits, tenant isolation, and that a subscription survives a restart.
 Usage: webhooks_driver.py SWITCHBOARD SOURCE_DIR"""
 import json
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -181,6 +182,17 @@ def main():
         if not dead["value"] or dead["value"][0]["item"]["subscriptionId"] != silent["id"] or \
                 dead["value"][0]["lastError"] != "timeout":
             fail(f"dead letters: {dead}")
+
+        # Operators see it in /metrics: deliveries by outcome, connections, subscriptions.
+        metrics = sbtest.request(base, "GET", "/metrics", raw=True)[1]
+        for name in ('sb_webhook_deliveries_total{outcome="ok"}',
+                     'sb_webhook_deliveries_total{outcome="failed"}'):
+            m = re.search(re.escape(name) + r" (\d+)", metrics)
+            if not m or int(m.group(1)) < 1:
+                fail(f"/metrics lacks {name} >= 1")
+        if not re.search(r"sb_webhook_subscriptions 3\b", metrics) or \
+                "sb_webhook_connections_opened_total" not in metrics:
+            fail("/metrics lacks the webhook subscriptions or connections")
 
         # Restart: the subscription is still there and delivery resumes with the same key.
         rc = server.terminate()
