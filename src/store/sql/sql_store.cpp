@@ -121,6 +121,31 @@ Result<T> writeValue(Database& db, F&& f) {
   return out;
 }
 
+// One read statement; every row mapped by f(const Row&) -> T, in the statement's order.
+template <typename T, typename F>
+Result<std::vector<T>> selectRows(Database& db, std::string_view sql, std::span<const Value> p,
+                                  F&& f) {
+  return readValue<std::vector<T>>(db, [&](Session& s) -> Result<std::vector<T>> {
+    auto rows = s.exec(sql, p);
+    if (!rows) return std::unexpected(rows.error());
+    std::vector<T> out;
+    out.reserve(rows->rows.size());
+    for (const auto& r : rows->rows) out.push_back(f(r));
+    return out;
+  });
+}
+// The same for a statement that finds at most one row: nullopt when it finds none.
+template <typename T, typename F>
+Result<std::optional<T>> selectFirst(Database& db, std::string_view sql, std::span<const Value> p,
+                                     F&& f) {
+  return readValue<std::optional<T>>(db, [&](Session& s) -> Result<std::optional<T>> {
+    auto rows = s.exec(sql, p);
+    if (!rows) return std::unexpected(rows.error());
+    if (rows->rows.empty()) return std::optional<T>{};
+    return std::optional<T>{f(rows->rows.front())};
+  });
+}
+
 // ---- Generic tenant-scoped CRUD, parameterized by a Traits type describing the table. ----
 // Traits: Record, Id, kTable, kColumns (first two are tenant_id, id), kOrder, kWhat,
 // params(r) in kColumns order, fromRow(row), validate(r), and optional hooks
@@ -1079,28 +1104,23 @@ class SqlBindingRepository final : public BindingRepository {
       "tenant_id, aor, contact_uri, expires_at, q_milli, call_id, cseq, path, source, "
       "transport, instance, reg_id";
   Result<std::vector<Binding>> query(const std::string& where, Params p) {
-    return readValue<std::vector<Binding>>(db_, [&](Session& s) -> Result<std::vector<Binding>> {
-      auto rows = s.exec(std::string("SELECT ") + kColumns + " FROM bindings" + where, p);
-      if (!rows) return std::unexpected(rows.error());
-      std::vector<Binding> out;
-      for (const auto& r : rows->rows) {
-        Binding b;
-        b.tenant_id = TenantId(r.text(0));
-        b.aor = r.text(1);
-        b.contact_uri = r.text(2);
-        b.expires_at = wallFromMicros(r.int64(3));
-        b.q_milli = static_cast<int>(r.int64(4));
-        b.call_id = r.text(5);
-        b.cseq = static_cast<std::uint32_t>(r.int64(6));
-        b.path = splitLines(r.text(7));
-        b.source = r.text(8);
-        b.transport = r.text(9);
-        b.instance = r.text(10);
-        b.reg_id = static_cast<int>(r.int64(11));
-        out.push_back(std::move(b));
-      }
-      return out;
-    });
+    return selectRows<Binding>(db_, std::string("SELECT ") + kColumns + " FROM bindings" + where, p,
+                               [](const Row& r) {
+                                 Binding b;
+                                 b.tenant_id = TenantId(r.text(0));
+                                 b.aor = r.text(1);
+                                 b.contact_uri = r.text(2);
+                                 b.expires_at = wallFromMicros(r.int64(3));
+                                 b.q_milli = static_cast<int>(r.int64(4));
+                                 b.call_id = r.text(5);
+                                 b.cseq = static_cast<std::uint32_t>(r.int64(6));
+                                 b.path = splitLines(r.text(7));
+                                 b.source = r.text(8);
+                                 b.transport = r.text(9);
+                                 b.instance = r.text(10);
+                                 b.reg_id = static_cast<int>(r.int64(11));
+                                 return b;
+                               });
   }
   Database& db_;
 };
@@ -1160,38 +1180,32 @@ class SqlSipWatcherRepository final : public SipWatcherRepository {
   }
 
   Result<std::vector<SipWatcher>> listActive(WallTime now) override {
-    return readValue<std::vector<SipWatcher>>(
-        db_, [&](Session& s) -> Result<std::vector<SipWatcher>> {
-          const Value p[] = {micros(now)};
-          auto rows = s.exec(std::string("SELECT ") + kColumns +
-                                 " FROM sip_watchers WHERE expires_at > $1 "
-                                 "ORDER BY tenant_id, call_id, local_tag",
-                             p);
-          if (!rows) return std::unexpected(rows.error());
-          std::vector<SipWatcher> out;
-          for (const auto& r : rows->rows) {
-            SipWatcher w;
-            w.tenant_id = TenantId(r.text(0));
-            w.call_id = r.text(1);
-            w.local_tag = r.text(2);
-            w.remote_tag = r.text(3);
-            w.user = r.text(4);
-            w.entity = r.text(5);
-            w.event_id = r.text(6);
-            w.local_uri = r.text(7);
-            w.remote_uri = r.text(8);
-            w.remote_target = r.text(9);
-            w.route_set = splitLines(r.text(10));
-            w.local_cseq = static_cast<std::uint32_t>(r.int64(11));
-            w.remote_cseq = static_cast<std::uint32_t>(r.int64(12));
-            w.transport = r.text(13);
-            w.address = r.text(14);
-            w.port = static_cast<int>(r.int64(15));
-            w.listener = static_cast<int>(r.int64(16));
-            w.expires_at = wallFromMicros(r.int64(17));
-            out.push_back(std::move(w));
-          }
-          return out;
+    const Value p[] = {micros(now)};
+    return selectRows<SipWatcher>(
+        db_,
+        std::string("SELECT ") + kColumns +
+            " FROM sip_watchers WHERE expires_at > $1 ORDER BY tenant_id, call_id, local_tag",
+        p, [](const Row& r) {
+          SipWatcher w;
+          w.tenant_id = TenantId(r.text(0));
+          w.call_id = r.text(1);
+          w.local_tag = r.text(2);
+          w.remote_tag = r.text(3);
+          w.user = r.text(4);
+          w.entity = r.text(5);
+          w.event_id = r.text(6);
+          w.local_uri = r.text(7);
+          w.remote_uri = r.text(8);
+          w.remote_target = r.text(9);
+          w.route_set = splitLines(r.text(10));
+          w.local_cseq = static_cast<std::uint32_t>(r.int64(11));
+          w.remote_cseq = static_cast<std::uint32_t>(r.int64(12));
+          w.transport = r.text(13);
+          w.address = r.text(14);
+          w.port = static_cast<int>(r.int64(15));
+          w.listener = static_cast<int>(r.int64(16));
+          w.expires_at = wallFromMicros(r.int64(17));
+          return w;
         });
   }
 
@@ -1237,22 +1251,16 @@ class SqlSipPublicationRepository final : public SipPublicationRepository {
   }
 
   Result<std::vector<SipPublication>> listActive(WallTime now) override {
-    return readValue<std::vector<SipPublication>>(
-        db_, [&](Session& s) -> Result<std::vector<SipPublication>> {
-          const Value v[] = {micros(now)};
-          auto rows = s.exec(
-              "SELECT tenant_id, session_key, etag, user_id, availability, activity, expires_at "
-              "FROM sip_publications WHERE expires_at > $1 ORDER BY tenant_id, session_key",
-              v);
-          if (!rows) return std::unexpected(rows.error());
-          std::vector<SipPublication> out;
-          for (const auto& r : rows->rows) {
-            out.push_back(SipPublication{TenantId(r.text(0)), std::string(r.text(1)),
-                                         std::string(r.text(2)), std::string(r.text(3)),
-                                         std::string(r.text(4)), std::string(r.text(5)),
-                                         wallFromMicros(r.int64(6))});
-          }
-          return out;
+    const Value v[] = {micros(now)};
+    return selectRows<SipPublication>(
+        db_,
+        "SELECT tenant_id, session_key, etag, user_id, availability, activity, expires_at "
+        "FROM sip_publications WHERE expires_at > $1 ORDER BY tenant_id, session_key",
+        v, [](const Row& r) {
+          return SipPublication{TenantId(r.text(0)),       std::string(r.text(1)),
+                                std::string(r.text(2)),    std::string(r.text(3)),
+                                std::string(r.text(4)),    std::string(r.text(5)),
+                                wallFromMicros(r.int64(6))};
         });
   }
 
@@ -1285,19 +1293,14 @@ class SqlAgentChoiceRepository final : public AgentChoiceRepository {
   }
 
   Result<std::optional<AgentChoice>> get(const TenantId& tenant, const UserId& agent) override {
-    return readValue<std::optional<AgentChoice>>(
-        db_, [&](Session& s) -> Result<std::optional<AgentChoice>> {
-          const Value v[] = {tenant.value(), agent.value()};
-          auto rows = s.exec(
-              "SELECT state, reason, chosen_at FROM agent_choices "
-              "WHERE tenant_id = $1 AND agent_id = $2",
-              v);
-          if (!rows) return std::unexpected(rows.error());
-          if (rows->rows.empty()) return std::optional<AgentChoice>{};
-          const auto& r = rows->rows.front();
-          return std::optional<AgentChoice>{AgentChoice{tenant, agent, std::string(r.text(0)),
-                                                        std::string(r.text(1)),
-                                                        wallFromMicros(r.int64(2))}};
+    const Value v[] = {tenant.value(), agent.value()};
+    return selectFirst<AgentChoice>(
+        db_,
+        "SELECT state, reason, chosen_at FROM agent_choices WHERE tenant_id = $1 AND "
+        "agent_id = $2",
+        v, [&](const Row& r) {
+          return AgentChoice{tenant, agent, std::string(r.text(0)), std::string(r.text(1)),
+                             wallFromMicros(r.int64(2))};
         });
   }
 
@@ -1374,18 +1377,13 @@ class SqlPresenceStateRepository final : public PresenceStateRepository {
   }
 
   Result<std::vector<PresenceState>> listAll() override {
-    return readValue<std::vector<PresenceState>>(
-        db_, [&](Session& s) -> Result<std::vector<PresenceState>> {
-          auto rows = s.exec(
-              "SELECT tenant_id, user_id, document_json, updated_at FROM presence_states "
-              "ORDER BY tenant_id, user_id");
-          if (!rows) return std::unexpected(rows.error());
-          std::vector<PresenceState> out;
-          for (const auto& r : rows->rows) {
-            out.push_back(PresenceState{TenantId(r.text(0)), std::string(r.text(1)),
-                                        std::string(r.text(2)), wallFromMicros(r.int64(3))});
-          }
-          return out;
+    return selectRows<PresenceState>(
+        db_,
+        "SELECT tenant_id, user_id, document_json, updated_at FROM presence_states "
+        "ORDER BY tenant_id, user_id",
+        {}, [](const Row& r) {
+          return PresenceState{TenantId(r.text(0)), std::string(r.text(1)), std::string(r.text(2)),
+                               wallFromMicros(r.int64(3))};
         });
   }
 
