@@ -769,12 +769,15 @@ def case_break_chosen_in_call_survives_crash(c):
         fail(f"alice after a crash during her call: {got}")
 
 
+def publisher(c):
+    """alice's own UA publishing her presence: (ua, her AOR, PUBLISH headers, PIDF type)."""
+    return (c.ua("alice", "alice-demo"), f"sip:alice@{DOMAIN}",
+            ["Event: presence", "Expires: 600"], "application/pidf+xml")
+
+
 def case_sip_publish_survives_restart(c):
     s = c.start()
-    alice = c.ua("alice", "alice-demo")
-    me = f"sip:alice@{DOMAIN}"
-    ev = ["Event: presence", "Expires: 600"]
-    xml = "application/pidf+xml"
+    alice, me, ev, xml = publisher(c)
     r, _, _ = alice.request("PUBLISH", me, ev, body=pidf(me, "on-the-phone"), ctype=xml)
     if r.code != 200:
         fail(f"PUBLISH: {r.raw}")
@@ -806,10 +809,7 @@ def case_sip_publish_survives_restart(c):
 
 def case_sip_publish(c):
     s = c.start()
-    alice = c.ua("alice", "alice-demo")
-    me = f"sip:alice@{DOMAIN}"
-    ev = ["Event: presence", "Expires: 600"]
-    xml = "application/pidf+xml"
+    alice, me, ev, xml = publisher(c)
 
     r, _, _ = alice.request("PUBLISH", me, ev, body=pidf(me, "on-the-phone"), ctype=xml)
     if r.code != 200 or not r.get("sip-etag") or r.get("expires") != "600":
