@@ -122,6 +122,12 @@ notify::Caller callerOf(const api::RequestContext& rc) {
   return c;
 }
 
+// Whether the caller may read Switchboard's own resources (presence::needsMonitoring).
+bool canMonitor(const api::RequestContext& rc) {
+  return rc.principal &&
+         api::canSee(*rc.principal, api::Permission::Monitor, rc.principal->tenant_id, "");
+}
+
 api::HttpResponse jsonOrError(const api::RequestContext& rc, const Result<json>& r, int status) {
   if (!r) return rc.error(r.error());
   return api::HttpResponse::json(status, *r);
@@ -209,9 +215,7 @@ Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_a
     // Switchboard's own resources carry live statistics and records: monitoring rights.
     if (body->is_object() && (*body)["resource"].is_string()) {
       auto res = presence::parseSubscriptionResource((*body)["resource"].get<std::string>());
-      if (res && res->kind != ResourceKind::Presence && res->kind != ResourceKind::PresenceList &&
-          rc.principal && !api::canSee(*rc.principal, api::Permission::Monitor,
-                                       rc.principal->tenant_id, "")) {
+      if (res && presence::needsMonitoring(res->kind) && !canMonitor(rc)) {
         return respond(rc.error(Error(Errc::PermissionDenied,
                                       "this resource needs the monitoring permission",
                                       "resource")));
@@ -263,8 +267,7 @@ Status registerSubscriptionRoutes(ApiContext& ctx, std::shared_ptr<void>& keep_a
       api::Permission::Authenticated};
   SB_TRY(ctx.router.addAsync(reauthorize, [withService](api::RequestContext rc,
                                                         api::Responder respond) {
-    const bool can_monitor = rc.principal && api::canSee(*rc.principal, api::Permission::Monitor,
-                                                         rc.principal->tenant_id, "");
+    const bool can_monitor = canMonitor(rc);
     withService(rc, respond, [&](notify::SubscriptionService& s) {
       s.reauthorize(callerOf(rc), std::string(rc.param("id")), can_monitor,
                     [rc, respond](Status st) {

@@ -234,6 +234,10 @@ void addValidationToken(Delivery& d, const std::string& token) {
 
 std::size_t Dispatcher::publish(const Change& change) {
   std::size_t n = 0;
+  // The resource's JSON text and identifying part, made once for however many subscriptions
+  // want it encrypted.
+  std::optional<std::string> plaintext;
+  std::optional<json> identity;
   for (auto& [id, e] : subs_) {
     const auto& s = e.record.sub;
     if (s.tenant_id != change.tenant_id || !matches(s, change)) continue;
@@ -249,10 +253,13 @@ std::size_t Dispatcher::publish(const Change& change) {
         change.id);
     cn.tenant_id = s.tenant_id;
     if (s.request.include_resource_data && e.record.encryption) {
-      cn.resource_data = identityOf(change);
-      const json& whole = change.resource.is_null() ? change.resource_data : change.resource;
+      if (!plaintext) {
+        plaintext = (change.resource.is_null() ? change.resource_data : change.resource).dump();
+        identity = identityOf(change);
+      }
+      cn.resource_data = *identity;
       auto content = encryptContent(*e.record.encryption,
-                                    s.request.encryption_certificate_id.value_or(""), whole.dump());
+                                    s.request.encryption_certificate_id.value_or(""), *plaintext);
       if (!content) {
         addDead(e, presence::notificationBatchJson(std::span(&cn, 1))["value"][0], false,
                 WallTime{}, 0, content.error().message);

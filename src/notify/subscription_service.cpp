@@ -259,9 +259,7 @@ struct SubscriptionService::Impl : std::enable_shared_from_this<Impl> {
                    StatusCallback done) {
     const auto* r = findVisible(caller, id);
     if (r == nullptr) return done(fail(Errc::NotFound, "no such subscription", "id"));
-    const auto kind = r->sub.request.parsed_resource.kind;
-    if (kind != presence::ResourceKind::Presence && kind != presence::ResourceKind::PresenceList &&
-        !can_monitor) {
+    if (presence::needsMonitoring(r->sub.request.parsed_resource.kind) && !can_monitor) {
       return done(fail(Errc::PermissionDenied, "this resource needs the monitoring permission",
                        "resource"));
     }

@@ -28,6 +28,12 @@ enum class ResourceKind : uint8_t {
   Interactions,  // api/v1/interactions       (Switchboard)
 };
 
+// Switchboard's own resources carry live statistics and records: subscribing (and
+// reauthorizing) needs the monitoring permission, where presence needs none beyond sign-in.
+constexpr bool needsMonitoring(ResourceKind k) noexcept {
+  return k == ResourceKind::QueueStats || k == ResourceKind::Interactions;
+}
+
 struct SubscriptionResource {
   ResourceKind kind = ResourceKind::Presence;
   std::vector<std::string> ids;  // user ids (presence kinds) or the queue id
