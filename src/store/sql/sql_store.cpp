@@ -1272,7 +1272,7 @@ class SqlSipPublicationRepository final : public SipPublicationRepository {
   Database& db_;
 };
 
-// ---- Presence kept across restarts ----
+// ---- Agents' chosen states ----
 
 class SqlAgentChoiceRepository final : public AgentChoiceRepository {
  public:
@@ -1307,6 +1307,8 @@ class SqlAgentChoiceRepository final : public AgentChoiceRepository {
  private:
   Database& db_;
 };
+
+// ---- OIDC sign-ins in progress ----
 
 class SqlOidcLoginRepository final : public OidcLoginRepository {
  public:
@@ -1352,6 +1354,8 @@ class SqlOidcLoginRepository final : public OidcLoginRepository {
  private:
   Database& db_;
 };
+
+// ---- Presence kept across restarts ----
 
 class SqlPresenceStateRepository final : public PresenceStateRepository {
  public:
